@@ -1,0 +1,164 @@
+//! Site settings, read from `site.toml` at the site root.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::Diagnostic;
+
+/// The name of the settings file at the site root.
+pub const CONFIG_FILE: &str = "site.toml";
+
+/// Everything `site.toml` can set. Templates see it as `config`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The site's name, shown in headers and page titles.
+    pub title: String,
+    /// Absolute URL the site is published at, e.g. `https://shop.example.com`.
+    pub base_url: String,
+    #[serde(default)]
+    pub description: String,
+    /// BCP 47 language tag for `<html lang>`.
+    #[serde(default = "default_language")]
+    pub language: String,
+    /// Folder name under `themes/`.
+    #[serde(default = "default_theme")]
+    pub theme: String,
+    /// Minify HTML (and its inline CSS and JS) on output.
+    #[serde(default = "yes")]
+    pub minify: bool,
+    #[serde(default)]
+    pub markdown: MarkdownConfig,
+    /// Free settings for themes.
+    #[serde(default)]
+    pub extra: toml::Table,
+}
+
+/// Markdown options.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarkdownConfig {
+    /// Turn straight quotes and `--` into typographic ones.
+    #[serde(default = "yes")]
+    pub smart_punctuation: bool,
+    /// Add a `#` link after every heading so readers can link to a section.
+    #[serde(default = "yes")]
+    pub heading_anchors: bool,
+    /// Open links to other sites in a new tab (with `rel="noopener"`).
+    #[serde(default)]
+    pub external_links_new_tab: bool,
+}
+
+impl Default for MarkdownConfig {
+    fn default() -> Self {
+        MarkdownConfig {
+            smart_punctuation: true,
+            heading_anchors: true,
+            external_links_new_tab: false,
+        }
+    }
+}
+
+fn default_language() -> String {
+    "en".into()
+}
+
+fn default_theme() -> String {
+    "default".into()
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Config {
+    /// Reads and checks `site.toml` in `root`.
+    pub fn load(root: &Path) -> Result<Config, Diagnostic> {
+        let path = root.join(CONFIG_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            Diagnostic::error(CONFIG_FILE, format!("cannot read the site settings: {e}")).with_help(
+                "run vellum from the site's folder (the one with site.toml), or pass --root",
+            )
+        })?;
+        Config::parse(&text)
+    }
+
+    /// Parses the text of `site.toml`.
+    pub fn parse(text: &str) -> Result<Config, Diagnostic> {
+        let source: Arc<str> = Arc::from(text);
+        let mut config: Config = toml::from_str(text).map_err(|e| {
+            let diagnostic = Diagnostic::error(CONFIG_FILE, e.message().to_string());
+            match e.span() {
+                Some(span) => diagnostic.at_span(&source, span),
+                None => diagnostic,
+            }
+        })?;
+        config.base_url = config.base_url.trim_end_matches('/').to_string();
+        config.check(&source)?;
+        Ok(config)
+    }
+
+    fn check(&self, source: &Arc<str>) -> Result<(), Diagnostic> {
+        let at_key = |key: &str, message: String| {
+            let diagnostic = Diagnostic::error(CONFIG_FILE, message);
+            match crate::content::front_matter::key_line(source, key) {
+                Some(line) => diagnostic.at_line(source, line),
+                None => diagnostic,
+            }
+        };
+        if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
+            return Err(at_key(
+                "base_url",
+                format!("base_url `{}` is not an absolute http(s) URL", self.base_url),
+            )
+            .with_help("write it like base_url = \"https://shop.example.com\""));
+        }
+        let theme_ok = !self.theme.is_empty()
+            && self
+                .theme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !theme_ok {
+            return Err(at_key(
+                "theme",
+                format!("theme `{}` is not a folder name", self.theme),
+            )
+            .with_help("use the name of a folder under themes/, e.g. theme = \"default\""));
+        }
+        Ok(())
+    }
+
+    /// Absolute URL of a site path such as `/about/`.
+    pub fn permalink(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimal_config_takes_defaults() {
+        let config = Config::parse("title = \"Shop\"\nbase_url = \"https://x.test/\"\n").unwrap();
+        assert_eq!(config.base_url, "https://x.test");
+        assert_eq!(config.language, "en");
+        assert!(config.minify);
+        assert_eq!(config.permalink("/about/"), "https://x.test/about/");
+    }
+
+    #[test]
+    fn unknown_key_names_its_line() {
+        let err = Config::parse("title = \"Shop\"\nbase_url = \"https://x.test\"\nminfy = true\n")
+            .unwrap_err();
+        assert_eq!(err.line, Some(3), "{err}");
+    }
+
+    #[test]
+    fn relative_base_url_is_rejected() {
+        let err = Config::parse("title = \"Shop\"\nbase_url = \"shop.test\"\n").unwrap_err();
+        assert_eq!(err.line, Some(2), "{err}");
+    }
+}

@@ -1,0 +1,215 @@
+//! Stage one of the pipeline: walks `content/`, reads every file and parses the front
+//! matter of each Markdown file. Nothing here knows about URLs or templates.
+
+pub mod front_matter;
+pub mod mojibake;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use crate::diagnostic::{Diagnostic, Diagnostics, line_of_offset};
+use front_matter::FrontMatter;
+
+/// The folder under the site root that holds the Markdown content.
+pub const CONTENT_DIR: &str = "content";
+
+/// A Markdown file read from `content/`.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Path relative to `content/`, with `/` separators: `products/_index.md`.
+    pub relative: String,
+    /// Path as shown in messages, relative to the site root: `content/products/_index.md`.
+    pub display_path: PathBuf,
+    pub text: Arc<str>,
+    pub front_matter: FrontMatter,
+    /// Byte range of the front matter text (empty when there is none).
+    pub front_matter_range: Range<usize>,
+    /// Byte range of the Markdown body.
+    pub body_range: Range<usize>,
+}
+
+impl SourceFile {
+    /// `_index.md` files describe a section (a folder with a listing).
+    pub fn is_section(&self) -> bool {
+        self.relative == "_index.md" || self.relative.ends_with("/_index.md")
+    }
+
+    pub fn body(&self) -> &str {
+        &self.text[self.body_range.clone()]
+    }
+
+    /// The file line where a front matter key is set, or the first line.
+    pub fn key_line(&self, key: &str) -> usize {
+        let front_matter = &self.text[self.front_matter_range.clone()];
+        let first = line_of_offset(&self.text, self.front_matter_range.start);
+        front_matter::key_line(front_matter, key).map_or(1, |line| first + line - 1)
+    }
+
+    /// An error pointing at the line where `key` is set.
+    pub fn error_at_key(&self, key: &str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(&self.display_path, message).at_line(&self.text, self.key_line(key))
+    }
+}
+
+/// A non-Markdown file in `content/` (an image beside its page, a PDF), copied as is.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    pub source: PathBuf,
+    /// Path relative to `content/`, with `/` separators.
+    pub relative: String,
+}
+
+/// Everything read from `content/`, in path order.
+#[derive(Debug, Default)]
+pub struct Content {
+    pub files: Vec<SourceFile>,
+    pub assets: Vec<Asset>,
+}
+
+/// Reads `root/content/`. Returns what could be read and the problems found (errors and
+/// mojibake warnings); the caller decides whether errors stop the build.
+pub fn load(root: &Path) -> (Content, Diagnostics) {
+    let content_dir = root.join(CONTENT_DIR);
+    let mut diagnostics = Diagnostics::default();
+    let (markdown, assets) = match walk(&content_dir) {
+        Ok(found) => found,
+        Err(diagnostic) => return (Content::default(), diagnostic.into()),
+    };
+    let results: Vec<Result<(SourceFile, Vec<Diagnostic>), Diagnostic>> = markdown
+        .par_iter()
+        .map(|(path, relative)| read_file(path, relative))
+        .collect();
+    let mut files = Vec::with_capacity(results.len());
+    for result in results {
+        match result {
+            Ok((file, warnings)) => {
+                diagnostics.extend(warnings);
+                files.push(file);
+            }
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+    }
+    (Content { files, assets }, diagnostics)
+}
+
+type Walked = (Vec<(PathBuf, String)>, Vec<Asset>);
+
+/// Lists Markdown files and assets, sorted so that every build sees the same order.
+fn walk(content_dir: &Path) -> Result<Walked, Diagnostic> {
+    if !content_dir.is_dir() {
+        return Err(Diagnostic::error(CONTENT_DIR, "the content folder is missing")
+            .with_help("create content/ with an _index.md for the home page, or run `vellum init`"));
+    }
+    let mut markdown = Vec::new();
+    let mut assets = Vec::new();
+    let walker = WalkDir::new(content_dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name()));
+    for entry in walker {
+        let entry = entry.map_err(|e| {
+            let path = e.path().map(|p| display_path(content_dir, p)).unwrap_or_default();
+            Diagnostic::error(path, format!("cannot read this folder entry: {e}"))
+        })?;
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let relative = relative_slash_path(content_dir, entry.path());
+        if relative.ends_with(".md") {
+            markdown.push((entry.into_path(), relative));
+        } else {
+            assets.push(Asset { source: entry.into_path(), relative });
+        }
+    }
+    Ok((markdown, assets))
+}
+
+/// Hidden files and editors' temporary files are never content.
+fn is_ignored(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    name.starts_with('.')
+        || name.starts_with('#')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".tmp")
+}
+
+fn relative_slash_path(base: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(base).unwrap_or(path);
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn display_path(content_dir: &Path, path: &Path) -> PathBuf {
+    Path::new(CONTENT_DIR).join(path.strip_prefix(content_dir).unwrap_or(path))
+}
+
+fn read_file(path: &Path, relative: &str) -> Result<(SourceFile, Vec<Diagnostic>), Diagnostic> {
+    let display_path = Path::new(CONTENT_DIR).join(relative);
+    let text = read_utf8(path, &display_path)?;
+    let split = front_matter::split(&text).map_err(|e| {
+        Diagnostic::error(&display_path, e.to_string())
+            .at_line(&text, 1)
+            .with_help("end the front matter with a line holding only the same fence (+++ or ---)")
+    })?;
+    let front_matter = match split.format {
+        Some(format) => {
+            front_matter::parse(&text, format, split.front_matter.clone(), &display_path)?
+        }
+        None => FrontMatter::default(),
+    };
+    let warnings = mojibake::scan(&text)
+        .into_iter()
+        .map(|suspect| {
+            let garbled = text[suspect.span.clone()].to_string();
+            Diagnostic::warning(
+                &display_path,
+                format!("`{garbled}` looks like garbled text (wrong encoding when pasted)"),
+            )
+            .at_span(&text, suspect.span)
+            .with_help(format!(
+                "it was probably {}: retype it or delete it",
+                suspect.likely
+            ))
+        })
+        .collect();
+    let file = SourceFile {
+        relative: relative.to_string(),
+        display_path,
+        text,
+        front_matter,
+        front_matter_range: split.front_matter,
+        body_range: split.body,
+    };
+    Ok((file, warnings))
+}
+
+/// Reads a file as UTF-8; a bad byte is reported at its line.
+pub fn read_utf8(path: &Path, display_path: &Path) -> Result<Arc<str>, Diagnostic> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Diagnostic::error(display_path, format!("cannot read this file: {e}"))
+            .with_help("check that the file exists and that you may read it")
+    })?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Arc::from(text)),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let line = bytes[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
+            let lossy: Arc<str> = Arc::from(String::from_utf8_lossy(&bytes).into_owned());
+            Err(Diagnostic::error(
+                display_path,
+                format!("this file is not valid UTF-8 text (bad byte at line {line})"),
+            )
+            .at_line(&lossy, line)
+            .with_help("save the file with UTF-8 encoding in your editor"))
+        }
+    }
+}

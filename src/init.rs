@@ -1,0 +1,105 @@
+//! `vellum init`: writes a new site that builds at once, with the default theme.
+
+use std::path::Path;
+
+/// The default theme, compiled into the binary so that `init` works anywhere.
+/// A test checks this list against `themes/default/` so the two never drift apart.
+pub const DEFAULT_THEME: &[(&str, &str)] = &[
+    ("templates/404.html", include_str!("../themes/default/templates/404.html")),
+    ("templates/base.html", include_str!("../themes/default/templates/base.html")),
+    ("templates/category.html", include_str!("../themes/default/templates/category.html")),
+    ("templates/index.html", include_str!("../themes/default/templates/index.html")),
+    ("templates/macros.html", include_str!("../themes/default/templates/macros.html")),
+    ("templates/page.html", include_str!("../themes/default/templates/page.html")),
+    ("templates/product.html", include_str!("../themes/default/templates/product.html")),
+    ("templates/section.html", include_str!("../themes/default/templates/section.html")),
+    ("static/style.css", include_str!("../themes/default/static/style.css")),
+];
+
+const STARTER: &[(&str, &str)] = &[
+    (
+        "site.toml",
+        r#"title = "My Shop"
+base_url = "https://shop.example.com"
+description = "Products and policies"
+language = "en"
+theme = "default"
+minify = true
+
+[markdown]
+smart_punctuation = true
+heading_anchors = true
+
+[extra]
+footer_note = "Questions? Write to hello@shop.example.com."
+
+[[extra.menu]]
+name = "About"
+url = "@/about.md"
+
+[[extra.footer_links]]
+name = "Privacy policy"
+url = "@/policies/privacy.md"
+"#,
+    ),
+    (
+        "content/_index.md",
+        "+++\ntitle = \"Welcome\"\ndescription = \"Our shop\"\n+++\n\nWelcome to the shop. Read [about us](@/about.md).\n",
+    ),
+    (
+        "content/about.md",
+        "+++\ntitle = \"About us\"\ndescription = \"Who we are\"\n+++\n\n## Who we are\n\nA small shop.\n",
+    ),
+    (
+        "content/policies/_index.md",
+        "+++\ntitle = \"Policies\"\nsort_by = \"title\"\n+++\n\nThe rules we follow.\n",
+    ),
+    (
+        "content/policies/privacy.md",
+        "+++\ntitle = \"Privacy Policy\"\ndescription = \"How we handle your data\"\ndate = 2026-01-01\n+++\n\n## What we collect\n\nOnly what we need to ship your order.\n",
+    ),
+    (".gitignore", "/public\n"),
+];
+
+/// Creates a new site in `dir`, which must be empty or not exist yet.
+pub fn init(dir: &Path) -> Result<usize, String> {
+    if dir.exists() {
+        let mut entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        if entries.next().is_some() {
+            return Err(format!("{} is not empty: choose a new folder", dir.display()));
+        }
+    }
+    let theme = DEFAULT_THEME
+        .iter()
+        .map(|(path, text)| (format!("themes/default/{path}"), *text));
+    let starter = STARTER.iter().map(|(path, text)| (path.to_string(), *text));
+    let mut written = 0;
+    for (path, text) in starter.chain(theme) {
+        let target = dir.join(&path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        std::fs::write(&target, text).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+        written += 1;
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_theme_matches_themes_default() {
+        let theme_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default");
+        let mut on_disk: Vec<String> = walkdir::WalkDir::new(&theme_dir)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.path().strip_prefix(&theme_dir).unwrap().to_string_lossy().replace('\\', "/"))
+            .collect();
+        on_disk.sort();
+        let embedded: Vec<&str> = DEFAULT_THEME.iter().map(|(p, _)| *p).collect();
+        assert_eq!(on_disk, embedded, "add new theme files to DEFAULT_THEME in src/init.rs");
+    }
+}

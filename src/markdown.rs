@@ -1,0 +1,278 @@
+//! Stage three (first half): Markdown to HTML with pulldown-cmark.
+//!
+//! Adds what long policies need: a stable `id` on every heading, an anchor link to it,
+//! a table of contents, and internal links written `@/path/file.md#anchor` that resolve
+//! to the target page's URL (a missing target is an error at its line).
+
+use std::collections::HashSet;
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
+use serde::Serialize;
+
+use crate::config::MarkdownConfig;
+use crate::content::SourceFile;
+use crate::diagnostic::Diagnostic;
+
+/// An entry of a page's table of contents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Heading {
+    pub level: u8,
+    pub id: String,
+    pub title: String,
+    pub children: Vec<Heading>,
+}
+
+/// An `@/` link found in a page, kept so that its `#anchor` can be checked once every
+/// page is rendered.
+#[derive(Debug, Clone)]
+pub struct InternalLink {
+    /// Path under `content/`, e.g. `policies/privacy.md`.
+    pub target: String,
+    pub anchor: Option<String>,
+    /// Byte range of the link in the source file.
+    pub span: std::ops::Range<usize>,
+}
+
+/// The HTML of a page body and what was learned while rendering it.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub html: String,
+    pub toc: Vec<Heading>,
+    /// Every heading id, for anchor checks.
+    pub ids: Vec<String>,
+    pub internal_links: Vec<InternalLink>,
+}
+
+/// Renders a file's body. `resolve` maps a path under `content/` to the page's URL.
+pub fn render(
+    file: &SourceFile,
+    config: &MarkdownConfig,
+    resolve: &dyn Fn(&str) -> Option<String>,
+) -> Result<Rendered, Vec<Diagnostic>> {
+    let body = file.body();
+    let offset = file.body_range.start;
+    let mut options = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES;
+    if config.smart_punctuation {
+        options |= Options::ENABLE_SMART_PUNCTUATION;
+    }
+    let mut events: Vec<Event> = Vec::new();
+    let mut rendered = Rendered::default();
+    let mut errors = Vec::new();
+    let mut used_ids = HashSet::new();
+    let mut headings: Vec<(u8, String, String)> = Vec::new();
+    let mut open_heading: Option<usize> = None;
+    for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+                open_heading = Some(events.len());
+                events.push(Event::Start(Tag::Heading { level, id, classes, attrs }));
+            }
+            Event::End(TagEnd::Heading(level)) => {
+                let start = open_heading.take().expect("pulldown-cmark balances headings");
+                let (id, title) = name_heading(&mut events, start, &mut used_ids);
+                if config.heading_anchors {
+                    events.push(Event::Html(anchor_html(&id).into()));
+                }
+                events.push(Event::End(TagEnd::Heading(level)));
+                headings.push((heading_level(level), id.clone(), title));
+                rendered.ids.push(id);
+            }
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                let span = offset + range.start..offset + range.end;
+                let dest_url = match resolve_link(&dest_url, resolve) {
+                    LinkTarget::External => dest_url,
+                    LinkTarget::Internal { url, link } => {
+                        rendered.internal_links.push(InternalLink { span, ..link });
+                        url.into()
+                    }
+                    LinkTarget::Missing(target) => {
+                        errors.push(missing_link_error(file, &target, span));
+                        dest_url
+                    }
+                };
+                events.push(Event::Start(Tag::Link { link_type, dest_url, title, id }));
+            }
+            other => events.push(other),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    html::push_html(&mut rendered.html, events.into_iter());
+    rendered.toc = nest_headings(&headings);
+    Ok(rendered)
+}
+
+fn heading_level(level: HeadingLevel) -> u8 {
+    level as u8
+}
+
+/// Gives the heading that starts at `events[start]` an id (its own `{#id}` or one made
+/// from its text, unique within the page) and returns the id and the plain title.
+fn name_heading(
+    events: &mut [Event],
+    start: usize,
+    used_ids: &mut HashSet<String>,
+) -> (String, String) {
+    let title: String = events[start + 1..]
+        .iter()
+        .filter_map(|e| match e {
+            Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+            _ => None,
+        })
+        .collect();
+    let Event::Start(Tag::Heading { id, .. }) = &mut events[start] else {
+        unreachable!("the event at `start` is the heading's start");
+    };
+    let wanted = match id {
+        Some(given) => given.to_string(),
+        None => {
+            let slug = slug::slugify(&title);
+            if slug.is_empty() { "section".to_string() } else { slug }
+        }
+    };
+    let mut unique = wanted.clone();
+    let mut n = 1;
+    while !used_ids.insert(unique.clone()) {
+        unique = format!("{wanted}-{n}");
+        n += 1;
+    }
+    *id = Some(CowStr::from(unique.clone()));
+    (unique, title)
+}
+
+fn anchor_html(id: &str) -> String {
+    format!(r##" <a class="heading-anchor" href="#{id}" aria-label="Link to this section">#</a>"##)
+}
+
+enum LinkTarget {
+    External,
+    Internal { url: String, link: InternalLink },
+    Missing(String),
+}
+
+fn resolve_link(dest: &str, resolve: &dyn Fn(&str) -> Option<String>) -> LinkTarget {
+    let Some(rest) = dest.strip_prefix("@/") else {
+        return LinkTarget::External;
+    };
+    let (target, anchor) = match rest.split_once('#') {
+        Some((target, anchor)) => (target, Some(anchor.to_string())),
+        None => (rest, None),
+    };
+    match resolve(target) {
+        Some(url) => {
+            let url = match &anchor {
+                Some(anchor) => format!("{url}#{anchor}"),
+                None => url,
+            };
+            let link = InternalLink { target: target.to_string(), anchor, span: 0..0 };
+            LinkTarget::Internal { url, link }
+        }
+        None => LinkTarget::Missing(target.to_string()),
+    }
+}
+
+fn missing_link_error(file: &SourceFile, target: &str, span: std::ops::Range<usize>) -> Diagnostic {
+    Diagnostic::error(
+        &file.display_path,
+        format!("link to `@/{target}` goes nowhere: there is no content/{target}"),
+    )
+    .at_span(&file.text, span)
+    .with_help("check the path under content/ (e.g. @/policies/privacy.md), or remove the link")
+}
+
+/// Turns a flat heading list into a tree: each heading holds the deeper ones after it.
+fn nest_headings(flat: &[(u8, String, String)]) -> Vec<Heading> {
+    let mut roots: Vec<Heading> = Vec::new();
+    for (level, id, title) in flat {
+        let heading = Heading { level: *level, id: id.clone(), title: title.clone(), children: vec![] };
+        insert_heading(&mut roots, heading);
+    }
+    roots
+}
+
+fn insert_heading(siblings: &mut Vec<Heading>, heading: Heading) {
+    match siblings.last_mut() {
+        Some(last) if last.level < heading.level => insert_heading(&mut last.children, heading),
+        _ => siblings.push(heading),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn file(body: &str) -> SourceFile {
+        SourceFile {
+            relative: "a.md".into(),
+            display_path: "content/a.md".into(),
+            text: Arc::from(body),
+            front_matter: Default::default(),
+            front_matter_range: 0..0,
+            body_range: 0..body.len(),
+        }
+    }
+
+    fn resolve(path: &str) -> Option<String> {
+        (path == "about.md").then(|| "https://x.test/about/".to_string())
+    }
+
+    fn render_str(body: &str) -> Result<Rendered, Vec<Diagnostic>> {
+        render(&file(body), &MarkdownConfig::default(), &resolve)
+    }
+
+    #[test]
+    fn headings_get_unique_ids_and_anchors() {
+        let out = render_str("# Data\n\n## Data\n\n## Your rights {#rights}\n").unwrap();
+        assert!(out.html.contains(r#"<h1 id="data">"#), "{}", out.html);
+        assert!(out.html.contains(r#"<h2 id="data-1">"#), "{}", out.html);
+        assert!(out.html.contains(r#"<h2 id="rights">"#), "{}", out.html);
+        assert!(out.html.contains(r##"href="#rights""##), "{}", out.html);
+        assert_eq!(out.ids, ["data", "data-1", "rights"]);
+    }
+
+    #[test]
+    fn toc_nests_deeper_headings() {
+        let out = render_str("## A\n### A1\n### A2\n## B\n").unwrap();
+        assert_eq!(out.toc.len(), 2);
+        assert_eq!(out.toc[0].children.len(), 2);
+        assert_eq!(out.toc[0].children[1].title, "A2");
+        assert_eq!(out.toc[1].id, "b");
+    }
+
+    #[test]
+    fn internal_links_resolve_with_anchor() {
+        let out = render_str("See [about](@/about.md#team).\n").unwrap();
+        assert!(out.html.contains(r#"href="https://x.test/about/#team""#), "{}", out.html);
+        assert_eq!(out.internal_links[0].anchor.as_deref(), Some("team"));
+    }
+
+    #[test]
+    fn missing_internal_link_is_an_error_at_its_line() {
+        let errors = render_str("Intro\n\nSee [x](@/nowhere.md).\n").unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].line, Some(3));
+        assert!(errors[0].message.contains("@/nowhere.md"));
+    }
+
+    #[test]
+    fn extensions_are_on() {
+        let out = render_str("| a |\n|---|\n| b |\n\n~~x~~\n\n- [x] done\n\nNote[^1]\n\n[^1]: Foot\n")
+            .unwrap();
+        for needle in ["<table>", "<del>x</del>", "checkbox", "footnote-definition"] {
+            assert!(out.html.contains(needle), "{needle} in {}", out.html);
+        }
+    }
+
+    #[test]
+    fn heading_title_keeps_punctuation_and_id_drops_it() {
+        let out = render_str("## Fees & charges\n").unwrap();
+        assert_eq!(out.toc[0].title, "Fees & charges");
+        assert!(out.html.contains("id=\"fees-charges\""), "{}", out.html);
+    }
+}

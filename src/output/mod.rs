@@ -1,0 +1,86 @@
+//! Stage four: writes the rendered site. Everything goes to a fresh folder beside the
+//! output folder, which replaces the old output only once every file is written, so a
+//! failed build never leaves a half-written site.
+
+mod minify;
+mod swap;
+
+use std::path::{Component, Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::diagnostic::Diagnostic;
+pub use minify::minify_html;
+pub use swap::{check_output_dir, replace_dir};
+
+/// A file to write: its path under the output folder (with `/` separators) and its bytes.
+#[derive(Debug)]
+pub struct OutputFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A file to copy as it is (static files, content assets).
+#[derive(Debug)]
+pub struct CopiedFile {
+    pub source: PathBuf,
+    pub path: String,
+}
+
+/// Joins an output path to the output folder, refusing anything that could land outside it.
+pub fn safe_join(base: &Path, relative: &str) -> Result<PathBuf, String> {
+    let relative = relative.trim_start_matches('/');
+    if relative.contains('\\') {
+        return Err(format!("output path `{relative}` contains a backslash"));
+    }
+    let mut joined = base.to_path_buf();
+    for component in Path::new(relative).components() {
+        match component {
+            Component::Normal(part) => joined.push(part),
+            Component::CurDir => {}
+            _ => return Err(format!("output path `{relative}` would leave the output folder")),
+        }
+    }
+    Ok(joined)
+}
+
+/// Writes all files into `dir` (a fresh, empty folder). Copies come first so that a
+/// rendered page wins over a static file at the same path.
+pub fn write_all(dir: &Path, copies: &[CopiedFile], files: &[OutputFile]) -> Result<(), Diagnostic> {
+    copies.par_iter().try_for_each(|copy| {
+        let target = target_path(dir, &copy.path, &copy.source)?;
+        std::fs::copy(&copy.source, &target).map(drop).map_err(|e| {
+            Diagnostic::error(&copy.source, format!("cannot copy this file to the output: {e}"))
+        })
+    })?;
+    files.par_iter().try_for_each(|file| {
+        let target = target_path(dir, &file.path, Path::new(&file.path))?;
+        std::fs::write(&target, &file.bytes).map_err(|e| {
+            Diagnostic::error(&target, format!("cannot write this output file: {e}"))
+        })
+    })
+}
+
+fn target_path(dir: &Path, relative: &str, source: &Path) -> Result<PathBuf, Diagnostic> {
+    let target = safe_join(dir, relative).map_err(|why| Diagnostic::error(source, why))?;
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            Diagnostic::error(parent, format!("cannot create this output folder: {e}"))
+        })?;
+    }
+    Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_join_keeps_paths_inside() {
+        let base = Path::new("/out");
+        assert_eq!(safe_join(base, "/about/index.html").unwrap(), Path::new("/out/about/index.html"));
+        assert!(safe_join(base, "../x").is_err());
+        assert!(safe_join(base, "a/../../x").is_err());
+        assert!(safe_join(base, "a\\..\\x").is_err());
+    }
+}

@@ -1,0 +1,418 @@
+//! Stage two: turns the loaded files into the site model. Every page and section gets its
+//! URL, its place in the section tree, its template and its order in listings. URLs are
+//! checked here so that no output path can leave the output folder.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+
+use crate::config::Config;
+use crate::content::front_matter::{FrontMatter, SortBy};
+use crate::content::{Asset, Content, SourceFile};
+use crate::diagnostic::Diagnostics;
+use crate::markdown::Heading;
+
+/// A page or a section (a folder with an `_index.md`), with everything needed to render it.
+#[derive(Debug)]
+pub struct Page {
+    pub file: SourceFile,
+    /// Root-relative URL path, always starting and ending with `/`: `/products/`.
+    pub path: String,
+    /// Last part of the URL (empty for the home page).
+    pub slug: String,
+    /// Template name, e.g. `page.html`.
+    pub template: String,
+    /// Index of the section this page or section belongs to (`None` for the home page).
+    pub parent: Option<usize>,
+    /// Sections only: their pages in listing order.
+    pub pages: Vec<usize>,
+    /// Sections only: their direct subsections, by path.
+    pub subsections: Vec<usize>,
+    /// Set by the render stage.
+    pub content: String,
+    /// Set by the render stage.
+    pub toc: Vec<Heading>,
+}
+
+impl Page {
+    pub fn is_section(&self) -> bool {
+        self.file.is_section()
+    }
+
+    pub fn front_matter(&self) -> &FrontMatter {
+        &self.file.front_matter
+    }
+
+    /// Words in the Markdown body.
+    pub fn word_count(&self) -> usize {
+        self.file.body().split_whitespace().count()
+    }
+
+    /// The title, falling back to the slug so that listings never show a blank.
+    pub fn title(&self) -> &str {
+        match &self.file.front_matter.title {
+            Some(title) => title,
+            None => &self.slug,
+        }
+    }
+}
+
+/// The whole site, ready to render.
+#[derive(Debug)]
+pub struct Site {
+    pub config: Config,
+    /// The build's notion of "now" (see [`crate::clock`]).
+    pub now: DateTime<Utc>,
+    /// Pages and sections; index 0 is the home page.
+    pub pages: Vec<Page>,
+    /// Files from `content/` copied as they are, with their output paths.
+    pub assets: Vec<(Asset, String)>,
+    by_relative: HashMap<String, usize>,
+}
+
+impl Site {
+    /// Builds the model. Returns every problem found (unsafe slugs, two pages at one URL).
+    pub fn new(
+        config: Config,
+        now: DateTime<Utc>,
+        content: Content,
+        include_drafts: bool,
+    ) -> Result<Site, Diagnostics> {
+        let files: Vec<SourceFile> = content
+            .files
+            .into_iter()
+            .filter(|f| include_drafts || !f.front_matter.draft)
+            .collect();
+        let mut diagnostics = Diagnostics::default();
+        let folder_urls = folder_urls(&files, &mut diagnostics);
+        let mut pages = place_pages(files, &folder_urls, &mut diagnostics);
+        check_unique_paths(&pages, &mut diagnostics);
+        link_sections(&mut pages);
+        assign_templates(&mut pages);
+        let assets = content
+            .assets
+            .into_iter()
+            .map(|asset| {
+                let (folder, name) = split_parent(&asset.relative);
+                let path = format!("{}{}", folder_url(&folder_urls, folder), name);
+                (asset, path)
+            })
+            .collect();
+        if diagnostics.has_errors() {
+            return Err(diagnostics);
+        }
+        let by_relative = pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.file.relative.clone(), i))
+            .collect();
+        Ok(Site { config, now, pages, assets, by_relative })
+    }
+
+    /// Finds a page or section by its path under `content/`, e.g. `products/_index.md`.
+    pub fn page_by_relative(&self, relative: &str) -> Option<&Page> {
+        let relative = relative.trim_start_matches('/');
+        self.by_relative.get(relative).map(|&i| &self.pages[i])
+    }
+
+    /// Absolute URL of a root-relative path.
+    pub fn permalink(&self, path: &str) -> String {
+        self.config.permalink(path)
+    }
+
+    /// The sections from the home page down to (not including) `page`.
+    pub fn ancestors(&self, page: &Page) -> Vec<&Page> {
+        let mut chain = Vec::new();
+        let mut parent = page.parent;
+        while let Some(i) = parent {
+            chain.push(&self.pages[i]);
+            parent = self.pages[i].parent;
+        }
+        chain.reverse();
+        chain
+    }
+}
+
+/// Folder path (relative to `content/`, `""` for the root) -> its URL path.
+type FolderUrls = BTreeMap<String, String>;
+
+/// Works out each folder's URL: its parent's URL plus its section slug or its slugified
+/// name. Folders are visited parents first, thanks to the sorted map.
+fn folder_urls(files: &[SourceFile], diagnostics: &mut Diagnostics) -> FolderUrls {
+    let section_slugs: HashMap<&str, &SourceFile> = files
+        .iter()
+        .filter(|f| f.is_section())
+        .map(|f| (split_parent(&f.relative).0, f))
+        .collect();
+    let mut folders: Vec<&str> = files.iter().map(|f| split_parent(&f.relative).0).collect();
+    folders.sort_unstable();
+    folders.dedup();
+    let mut urls = FolderUrls::new();
+    urls.insert(String::new(), "/".to_string());
+    for folder in folders {
+        let mut prefix = String::new();
+        for part in folder.split('/').filter(|p| !p.is_empty()) {
+            let parent_url = urls[&prefix].clone();
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(part);
+            if urls.contains_key(&prefix) {
+                continue;
+            }
+            let slug = match section_slugs.get(prefix.as_str()) {
+                Some(section) => slug_of(section, part, diagnostics),
+                None => slug::slugify(part),
+            };
+            urls.insert(prefix.clone(), format!("{parent_url}{slug}/"));
+        }
+    }
+    urls
+}
+
+fn folder_url<'a>(urls: &'a FolderUrls, folder: &str) -> &'a str {
+    urls.get(folder).map_or("/", String::as_str)
+}
+
+/// Splits `a/b/c.md` into (`a/b`, `c.md`).
+fn split_parent(relative: &str) -> (&str, &str) {
+    relative.rsplit_once('/').unwrap_or(("", relative))
+}
+
+/// The slug set in front matter (checked), or the slugified file or folder name.
+fn slug_of(file: &SourceFile, name: &str, diagnostics: &mut Diagnostics) -> String {
+    let Some(slug) = &file.front_matter.slug else {
+        return slug::slugify(name);
+    };
+    match check_slug(slug) {
+        Ok(()) => slug.clone(),
+        Err(why) => {
+            diagnostics.push(
+                file.error_at_key("slug", format!("slug `{slug}` {why}"))
+                    .with_help("use lowercase letters, digits and dashes, e.g. slug = \"fitbit-sense-2\""),
+            );
+            slug::slugify(name)
+        }
+    }
+}
+
+/// A slug is one URL segment: it must not climb out of its folder or name a hidden file.
+pub fn check_slug(slug: &str) -> Result<(), &'static str> {
+    if slug.is_empty() {
+        return Err("is empty");
+    }
+    if slug.contains(['/', '\\']) || slug == "." || slug == ".." || slug.starts_with('.') {
+        return Err("would write outside its folder (slashes and leading dots are not allowed)");
+    }
+    if slug.chars().any(|c| c.is_control() || c.is_whitespace() || "?#%<>\"'`|*:".contains(c)) {
+        return Err("contains characters that are not allowed in a URL segment");
+    }
+    Ok(())
+}
+
+fn place_pages(
+    files: Vec<SourceFile>,
+    folder_urls: &FolderUrls,
+    diagnostics: &mut Diagnostics,
+) -> Vec<Page> {
+    let mut pages: Vec<Page> = Vec::with_capacity(files.len() + 1);
+    if !files.iter().any(|f| f.relative == "_index.md") {
+        pages.push(implicit_home());
+    }
+    for file in files {
+        let (folder, name) = split_parent(&file.relative);
+        let folder_path = folder_url(folder_urls, folder).to_string();
+        let (path, slug) = if file.is_section() {
+            let slug = folder_path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+            (folder_path.clone(), slug.to_string())
+        } else if name == "index.md" {
+            // A page bundle: `about/index.md` is the page `/about/`.
+            let slug = folder_path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+            (folder_path.clone(), slug.to_string())
+        } else {
+            let stem = name.trim_end_matches(".md");
+            let slug = slug_of(&file, stem, diagnostics);
+            (format!("{folder_path}{slug}/"), slug)
+        };
+        pages.push(Page {
+            file,
+            path,
+            slug,
+            template: String::new(),
+            parent: None,
+            pages: Vec::new(),
+            subsections: Vec::new(),
+            content: String::new(),
+            toc: Vec::new(),
+        });
+    }
+    // The home page first, then sections and pages by path, so indices are stable.
+    pages.sort_by(|a, b| {
+        (a.file.relative != "_index.md", &a.file.relative)
+            .cmp(&(b.file.relative != "_index.md", &b.file.relative))
+    });
+    pages
+}
+
+fn implicit_home() -> Page {
+    let file = SourceFile {
+        relative: "_index.md".into(),
+        display_path: "content/_index.md".into(),
+        text: std::sync::Arc::from(""),
+        front_matter: FrontMatter::default(),
+        front_matter_range: 0..0,
+        body_range: 0..0,
+    };
+    Page {
+        file,
+        path: "/".into(),
+        slug: String::new(),
+        template: String::new(),
+        parent: None,
+        pages: Vec::new(),
+        subsections: Vec::new(),
+        content: String::new(),
+        toc: Vec::new(),
+    }
+}
+
+fn check_unique_paths(pages: &[Page], diagnostics: &mut Diagnostics) {
+    let mut seen: HashMap<&str, &Page> = HashMap::new();
+    for page in pages {
+        if let Some(first) = seen.insert(&page.path, page) {
+            diagnostics.push(
+                page.file
+                    .error_at_key(
+                        "slug",
+                        format!(
+                            "this page has the same URL {} as {}",
+                            page.path,
+                            first.file.display_path.display()
+                        ),
+                    )
+                    .with_help("give one of them a different file name or `slug`"),
+            );
+            seen.insert(&first.path, first);
+        }
+    }
+}
+
+/// Gives each page its parent section (the nearest folder above with an `_index.md`) and
+/// each section its sorted page list and subsections.
+fn link_sections(pages: &mut [Page]) {
+    let section_by_folder: HashMap<String, usize> = pages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.is_section())
+        .map(|(i, p)| (split_parent(&p.file.relative).0.to_string(), i))
+        .collect();
+    for i in 0..pages.len() {
+        let relative = pages[i].file.relative.clone();
+        let mut folder = split_parent(&relative).0;
+        if pages[i].is_section() {
+            if folder.is_empty() {
+                continue;
+            }
+            folder = split_parent(folder).0;
+        }
+        let parent = loop {
+            if let Some(&s) = section_by_folder.get(folder) {
+                break s;
+            }
+            if folder.is_empty() {
+                break 0;
+            }
+            folder = split_parent(folder).0;
+        };
+        pages[i].parent = Some(parent);
+        if pages[i].is_section() {
+            pages[parent].subsections.push(i);
+        } else {
+            pages[parent].pages.push(i);
+        }
+    }
+    for s in 0..pages.len() {
+        if !pages[s].is_section() {
+            continue;
+        }
+        let sort_by = pages[s].front_matter().sort_by.unwrap_or_default();
+        let mut list = std::mem::take(&mut pages[s].pages);
+        sort_pages(&mut list, pages, sort_by);
+        pages[s].pages = list;
+        let mut subsections = std::mem::take(&mut pages[s].subsections);
+        sort_pages(&mut subsections, pages, SortBy::Weight);
+        pages[s].subsections = subsections;
+    }
+}
+
+/// Sorts page indices; ties fall back to the file path so the order never depends on luck.
+fn sort_pages(list: &mut [usize], pages: &[Page], sort_by: SortBy) {
+    list.sort_by(|&a, &b| {
+        let (a, b) = (&pages[a], &pages[b]);
+        let path = a.file.relative.cmp(&b.file.relative);
+        match sort_by {
+            SortBy::Weight => {
+                let weight = |p: &Page| p.front_matter().weight.unwrap_or(i64::MAX);
+                weight(a)
+                    .cmp(&weight(b))
+                    .then_with(|| a.title().to_lowercase().cmp(&b.title().to_lowercase()))
+                    .then(path)
+            }
+            // Newest first; undated pages last.
+            SortBy::Date => b
+                .front_matter()
+                .date
+                .cmp(&a.front_matter().date)
+                .then(path),
+            SortBy::Title => a
+                .title()
+                .to_lowercase()
+                .cmp(&b.title().to_lowercase())
+                .then(path),
+            SortBy::None => path,
+        }
+    });
+}
+
+/// Picks each page's template: its own `template`, else its section's `page_template`,
+/// else the default for its kind.
+fn assign_templates(pages: &mut [Page]) {
+    for i in 0..pages.len() {
+        let page = &pages[i];
+        let template = if let Some(template) = &page.front_matter().template {
+            template.clone()
+        } else if page.file.relative == "_index.md" {
+            "index.html".to_string()
+        } else if page.is_section() {
+            "section.html".to_string()
+        } else {
+            page.parent
+                .and_then(|p| pages[p].front_matter().page_template.clone())
+                .unwrap_or_else(|| "page.html".to_string())
+        };
+        pages[i].template = template;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_that_climb_out_are_rejected() {
+        assert!(check_slug("../../x").is_err());
+        assert!(check_slug("..").is_err());
+        assert!(check_slug("a/b").is_err());
+        assert!(check_slug("a\\b").is_err());
+        assert!(check_slug(".hidden").is_err());
+        assert!(check_slug("").is_err());
+        assert!(check_slug("fitbit-sense-2").is_ok());
+        assert!(check_slug("2026-11-24").is_ok());
+    }
+
+    #[test]
+    fn split_parent_handles_root_files() {
+        assert_eq!(split_parent("about.md"), ("", "about.md"));
+        assert_eq!(split_parent("a/b/c.md"), ("a/b", "c.md"));
+    }
+}

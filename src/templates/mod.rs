@@ -1,0 +1,267 @@
+//! Stage three (second half): Tera themes.
+//!
+//! A theme is `themes/NAME/templates/` (plus `static/`); a template of the same name in the
+//! site's own `templates/` folder overrides the theme's. Autoescaping is on for HTML and
+//! XML. Template problems are reported at the template file and line.
+
+mod context;
+mod functions;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tera::{Context, Tera};
+use walkdir::WalkDir;
+
+use crate::content::read_utf8;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::site::{Page, Site};
+pub use context::{Depth, PageView};
+
+/// The site's own template folder, which overrides the theme's.
+pub const SITE_TEMPLATES_DIR: &str = "templates";
+
+/// A template's source file, for pointing at lines in errors.
+#[derive(Debug)]
+struct TemplateFile {
+    display_path: PathBuf,
+    source: Arc<str>,
+}
+
+/// The compiled templates of the theme and the site.
+pub struct Templates {
+    tera: Tera,
+    files: HashMap<String, TemplateFile>,
+}
+
+/// The folder of a theme's templates.
+pub fn theme_dir(root: &Path, theme: &str) -> PathBuf {
+    root.join("themes").join(theme)
+}
+
+impl Templates {
+    /// Reads and compiles the theme's templates, then the site's overrides.
+    pub fn load(root: &Path, theme: &str) -> Result<Templates, Diagnostics> {
+        let theme_templates = theme_dir(root, theme).join("templates");
+        if !theme_templates.is_dir() {
+            let shown = Path::new("themes").join(theme).join("templates");
+            return Err(Diagnostic::error(
+                shown,
+                format!("theme `{theme}` has no templates folder"),
+            )
+            .with_help("check `theme` in site.toml names a folder under themes/")
+            .into());
+        }
+        let mut files = HashMap::new();
+        let mut diagnostics = Diagnostics::default();
+        for dir in [theme_templates, root.join(SITE_TEMPLATES_DIR)] {
+            read_templates(root, &dir, &mut files, &mut diagnostics);
+        }
+        if diagnostics.has_errors() {
+            return Err(diagnostics);
+        }
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html", ".htm", ".xml"]);
+        let mut sources: Vec<(&str, &str)> =
+            files.iter().map(|(name, f)| (name.as_str(), &*f.source)).collect();
+        sources.sort_unstable();
+        if let Err(e) = tera.add_raw_templates(sources) {
+            return Err(syntax_error(&e, &files).into());
+        }
+        Ok(Templates { tera, files })
+    }
+
+    /// Whether a template of that name exists.
+    pub fn has(&self, name: &str) -> bool {
+        self.files.contains_key(name)
+    }
+
+    /// Makes `get_url`, `get_page`, `get_section` and `now` available to templates.
+    pub fn register_functions(&mut self, site: Arc<Site>) {
+        functions::register(&mut self.tera, site);
+    }
+
+    /// Renders one page or section with its template.
+    pub fn render_page(&self, site: &Site, page: &Page) -> Result<String, Diagnostic> {
+        let mut context = Context::new();
+        context.insert("config", &site.config);
+        context.insert("lang", &site.config.language);
+        context.insert("current_path", &page.path);
+        context.insert("current_url", &site.permalink(&page.path));
+        let view = PageView::new(site, page, Depth::Full);
+        context.insert(if page.is_section() { "section" } else { "page" }, &view);
+        self.render(&page.template, &context)
+            .map_err(|e| self.render_error(&e, &page.template, &page.file.display_path))
+    }
+
+    /// Renders a template that has no page of its own, such as `404.html`.
+    pub fn render_standalone(&self, site: &Site, name: &str, path: &str) -> Result<String, Diagnostic> {
+        let mut context = Context::new();
+        context.insert("config", &site.config);
+        context.insert("lang", &site.config.language);
+        context.insert("current_path", path);
+        context.insert("current_url", &site.permalink(path));
+        self.render(name, &context)
+            .map_err(|e| self.render_error(&e, name, Path::new(name)))
+    }
+
+    fn render(&self, name: &str, context: &Context) -> tera::Result<String> {
+        self.tera.render(name, context)
+    }
+
+    /// Turns a Tera render error into a message at the template line that caused it.
+    fn render_error(&self, error: &tera::Error, template: &str, rendering: &Path) -> Diagnostic {
+        let chain = error_chain(error);
+        let innermost = chain.last().cloned().unwrap_or_default();
+        // Tera names the template that failed in quotes: it may be a parent or an include.
+        let failing = quoted_names(&innermost)
+            .into_iter()
+            .rev()
+            .find(|name| self.files.contains_key(name))
+            .unwrap_or_else(|| template.to_string());
+        let message = format!(
+            "template error while rendering {}: {}",
+            rendering.display(),
+            strip_rendering_suffix(&innermost)
+        );
+        let Some(file) = self.files.get(&failing) else {
+            return Diagnostic::error(template, message);
+        };
+        let diagnostic = Diagnostic::error(&file.display_path, message)
+            .with_help("fix the template, or the front matter value it reads");
+        match guess_line(&file.source, &innermost) {
+            Some(line) => diagnostic.at_line(&file.source, line),
+            None => diagnostic,
+        }
+    }
+}
+
+fn read_templates(
+    root: &Path,
+    dir: &Path,
+    files: &mut HashMap<String, TemplateFile>,
+    diagnostics: &mut Diagnostics,
+) {
+    if !dir.is_dir() {
+        return;
+    }
+    let walker = WalkDir::new(dir).sort_by_file_name().into_iter();
+    for entry in walker.filter_map(Result::ok) {
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        if !entry.file_type().is_file() || hidden {
+            continue;
+        }
+        let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        let name = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        let display_path = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf();
+        match read_utf8(entry.path(), &display_path) {
+            Ok(source) => {
+                files.insert(name, TemplateFile { display_path, source });
+            }
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+    }
+}
+
+/// Tera reports a syntax error as "Failed to parse 'name'" caused by a pest error that
+/// carries "--> line:col" and an explanation; this turns it into a diagnostic.
+fn syntax_error(error: &tera::Error, files: &HashMap<String, TemplateFile>) -> Diagnostic {
+    let chain = error_chain(error);
+    let top = chain.first().cloned().unwrap_or_default();
+    let names = quoted_names(&top);
+    let file = names.iter().find_map(|name| files.get(name));
+    let detail = chain.get(1).cloned().unwrap_or_else(|| top.clone());
+    let explanation = detail
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("= "))
+        .next()
+        .unwrap_or(detail.lines().next().unwrap_or(""))
+        .to_string();
+    let Some(file) = file else {
+        return Diagnostic::error(SITE_TEMPLATES_DIR, format!("template error: {}", chain.join(": ")));
+    };
+    let diagnostic = Diagnostic::error(
+        &file.display_path,
+        format!("template syntax error: {explanation}"),
+    )
+    .with_help("check the {{ }} and {% %} tags on this line");
+    match pest_line(&detail) {
+        Some(line) => diagnostic.at_line(&file.source, line),
+        None => diagnostic,
+    }
+}
+
+fn error_chain(error: &tera::Error) -> Vec<String> {
+    let mut chain = vec![error.to_string()];
+    let mut source = std::error::Error::source(error);
+    while let Some(e) = source {
+        chain.push(e.to_string());
+        source = e.source();
+    }
+    chain
+}
+
+/// Names between single quotes or backticks, in order.
+fn quoted_names(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for quote in ['\'', '`', '"'] {
+        let parts: Vec<&str> = text.split(quote).collect();
+        names.extend(parts.iter().skip(1).step_by(2).map(|s| s.to_string()));
+    }
+    names
+}
+
+/// The line of a pest error, from its "--> line:col" marker.
+fn pest_line(text: &str) -> Option<usize> {
+    let after = text.split("--> ").nth(1)?;
+    after.split(':').next()?.trim().parse().ok()
+}
+
+fn strip_rendering_suffix(message: &str) -> &str {
+    message.split(" while rendering ").next().unwrap_or(message)
+}
+
+/// Tera does not give lines for render errors; the first line that mentions the variable
+/// or filter named in the message is nearly always the culprit.
+fn guess_line(source: &str, message: &str) -> Option<usize> {
+    let candidates = quoted_names(message);
+    for name in candidates.iter().filter(|n| !n.ends_with(".html") && !n.is_empty()) {
+        let needle = name.as_str();
+        if let Some(i) = source
+            .lines()
+            .position(|line| (line.contains("{{") || line.contains("{%")) && line.contains(needle))
+        {
+            return Some(i + 1);
+        }
+        // `page.extra.x` may be written as `extra.x` inside a `with` or loop.
+        if let Some(last) = needle.rsplit('.').next()
+            && let Some(i) = source.lines().position(|line| line.contains(last) && line.contains("{"))
+        {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pest_line_is_read_from_marker() {
+        assert_eq!(pest_line(" --> 3:14\n  |\n3 | {{ x | }}"), Some(3));
+        assert_eq!(pest_line("nothing"), None);
+    }
+
+    #[test]
+    fn render_error_line_is_guessed_from_variable() {
+        let source = "<h1>{{ page.title }}</h1>\n<p>{{ page.nope }}</p>\n";
+        let message = "Variable `page.nope` not found in context while rendering 'page.html'";
+        assert_eq!(guess_line(source, message), Some(2));
+    }
+}
