@@ -58,7 +58,7 @@ pub fn render_site(options: &BuildOptions) -> Result<RenderedSite, Diagnostics> 
     if let Err(errors) = &templates {
         diagnostics.extend(errors.0.iter().cloned());
     }
-    let mut warnings = diagnostics.take_warnings();
+    let warnings = diagnostics.take_warnings();
     let (Ok(mut templates), false) = (templates, diagnostics.has_errors()) else {
         return Err(fail(diagnostics, warnings));
     };
@@ -67,12 +67,21 @@ pub fn render_site(options: &BuildOptions) -> Result<RenderedSite, Diagnostics> 
         Ok(site) => site,
         Err(errors) => return Err(fail(errors, warnings)),
     };
-    check_templates_exist(&site, &templates).map_err(|e| fail(e, std::mem::take(&mut warnings)))?;
-    render_markdown(&mut site).map_err(|e| fail(e, std::mem::take(&mut warnings)))?;
+    // Both checks run so that one build reports a bad template name and a bad link.
+    let mut errors = Diagnostics::default();
+    if let Err(e) = check_templates_exist(&site, &templates) {
+        errors.extend(e);
+    }
+    if let Err(e) = render_markdown(&mut site) {
+        errors.extend(e);
+    }
+    if errors.has_errors() {
+        return Err(fail(errors, warnings));
+    }
     let site = Arc::new(site);
     templates.register_functions(Arc::clone(&site));
     let files = render_templates(&site, &templates, options.progress)
-        .map_err(|e| fail(e, std::mem::take(&mut warnings)))?;
+        .map_err(|e| fail(e, warnings.clone()))?;
     let mut copies = copies;
     copies.extend(site.assets.iter().map(|(asset, path)| CopiedFile {
         source: asset.source.clone(),
@@ -223,9 +232,7 @@ fn render_templates(site: &Site, templates: &Templates, progress: bool) -> Resul
     if templates.has("404.html") {
         match templates.render_standalone(site, "404.html", "/404.html") {
             Ok(html) => files.push(OutputFile { path: "404.html".into(), bytes: finish_html(site, html) }),
-            Err(e) => {
-                errors.insert((e.path.clone(), e.line), (e, 1));
-            }
+            Err(e) => errors.entry((e.path.clone(), e.line)).or_insert((e, 0)).1 += 1,
         }
     }
     if errors.is_empty() {

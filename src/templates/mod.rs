@@ -125,14 +125,21 @@ impl Templates {
             rendering.display(),
             strip_rendering_suffix(&innermost)
         );
-        let Some(file) = self.files.get(&failing) else {
-            return Diagnostic::error(template, message);
-        };
-        let diagnostic = Diagnostic::error(&file.display_path, message)
-            .with_help("fix the template, or the front matter value it reads");
-        match guess_line(&file.source, &innermost) {
-            Some(line) => diagnostic.at_line(&file.source, line),
-            None => diagnostic,
+        // Tera names the child template even when the culprit is in a parent or an
+        // include, so look in the named template first, then in all the others.
+        let mut candidates: Vec<&String> = self.files.keys().filter(|n| **n != failing).collect();
+        candidates.sort_unstable();
+        let found = std::iter::once(&failing)
+            .chain(candidates)
+            .filter_map(|name| self.files.get(name))
+            .find_map(|file| guess_line(&file.source, &innermost).map(|line| (file, line)));
+        let help = "fix the template, or the front matter value it reads";
+        match (found, self.files.get(&failing)) {
+            (Some((file, line)), _) => Diagnostic::error(&file.display_path, message)
+                .at_line(&file.source, line)
+                .with_help(help),
+            (None, Some(file)) => Diagnostic::error(&file.display_path, message).with_help(help),
+            (None, None) => Diagnostic::error(template, message).with_help(help),
         }
     }
 }
