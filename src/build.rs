@@ -135,12 +135,19 @@ fn check_templates_exist(site: &Site, templates: &Templates) -> Result<(), Diagn
                 )),
         );
     }
-    if errors.has_errors() { Err(errors) } else { Ok(()) }
+    if errors.has_errors() {
+        Err(errors)
+    } else {
+        Ok(())
+    }
 }
 
 /// Renders every page's Markdown in parallel, then checks `@/page.md#anchor` links.
 fn render_markdown(site: &mut Site) -> Result<(), Diagnostics> {
-    let resolve = |target: &str| site.page_by_relative(target).map(|p| site.permalink(&p.path));
+    let resolve = |target: &str| {
+        site.page_by_relative(target)
+            .map(|p| site.permalink(&p.path))
+    };
     let results: Vec<Result<Rendered, Vec<Diagnostic>>> = site
         .pages
         .par_iter()
@@ -177,7 +184,8 @@ fn check_anchors(site: &Site, rendered: &[Rendered], errors: &mut Diagnostics) {
         .collect();
     for (page, r) in site.pages.iter().zip(rendered) {
         for link in &r.internal_links {
-            let (Some(anchor), Some(&target)) = (&link.anchor, index.get(link.target.as_str())) else {
+            let (Some(anchor), Some(&target)) = (&link.anchor, index.get(link.target.as_str()))
+            else {
                 continue;
             };
             if rendered[target].ids.iter().any(|id| id == anchor) {
@@ -186,7 +194,10 @@ fn check_anchors(site: &Site, rendered: &[Rendered], errors: &mut Diagnostics) {
             errors.push(
                 Diagnostic::error(
                     &page.file.display_path,
-                    format!("link to `@/{}#{anchor}`: that page has no heading with id `{anchor}`", link.target),
+                    format!(
+                        "link to `@/{}#{anchor}`: that page has no heading with id `{anchor}`",
+                        link.target
+                    ),
                 )
                 .at_span(&page.file.text, link.span.clone())
                 .with_help(format!(
@@ -198,7 +209,11 @@ fn check_anchors(site: &Site, rendered: &[Rendered], errors: &mut Diagnostics) {
     }
 }
 
-fn render_templates(site: &Site, templates: &Templates, progress: bool) -> Result<Vec<OutputFile>, Diagnostics> {
+fn render_templates(
+    site: &Site,
+    templates: &Templates,
+    progress: bool,
+) -> Result<Vec<OutputFile>, Diagnostics> {
     let done = AtomicUsize::new(0);
     let total = site.pages.len();
     let show_progress = progress && total >= 2000;
@@ -208,7 +223,7 @@ fn render_templates(site: &Site, templates: &Templates, progress: bool) -> Resul
         .map(|page| {
             let html = templates.render_page(site, page)?;
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if show_progress && n % 1000 == 0 {
+            if show_progress && n.is_multiple_of(1000) {
                 eprint!("\rrendered {n}/{total} pages");
             }
             Ok(OutputFile {
@@ -231,7 +246,10 @@ fn render_templates(site: &Site, templates: &Templates, progress: bool) -> Resul
     }
     if templates.has("404.html") {
         match templates.render_standalone(site, "404.html", "/404.html") {
-            Ok(html) => files.push(OutputFile { path: "404.html".into(), bytes: finish_html(site, html) }),
+            Ok(html) => files.push(OutputFile {
+                path: "404.html".into(),
+                bytes: finish_html(site, html),
+            }),
             Err(e) => errors.entry((e.path.clone(), e.line)).or_insert((e, 0)).1 += 1,
         }
     }
@@ -243,7 +261,8 @@ fn render_templates(site: &Site, templates: &Templates, progress: bool) -> Resul
             .into_values()
             .map(|(mut e, count)| {
                 if count > 1 {
-                    e.message.push_str(&format!(" (and {} more pages)", count - 1));
+                    e.message
+                        .push_str(&format!(" (and {} more pages)", count - 1));
                 }
                 e
             })
@@ -262,9 +281,15 @@ fn finish_html(site: &Site, html: String) -> Vec<u8> {
 /// The theme's `static/` files, then the site's own `static/`, which win on a clash.
 fn static_files(root: &Path, theme: &str) -> Vec<CopiedFile> {
     let mut by_path = BTreeMap::new();
-    for dir in [templates::theme_dir(root, theme).join("static"), root.join("static")] {
+    for dir in [
+        templates::theme_dir(root, theme).join("static"),
+        root.join("static"),
+    ] {
         let walker = WalkDir::new(&dir).sort_by_file_name().into_iter();
-        for entry in walker.filter_map(Result::ok).filter(|e| e.file_type().is_file()) {
+        for entry in walker
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+        {
             let relative = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
             let path = relative
                 .components()
@@ -274,7 +299,13 @@ fn static_files(root: &Path, theme: &str) -> Vec<CopiedFile> {
             if path.split('/').any(|part| part.starts_with('.')) {
                 continue;
             }
-            by_path.insert(path.clone(), CopiedFile { source: entry.into_path(), path });
+            by_path.insert(
+                path.clone(),
+                CopiedFile {
+                    source: entry.into_path(),
+                    path,
+                },
+            );
         }
     }
     by_path.into_values().collect()

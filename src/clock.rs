@@ -14,9 +14,7 @@ pub fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {
     }
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| {
-            format!("`{text}` is not a date: write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ")
-        })
+        .map_err(|_| format!("`{text}` is not a date: write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"))
 }
 
 /// Resolves the build time from the flag, the environment value, or the clock.
@@ -55,8 +53,16 @@ mod tests {
 
     #[test]
     fn bad_values_are_explained() {
-        assert!(build_time(Some("yesterday"), None).unwrap_err().contains("YYYY-MM-DD"));
-        assert!(build_time(None, Some("soon")).unwrap_err().contains("SOURCE_DATE_EPOCH"));
+        assert!(
+            build_time(Some("yesterday"), None)
+                .unwrap_err()
+                .contains("YYYY-MM-DD")
+        );
+        assert!(
+            build_time(None, Some("soon"))
+                .unwrap_err()
+                .contains("SOURCE_DATE_EPOCH")
+        );
     }
 
     #[test]

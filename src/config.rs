@@ -111,7 +111,10 @@ impl Config {
         if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
             return Err(at_key(
                 "base_url",
-                format!("base_url `{}` is not an absolute http(s) URL", self.base_url),
+                format!(
+                    "base_url `{}` is not an absolute http(s) URL",
+                    self.base_url
+                ),
             )
             .with_help("write it like base_url = \"https://shop.example.com\""));
         }

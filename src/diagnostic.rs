@@ -29,8 +29,14 @@ pub struct Diagnostic {
     pub message: String,
     /// What to do about it.
     pub help: Option<String>,
-    source: Option<Arc<str>>,
-    span: Option<Range<usize>>,
+    /// The file's text and the part of it to show; boxed to keep results small.
+    excerpt: Option<Box<Excerpt>>,
+}
+
+#[derive(Debug, Clone)]
+struct Excerpt {
+    source: Arc<str>,
+    span: Range<usize>,
 }
 
 impl Diagnostic {
@@ -41,8 +47,7 @@ impl Diagnostic {
             line: None,
             message: message.into(),
             help: None,
-            source: None,
-            span: None,
+            excerpt: None,
         }
     }
 
@@ -58,8 +63,7 @@ impl Diagnostic {
         let start = floor_char_boundary(source, span.start.min(source.len()));
         let end = floor_char_boundary(source, span.end.clamp(start, source.len()));
         self.line = Some(line_of_offset(source, start));
-        self.source = Some(Arc::clone(source));
-        self.span = Some(start..end);
+        self.excerpt = Some(Box::new(Excerpt { source: Arc::clone(source), span: start..end }));
         self
     }
 
@@ -95,14 +99,14 @@ impl Diagnostic {
         };
         let path = self.path.display().to_string();
         let title = level.primary_title(&self.message);
-        let mut group = match (&self.source, &self.span) {
-            (Some(source), Some(span)) => title.element(
-                Snippet::source(&**source)
+        let mut group = match &self.excerpt {
+            Some(excerpt) => title.element(
+                Snippet::source(&*excerpt.source)
                     .path(path.as_str())
                     .fold(true)
-                    .annotation(AnnotationKind::Primary.span(span.clone())),
+                    .annotation(AnnotationKind::Primary.span(excerpt.span.clone())),
             ),
-            _ => title.element(Origin::path(path.as_str())),
+            None => title.element(Origin::path(path.as_str())),
         };
         if let Some(help) = &self.help {
             group = group.element(Level::HELP.message(help));
@@ -147,7 +151,8 @@ impl Diagnostics {
     /// Sorts into a stable order so that output does not depend on thread timing.
     pub fn sort(&mut self) {
         self.0.sort_by(|a, b| {
-            (a.severity, &a.path, a.line, &a.message).cmp(&(b.severity, &b.path, b.line, &b.message))
+            (a.severity, &a.path, a.line, &a.message)
+                .cmp(&(b.severity, &b.path, b.line, &b.message))
         });
     }
 
@@ -204,10 +209,12 @@ pub fn line_span(text: &str, line: usize) -> Range<usize> {
             None => return text.len()..text.len(),
         }
     }
-    let end = text[start..]
-        .find('\n')
-        .map_or(text.len(), |i| start + i);
-    let end = if text[start..end].ends_with('\r') { end - 1 } else { end };
+    let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let end = if text[start..end].ends_with('\r') {
+        end - 1
+    } else {
+        end
+    };
     start..end
 }
 

@@ -5,15 +5,42 @@ use std::path::Path;
 /// The default theme, compiled into the binary so that `init` works anywhere.
 /// A test checks this list against `themes/default/` so the two never drift apart.
 pub const DEFAULT_THEME: &[(&str, &str)] = &[
-    ("templates/404.html", include_str!("../themes/default/templates/404.html")),
-    ("templates/base.html", include_str!("../themes/default/templates/base.html")),
-    ("templates/category.html", include_str!("../themes/default/templates/category.html")),
-    ("templates/index.html", include_str!("../themes/default/templates/index.html")),
-    ("templates/macros.html", include_str!("../themes/default/templates/macros.html")),
-    ("templates/page.html", include_str!("../themes/default/templates/page.html")),
-    ("templates/product.html", include_str!("../themes/default/templates/product.html")),
-    ("templates/section.html", include_str!("../themes/default/templates/section.html")),
-    ("static/style.css", include_str!("../themes/default/static/style.css")),
+    (
+        "templates/404.html",
+        include_str!("../themes/default/templates/404.html"),
+    ),
+    (
+        "templates/base.html",
+        include_str!("../themes/default/templates/base.html"),
+    ),
+    (
+        "templates/category.html",
+        include_str!("../themes/default/templates/category.html"),
+    ),
+    (
+        "templates/index.html",
+        include_str!("../themes/default/templates/index.html"),
+    ),
+    (
+        "templates/macros.html",
+        include_str!("../themes/default/templates/macros.html"),
+    ),
+    (
+        "templates/page.html",
+        include_str!("../themes/default/templates/page.html"),
+    ),
+    (
+        "templates/product.html",
+        include_str!("../themes/default/templates/product.html"),
+    ),
+    (
+        "templates/section.html",
+        include_str!("../themes/default/templates/section.html"),
+    ),
+    (
+        "static/style.css",
+        include_str!("../themes/default/static/style.css"),
+    ),
 ];
 
 const STARTER: &[(&str, &str)] = &[
@@ -64,9 +91,13 @@ url = "@/policies/privacy.md"
 /// Creates a new site in `dir`, which must be empty or not exist yet.
 pub fn init(dir: &Path) -> Result<usize, String> {
     if dir.exists() {
-        let mut entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        let mut entries =
+            std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
         if entries.next().is_some() {
-            return Err(format!("{} is not empty: choose a new folder", dir.display()));
+            return Err(format!(
+                "{} is not empty: choose a new folder",
+                dir.display()
+            ));
         }
     }
     let theme = DEFAULT_THEME
@@ -77,9 +108,11 @@ pub fn init(dir: &Path) -> Result<usize, String> {
     for (path, text) in starter.chain(theme) {
         let target = dir.join(&path);
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
-        std::fs::write(&target, text).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+        std::fs::write(&target, text)
+            .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
         written += 1;
     }
     Ok(written)
@@ -96,10 +129,20 @@ mod tests {
             .into_iter()
             .filter_map(Result::ok)
             .filter(|e| e.file_type().is_file())
-            .map(|e| e.path().strip_prefix(&theme_dir).unwrap().to_string_lossy().replace('\\', "/"))
+            .map(|e| {
+                e.path()
+                    .strip_prefix(&theme_dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/")
+            })
             .collect();
         on_disk.sort();
-        let embedded: Vec<&str> = DEFAULT_THEME.iter().map(|(p, _)| *p).collect();
-        assert_eq!(on_disk, embedded, "add new theme files to DEFAULT_THEME in src/init.rs");
+        let mut embedded: Vec<&str> = DEFAULT_THEME.iter().map(|(p, _)| *p).collect();
+        embedded.sort_unstable();
+        assert_eq!(
+            on_disk, embedded,
+            "add new theme files to DEFAULT_THEME in src/init.rs"
+        );
     }
 }

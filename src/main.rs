@@ -56,9 +56,12 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Build { output, base_url, drafts, now } => {
-            run_build(&cli.root, output, base_url, drafts, now.as_deref())
-        }
+        Command::Build {
+            output,
+            base_url,
+            drafts,
+            now,
+        } => run_build(&cli.root, output, base_url, drafts, now.as_deref()),
         Command::Init { dir } => match vellum::init::init(&dir) {
             Ok(count) => {
                 println!("Created a new site in {} ({count} files).", dir.display());
@@ -89,7 +92,11 @@ fn run_build(
             return ExitCode::FAILURE;
         }
     };
-    let output = if output.is_absolute() { output } else { root.join(output) };
+    let output = if output.is_absolute() {
+        output
+    } else {
+        root.join(output)
+    };
     let options = BuildOptions {
         root: root.to_path_buf(),
         output: output.clone(),

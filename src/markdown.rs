@@ -67,12 +67,24 @@ pub fn render(
     let mut open_heading: Option<usize> = None;
     for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
         match event {
-            Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
                 open_heading = Some(events.len());
-                events.push(Event::Start(Tag::Heading { level, id, classes, attrs }));
+                events.push(Event::Start(Tag::Heading {
+                    level,
+                    id,
+                    classes,
+                    attrs,
+                }));
             }
             Event::End(TagEnd::Heading(level)) => {
-                let start = open_heading.take().expect("pulldown-cmark balances headings");
+                let start = open_heading
+                    .take()
+                    .expect("pulldown-cmark balances headings");
                 let (id, title) = name_heading(&mut events, start, &mut used_ids);
                 if config.heading_anchors {
                     events.push(Event::Html(anchor_html(&id).into()));
@@ -81,7 +93,12 @@ pub fn render(
                 headings.push((heading_level(level), id.clone(), title));
                 rendered.ids.push(id);
             }
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 let span = offset + range.start..offset + range.end;
                 let dest_url = match resolve_link(&dest_url, resolve) {
                     LinkTarget::External => dest_url,
@@ -94,7 +111,12 @@ pub fn render(
                         dest_url
                     }
                 };
-                events.push(Event::Start(Tag::Link { link_type, dest_url, title, id }));
+                events.push(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
             }
             other => events.push(other),
         }
@@ -132,7 +154,11 @@ fn name_heading(
         Some(given) => given.to_string(),
         None => {
             let slug = slug::slugify(&title);
-            if slug.is_empty() { "section".to_string() } else { slug }
+            if slug.is_empty() {
+                "section".to_string()
+            } else {
+                slug
+            }
         }
     };
     let mut unique = wanted.clone();
@@ -169,7 +195,11 @@ fn resolve_link(dest: &str, resolve: &dyn Fn(&str) -> Option<String>) -> LinkTar
                 Some(anchor) => format!("{url}#{anchor}"),
                 None => url,
             };
-            let link = InternalLink { target: target.to_string(), anchor, span: 0..0 };
+            let link = InternalLink {
+                target: target.to_string(),
+                anchor,
+                span: 0..0,
+            };
             LinkTarget::Internal { url, link }
         }
         None => LinkTarget::Missing(target.to_string()),
@@ -189,7 +219,12 @@ fn missing_link_error(file: &SourceFile, target: &str, span: std::ops::Range<usi
 fn nest_headings(flat: &[(u8, String, String)]) -> Vec<Heading> {
     let mut roots: Vec<Heading> = Vec::new();
     for (level, id, title) in flat {
-        let heading = Heading { level: *level, id: id.clone(), title: title.clone(), children: vec![] };
+        let heading = Heading {
+            level: *level,
+            id: id.clone(),
+            title: title.clone(),
+            children: vec![],
+        };
         insert_heading(&mut roots, heading);
     }
     roots
@@ -248,7 +283,11 @@ mod tests {
     #[test]
     fn internal_links_resolve_with_anchor() {
         let out = render_str("See [about](@/about.md#team).\n").unwrap();
-        assert!(out.html.contains(r#"href="https://x.test/about/#team""#), "{}", out.html);
+        assert!(
+            out.html.contains(r#"href="https://x.test/about/#team""#),
+            "{}",
+            out.html
+        );
         assert_eq!(out.internal_links[0].anchor.as_deref(), Some("team"));
     }
 
@@ -262,8 +301,9 @@ mod tests {
 
     #[test]
     fn extensions_are_on() {
-        let out = render_str("| a |\n|---|\n| b |\n\n~~x~~\n\n- [x] done\n\nNote[^1]\n\n[^1]: Foot\n")
-            .unwrap();
+        let out =
+            render_str("| a |\n|---|\n| b |\n\n~~x~~\n\n- [x] done\n\nNote[^1]\n\n[^1]: Foot\n")
+                .unwrap();
         for needle in ["<table>", "<del>x</del>", "checkbox", "footnote-definition"] {
             assert!(out.html.contains(needle), "{needle} in {}", out.html);
         }

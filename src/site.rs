@@ -106,7 +106,13 @@ impl Site {
             .enumerate()
             .map(|(i, p)| (p.file.relative.clone(), i))
             .collect();
-        Ok(Site { config, now, pages, assets, by_relative })
+        Ok(Site {
+            config,
+            now,
+            pages,
+            assets,
+            by_relative,
+        })
     }
 
     /// Finds a page or section by its path under `content/`, e.g. `products/_index.md`.
@@ -189,7 +195,9 @@ fn slug_of(file: &SourceFile, name: &str, diagnostics: &mut Diagnostics) -> Stri
         Err(why) => {
             diagnostics.push(
                 file.error_at_key("slug", format!("slug `{slug}` {why}"))
-                    .with_help("use lowercase letters, digits and dashes, e.g. slug = \"fitbit-sense-2\""),
+                    .with_help(
+                        "use lowercase letters, digits and dashes, e.g. slug = \"fitbit-sense-2\"",
+                    ),
             );
             slug::slugify(name)
         }
@@ -204,7 +212,10 @@ pub fn check_slug(slug: &str) -> Result<(), &'static str> {
     if slug.contains(['/', '\\']) || slug == "." || slug == ".." || slug.starts_with('.') {
         return Err("would write outside its folder (slashes and leading dots are not allowed)");
     }
-    if slug.chars().any(|c| c.is_control() || c.is_whitespace() || "?#%<>\"'`|*:".contains(c)) {
+    if slug
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || "?#%<>\"'`|*:".contains(c))
+    {
         return Err("contains characters that are not allowed in a URL segment");
     }
     Ok(())
@@ -223,11 +234,19 @@ fn place_pages(
         let (folder, name) = split_parent(&file.relative);
         let folder_path = folder_url(folder_urls, folder).to_string();
         let (path, slug) = if file.is_section() {
-            let slug = folder_path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+            let slug = folder_path
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or("");
             (folder_path.clone(), slug.to_string())
         } else if name == "index.md" {
             // A page bundle: `about/index.md` is the page `/about/`.
-            let slug = folder_path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+            let slug = folder_path
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or("");
             (folder_path.clone(), slug.to_string())
         } else {
             let stem = name.trim_end_matches(".md");
@@ -279,21 +298,29 @@ fn implicit_home() -> Page {
 fn check_unique_paths(pages: &[Page], diagnostics: &mut Diagnostics) {
     let mut seen: HashMap<&str, &Page> = HashMap::new();
     for page in pages {
-        if let Some(first) = seen.insert(&page.path, page) {
-            diagnostics.push(
-                page.file
-                    .error_at_key(
-                        "slug",
-                        format!(
-                            "this page has the same URL {} as {}",
-                            page.path,
-                            first.file.display_path.display()
-                        ),
-                    )
-                    .with_help("give one of them a different file name or `slug`"),
-            );
-            seen.insert(&first.path, first);
-        }
+        let Some(&first) = seen.get(page.path.as_str()) else {
+            seen.insert(&page.path, page);
+            continue;
+        };
+        // Point at the page whose `slug` caused the clash, if one of them has one.
+        let (culprit, other) = if first.front_matter().slug.is_some() {
+            (first, page)
+        } else {
+            (page, first)
+        };
+        diagnostics.push(
+            culprit
+                .file
+                .error_at_key(
+                    "slug",
+                    format!(
+                        "this page has the same URL {} as {}",
+                        page.path,
+                        other.file.display_path.display()
+                    ),
+                )
+                .with_help("give one of them a different file name or `slug`"),
+        );
     }
 }
 
@@ -359,11 +386,7 @@ fn sort_pages(list: &mut [usize], pages: &[Page], sort_by: SortBy) {
                     .then(path)
             }
             // Newest first; undated pages last.
-            SortBy::Date => b
-                .front_matter()
-                .date
-                .cmp(&a.front_matter().date)
-                .then(path),
+            SortBy::Date => b.front_matter().date.cmp(&a.front_matter().date).then(path),
             SortBy::Title => a
                 .title()
                 .to_lowercase()

@@ -34,12 +34,22 @@ pub fn split(text: &str) -> Result<Split, SplitError> {
     let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let mut lines = LineIter::new(text, start);
     let Some(first) = lines.next() else {
-        return Ok(Split { format: None, front_matter: start..start, body: start..text.len() });
+        return Ok(Split {
+            format: None,
+            front_matter: start..start,
+            body: start..text.len(),
+        });
     };
     let format = match text[first.clone()].trim_end() {
         "+++" => Format::Toml,
         "---" => Format::Yaml,
-        _ => return Ok(Split { format: None, front_matter: start..start, body: start..text.len() }),
+        _ => {
+            return Ok(Split {
+                format: None,
+                front_matter: start..start,
+                body: start..text.len(),
+            });
+        }
     };
     let fence = if format == Format::Toml { "+++" } else { "---" };
     let fm_start = first.end;
@@ -82,7 +92,9 @@ impl Iterator for LineIter<'_> {
             return None;
         }
         let start = self.pos;
-        let end = self.text[start..].find('\n').map_or(self.text.len(), |i| start + i);
+        let end = self.text[start..]
+            .find('\n')
+            .map_or(self.text.len(), |i| start + i);
         self.pos = end + 1;
         Some(start..end)
     }
@@ -175,14 +187,15 @@ fn yaml_message(error: &serde_saphyr::Error) -> String {
 
 /// The 1-based line (within `text`) where `key` is set, for errors found after parsing.
 pub fn key_line(text: &str, key: &str) -> Option<usize> {
-    text.lines().position(|line| {
-        let Some(rest) = line.trim_start().strip_prefix(key) else {
-            return false;
-        };
-        let rest = rest.trim_start();
-        rest.starts_with('=') || rest.starts_with(':')
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|line| {
+            let Some(rest) = line.trim_start().strip_prefix(key) else {
+                return false;
+            };
+            let rest = rest.trim_start();
+            rest.starts_with('=') || rest.starts_with(':')
+        })
+        .map(|i| i + 1)
 }
 
 /// A front matter date: `2026-11-24` or `2026-11-24T09:00:00Z`, as a TOML date or a string.
@@ -199,15 +212,24 @@ impl PageDate {
         let text = text.trim();
         if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
             let at = date.and_hms_opt(0, 0, 0).expect("midnight is a valid time");
-            return Ok(PageDate { at, text: date.format("%Y-%m-%d").to_string() });
+            return Ok(PageDate {
+                at,
+                text: date.format("%Y-%m-%d").to_string(),
+            });
         }
         if let Ok(t) = DateTime::parse_from_rfc3339(text) {
             let utc = t.naive_utc();
-            return Ok(PageDate { at: utc, text: utc.format("%Y-%m-%dT%H:%M:%SZ").to_string() });
+            return Ok(PageDate {
+                at: utc,
+                text: utc.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            });
         }
         for format in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"] {
             if let Ok(at) = NaiveDateTime::parse_from_str(text, format) {
-                return Ok(PageDate { at, text: at.format("%Y-%m-%dT%H:%M:%SZ").to_string() });
+                return Ok(PageDate {
+                    at,
+                    text: at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                });
             }
         }
         Err(format!(
@@ -286,7 +308,12 @@ mod tests {
     fn parse_str(text: &str) -> Result<FrontMatter, Diagnostic> {
         let source: Arc<str> = Arc::from(text);
         let split = split(text).unwrap();
-        parse(&source, split.format.unwrap(), split.front_matter, Path::new("a.md"))
+        parse(
+            &source,
+            split.format.unwrap(),
+            split.front_matter,
+            Path::new("a.md"),
+        )
     }
 
     #[test]
@@ -324,13 +351,16 @@ mod tests {
 
     #[test]
     fn unclosed_front_matter_is_an_error() {
-        assert_eq!(split("+++\ntitle = 1\n"), Err(SplitError::Unclosed { fence: "+++" }));
+        assert_eq!(
+            split("+++\ntitle = 1\n"),
+            Err(SplitError::Unclosed { fence: "+++" })
+        );
     }
 
     #[test]
     fn dates_come_as_toml_dates_or_strings() {
-        let fm = parse_str("+++\ndate = 2026-11-24\nupdated = \"2026-11-25T10:00:00Z\"\n+++\n")
-            .unwrap();
+        let fm =
+            parse_str("+++\ndate = 2026-11-24\nupdated = \"2026-11-25T10:00:00Z\"\n+++\n").unwrap();
         assert_eq!(fm.date.unwrap().text, "2026-11-24");
         assert_eq!(fm.updated.unwrap().text, "2026-11-25T10:00:00Z");
         let fm = parse_str("---\ndate: 2026-11-24\n---\n").unwrap();

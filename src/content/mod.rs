@@ -101,8 +101,11 @@ type Walked = (Vec<(PathBuf, String)>, Vec<Asset>);
 /// Lists Markdown files and assets, sorted so that every build sees the same order.
 fn walk(content_dir: &Path) -> Result<Walked, Diagnostic> {
     if !content_dir.is_dir() {
-        return Err(Diagnostic::error(CONTENT_DIR, "the content folder is missing")
-            .with_help("create content/ with an _index.md for the home page, or run `vellum init`"));
+        return Err(
+            Diagnostic::error(CONTENT_DIR, "the content folder is missing").with_help(
+                "create content/ with an _index.md for the home page, or run `vellum init`",
+            ),
+        );
     }
     let mut markdown = Vec::new();
     let mut assets = Vec::new();
@@ -112,7 +115,10 @@ fn walk(content_dir: &Path) -> Result<Walked, Diagnostic> {
         .filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name()));
     for entry in walker {
         let entry = entry.map_err(|e| {
-            let path = e.path().map(|p| display_path(content_dir, p)).unwrap_or_default();
+            let path = e
+                .path()
+                .map(|p| display_path(content_dir, p))
+                .unwrap_or_default();
             Diagnostic::error(path, format!("cannot read this folder entry: {e}"))
         })?;
         if entry.file_type().is_dir() {
@@ -122,7 +128,10 @@ fn walk(content_dir: &Path) -> Result<Walked, Diagnostic> {
         if relative.ends_with(".md") {
             markdown.push((entry.into_path(), relative));
         } else {
-            assets.push(Asset { source: entry.into_path(), relative });
+            assets.push(Asset {
+                source: entry.into_path(),
+                relative,
+            });
         }
     }
     Ok((markdown, assets))

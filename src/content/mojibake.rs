@@ -63,7 +63,10 @@ fn scan_line(line: &str) -> Option<Suspect> {
         if let Some(at) = line.find(pattern)
             && best.as_ref().is_none_or(|b| at < b.span.start)
         {
-            best = Some(Suspect { span: at..at + pattern.len(), likely });
+            best = Some(Suspect {
+                span: at..at + pattern.len(),
+                likely,
+            });
         }
     }
     // A lone `Â` before a space, a non-breaking space or the end of a line is what a

@@ -38,7 +38,11 @@ pub fn safe_join(base: &Path, relative: &str) -> Result<PathBuf, String> {
         match component {
             Component::Normal(part) => joined.push(part),
             Component::CurDir => {}
-            _ => return Err(format!("output path `{relative}` would leave the output folder")),
+            _ => {
+                return Err(format!(
+                    "output path `{relative}` would leave the output folder"
+                ));
+            }
         }
     }
     Ok(joined)
@@ -46,18 +50,24 @@ pub fn safe_join(base: &Path, relative: &str) -> Result<PathBuf, String> {
 
 /// Writes all files into `dir` (a fresh, empty folder). Copies come first so that a
 /// rendered page wins over a static file at the same path.
-pub fn write_all(dir: &Path, copies: &[CopiedFile], files: &[OutputFile]) -> Result<(), Diagnostic> {
+pub fn write_all(
+    dir: &Path,
+    copies: &[CopiedFile],
+    files: &[OutputFile],
+) -> Result<(), Diagnostic> {
     copies.par_iter().try_for_each(|copy| {
         let target = target_path(dir, &copy.path, &copy.source)?;
         std::fs::copy(&copy.source, &target).map(drop).map_err(|e| {
-            Diagnostic::error(&copy.source, format!("cannot copy this file to the output: {e}"))
+            Diagnostic::error(
+                &copy.source,
+                format!("cannot copy this file to the output: {e}"),
+            )
         })
     })?;
     files.par_iter().try_for_each(|file| {
         let target = target_path(dir, &file.path, Path::new(&file.path))?;
-        std::fs::write(&target, &file.bytes).map_err(|e| {
-            Diagnostic::error(&target, format!("cannot write this output file: {e}"))
-        })
+        std::fs::write(&target, &file.bytes)
+            .map_err(|e| Diagnostic::error(&target, format!("cannot write this output file: {e}")))
     })
 }
 
@@ -78,7 +88,10 @@ mod tests {
     #[test]
     fn safe_join_keeps_paths_inside() {
         let base = Path::new("/out");
-        assert_eq!(safe_join(base, "/about/index.html").unwrap(), Path::new("/out/about/index.html"));
+        assert_eq!(
+            safe_join(base, "/about/index.html").unwrap(),
+            Path::new("/out/about/index.html")
+        );
         assert!(safe_join(base, "../x").is_err());
         assert!(safe_join(base, "a/../../x").is_err());
         assert!(safe_join(base, "a\\..\\x").is_err());

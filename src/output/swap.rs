@@ -9,7 +9,15 @@ use crate::diagnostic::Diagnostic;
 pub fn check_output_dir(root: &Path, output: &Path) -> Result<(), Diagnostic> {
     let root = absolute(root);
     let output = absolute(output);
-    let sources = ["content", "themes", "templates", "static", "data", "src", ".git"];
+    let sources = [
+        "content",
+        "themes",
+        "templates",
+        "static",
+        "data",
+        "src",
+        ".git",
+    ];
     let inside_source = sources.iter().any(|s| output.starts_with(root.join(s)));
     if root.starts_with(&output) || inside_source || output.parent().is_none() {
         return Err(Diagnostic::error(
@@ -47,14 +55,22 @@ pub fn replace_dir<T>(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    std::fs::create_dir_all(&parent)
-        .map_err(|e| Diagnostic::error(&parent, format!("cannot create the output's parent folder: {e}")))?;
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    std::fs::create_dir_all(&parent).map_err(|e| {
+        Diagnostic::error(
+            &parent,
+            format!("cannot create the output's parent folder: {e}"),
+        )
+    })?;
     let staging = parent.join(format!(".{name}.new-{}", std::process::id()));
     let retired = parent.join(format!(".{name}.old-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir(&staging)
-        .map_err(|e| Diagnostic::error(&staging, format!("cannot create the staging folder: {e}")))?;
+    std::fs::create_dir(&staging).map_err(|e| {
+        Diagnostic::error(&staging, format!("cannot create the staging folder: {e}"))
+    })?;
     let value = match fill(&staging) {
         Ok(value) => value,
         Err(diagnostic) => {
@@ -66,7 +82,10 @@ pub fn replace_dir<T>(
     if had_output {
         std::fs::rename(output, &retired).map_err(|e| {
             let _ = std::fs::remove_dir_all(&staging);
-            Diagnostic::error(output, format!("cannot move the previous output aside: {e}"))
+            Diagnostic::error(
+                output,
+                format!("cannot move the previous output aside: {e}"),
+            )
         })?;
     }
     if let Err(e) = std::fs::rename(&staging, output) {
@@ -75,7 +94,10 @@ pub fn replace_dir<T>(
             let _ = std::fs::rename(&retired, output);
         }
         let _ = std::fs::remove_dir_all(&staging);
-        return Err(Diagnostic::error(output, format!("cannot move the new output into place: {e}")));
+        return Err(Diagnostic::error(
+            output,
+            format!("cannot move the new output into place: {e}"),
+        ));
     }
     if had_output {
         let _ = std::fs::remove_dir_all(&retired);
@@ -98,8 +120,15 @@ mod tests {
             Err(Diagnostic::error("x", "boom"))
         });
         assert!(result.is_err());
-        assert_eq!(std::fs::read_to_string(out.join("index.html")).unwrap(), "old");
-        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1, "no staging left behind");
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html")).unwrap(),
+            "old"
+        );
+        assert_eq!(
+            std::fs::read_dir(tmp.path()).unwrap().count(),
+            1,
+            "no staging left behind"
+        );
     }
 
     #[test]
@@ -108,10 +137,15 @@ mod tests {
         let out = tmp.path().join("public");
         std::fs::create_dir(&out).unwrap();
         std::fs::write(out.join("stale.html"), "old").unwrap();
-        replace_dir(&out, |dir| std::fs::write(dir.join("index.html"), "new").map_err(|_| Diagnostic::error("x", "io")))
-            .unwrap();
+        replace_dir(&out, |dir| {
+            std::fs::write(dir.join("index.html"), "new").map_err(|_| Diagnostic::error("x", "io"))
+        })
+        .unwrap();
         assert!(!out.join("stale.html").exists());
-        assert_eq!(std::fs::read_to_string(out.join("index.html")).unwrap(), "new");
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html")).unwrap(),
+            "new"
+        );
     }
 
     #[test]

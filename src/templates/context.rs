@@ -67,12 +67,16 @@ impl<'a> PageView<'a> {
         let front = page.front_matter();
         let words = page.word_count();
         let list = |indices: &'a [usize], depth| {
-            indices.iter().map(|&i| PageView::new(site, &site.pages[i], depth)).collect()
+            indices
+                .iter()
+                .map(|&i| PageView::new(site, &site.pages[i], depth))
+                .collect()
         };
         let (pages, subsections) = match (page.is_section(), depth) {
-            (true, Depth::Full) => {
-                (Some(list(&page.pages, Depth::Summary)), Some(list(&page.subsections, Depth::Listing)))
-            }
+            (true, Depth::Full) => (
+                Some(list(&page.pages, Depth::Summary)),
+                Some(list(&page.subsections, Depth::Listing)),
+            ),
             (true, Depth::Listing) => (Some(list(&page.pages, Depth::Summary)), None),
             _ => (None, None),
         };

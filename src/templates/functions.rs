@@ -11,7 +11,9 @@ use crate::site::Site;
 
 pub fn register(tera: &mut Tera, site: Arc<Site>) {
     let s = Arc::clone(&site);
-    tera.register_function("get_url", move |args: &HashMap<String, Value>| get_url(&s, args));
+    tera.register_function("get_url", move |args: &HashMap<String, Value>| {
+        get_url(&s, args)
+    });
     let s = Arc::clone(&site);
     tera.register_function("get_page", move |args: &HashMap<String, Value>| {
         get_page(&s, args, false)
@@ -22,7 +24,10 @@ pub fn register(tera: &mut Tera, site: Arc<Site>) {
     });
     let now = site.now;
     tera.register_function("now", move |args: &HashMap<String, Value>| {
-        let timestamp = args.get("timestamp").and_then(Value::as_bool).unwrap_or(false);
+        let timestamp = args
+            .get("timestamp")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         Ok(if timestamp {
             Value::from(now.timestamp())
         } else {
@@ -33,7 +38,9 @@ pub fn register(tera: &mut Tera, site: Arc<Site>) {
 
 fn path_arg<'a>(function: &str, args: &'a HashMap<String, Value>) -> tera::Result<&'a str> {
     args.get("path").and_then(Value::as_str).ok_or_else(|| {
-        tera::Error::msg(format!("`{function}` needs a `path` argument, e.g. {function}(path=\"about.md\")"))
+        tera::Error::msg(format!(
+            "`{function}` needs a `path` argument, e.g. {function}(path=\"about.md\")"
+        ))
     })
 }
 
@@ -47,7 +54,9 @@ fn get_url(site: &Site, args: &HashMap<String, Value>) -> tera::Result<Value> {
             None => (content_path, None),
         };
         let page = site.page_by_relative(target).ok_or_else(|| {
-            tera::Error::msg(format!("get_url: there is no content/{target} (from `{path}`)"))
+            tera::Error::msg(format!(
+                "get_url: there is no content/{target} (from `{path}`)"
+            ))
         })?;
         let url = site.permalink(&page.path);
         return Ok(Value::from(match anchor {
@@ -58,7 +67,9 @@ fn get_url(site: &Site, args: &HashMap<String, Value>) -> tera::Result<Value> {
     if path.starts_with("http://") || path.starts_with("https://") {
         return Ok(Value::from(path));
     }
-    Ok(Value::from(site.permalink(&format!("/{}", path.trim_start_matches('/')))))
+    Ok(Value::from(
+        site.permalink(&format!("/{}", path.trim_start_matches('/'))),
+    ))
 }
 
 /// `get_page(path="about.md")` / `get_section(path="products/_index.md")`.
@@ -70,8 +81,14 @@ fn get_page(site: &Site, args: &HashMap<String, Value>, section: bool) -> tera::
         .page_by_relative(path)
         .ok_or_else(|| tera::Error::msg(format!("{function}: there is no content/{path}")))?;
     if page.is_section() != section {
-        let hint = if section { "use get_page for pages" } else { "use get_section for _index.md files" };
-        return Err(tera::Error::msg(format!("{function}: content/{path} is not what it expects ({hint})")));
+        let hint = if section {
+            "use get_page for pages"
+        } else {
+            "use get_section for _index.md files"
+        };
+        return Err(tera::Error::msg(format!(
+            "{function}: content/{path} is not what it expects ({hint})"
+        )));
     }
     tera::to_value(PageView::new(site, page, Depth::Listing)).map_err(tera::Error::from)
 }

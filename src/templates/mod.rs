@@ -63,8 +63,11 @@ impl Templates {
         }
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".htm", ".xml"]);
-        let mut sources: Vec<(&str, &str)> =
-            files.iter().map(|(name, f)| (name.as_str(), &*f.source)).collect();
+        tera.set_escape_fn(escape_html);
+        let mut sources: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(name, f)| (name.as_str(), &*f.source))
+            .collect();
         sources.sort_unstable();
         if let Err(e) = tera.add_raw_templates(sources) {
             return Err(syntax_error(&e, &files).into());
@@ -96,7 +99,12 @@ impl Templates {
     }
 
     /// Renders a template that has no page of its own, such as `404.html`.
-    pub fn render_standalone(&self, site: &Site, name: &str, path: &str) -> Result<String, Diagnostic> {
+    pub fn render_standalone(
+        &self,
+        site: &Site,
+        name: &str,
+        path: &str,
+    ) -> Result<String, Diagnostic> {
         let mut context = Context::new();
         context.insert("config", &site.config);
         context.insert("lang", &site.config.language);
@@ -144,6 +152,23 @@ impl Templates {
     }
 }
 
+/// Escapes what can break out of text or a quoted attribute. Tera's default also escapes
+/// `/`, which bloats every URL and is not needed for safety.
+fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + input.len() / 8);
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 fn read_templates(
     root: &Path,
     dir: &Path,
@@ -165,10 +190,20 @@ fn read_templates(
             .map(|c| c.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/");
-        let display_path = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf();
+        let display_path = entry
+            .path()
+            .strip_prefix(root)
+            .unwrap_or(entry.path())
+            .to_path_buf();
         match read_utf8(entry.path(), &display_path) {
             Ok(source) => {
-                files.insert(name, TemplateFile { display_path, source });
+                files.insert(
+                    name,
+                    TemplateFile {
+                        display_path,
+                        source,
+                    },
+                );
             }
             Err(diagnostic) => diagnostics.push(diagnostic),
         }
@@ -190,7 +225,10 @@ fn syntax_error(error: &tera::Error, files: &HashMap<String, TemplateFile>) -> D
         .unwrap_or(detail.lines().next().unwrap_or(""))
         .to_string();
     let Some(file) = file else {
-        return Diagnostic::error(SITE_TEMPLATES_DIR, format!("template error: {}", chain.join(": ")));
+        return Diagnostic::error(
+            SITE_TEMPLATES_DIR,
+            format!("template error: {}", chain.join(": ")),
+        );
     };
     let diagnostic = Diagnostic::error(
         &file.display_path,
@@ -237,7 +275,10 @@ fn strip_rendering_suffix(message: &str) -> &str {
 /// or filter named in the message is nearly always the culprit.
 fn guess_line(source: &str, message: &str) -> Option<usize> {
     let candidates = quoted_names(message);
-    for name in candidates.iter().filter(|n| !n.ends_with(".html") && !n.is_empty()) {
+    for name in candidates
+        .iter()
+        .filter(|n| !n.ends_with(".html") && !n.is_empty())
+    {
         let needle = name.as_str();
         if let Some(i) = source
             .lines()
@@ -247,7 +288,9 @@ fn guess_line(source: &str, message: &str) -> Option<usize> {
         }
         // `page.extra.x` may be written as `extra.x` inside a `with` or loop.
         if let Some(last) = needle.rsplit('.').next()
-            && let Some(i) = source.lines().position(|line| line.contains(last) && line.contains("{"))
+            && let Some(i) = source
+                .lines()
+                .position(|line| line.contains(last) && line.contains("{"))
         {
             return Some(i + 1);
         }
@@ -258,6 +301,15 @@ fn guess_line(source: &str, message: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escape_covers_text_and_attribute_breakouts_but_not_slashes() {
+        assert_eq!(
+            escape_html(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#x27;&amp;&#x27;&lt;/a&gt;"
+        );
+        assert_eq!(escape_html("https://x.test/a/"), "https://x.test/a/");
+    }
 
     #[test]
     fn pest_line_is_read_from_marker() {

@@ -1,0 +1,140 @@
+//! A fixture site copied into a temporary folder, and helpers to build and inspect it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The "now" every test build uses, so output never depends on the clock.
+pub const NOW: &str = "2026-11-25";
+
+pub struct Site {
+    _dir: tempfile::TempDir,
+    pub root: PathBuf,
+}
+
+/// The result of running `vellum`.
+pub struct Run {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Site {
+    /// Copies `tests/fixtures/NAME` into a fresh temporary folder.
+    pub fn fixture(name: &str) -> Site {
+        let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        Site::copy_of(&source, &[])
+    }
+
+    /// Copies a site folder, skipping the top-level entries named in `skip`.
+    pub fn copy_of(source: &Path, skip: &[&str]) -> Site {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("site");
+        copy_dir(source, &root, skip);
+        Site { _dir: dir, root }
+    }
+
+    pub fn empty() -> Site {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("site");
+        Site { _dir: dir, root }
+    }
+
+    pub fn write(&self, path: &str, text: impl AsRef<[u8]>) {
+        let target = self.root.join(path);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(target, text).unwrap();
+    }
+
+    pub fn remove(&self, path: &str) {
+        std::fs::remove_file(self.root.join(path)).unwrap();
+    }
+
+    /// Runs `vellum ARGS` in the site folder.
+    pub fn vellum(&self, args: &[&str]) -> Run {
+        self.vellum_with_env(args, &[])
+    }
+
+    pub fn vellum_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_vellum"));
+        command
+            .args(args)
+            .current_dir(&self.root)
+            .env_remove("SOURCE_DATE_EPOCH");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        run(command.output().expect("run vellum"))
+    }
+
+    /// `vellum build --now NOW` plus extra arguments.
+    pub fn build(&self, extra: &[&str]) -> Run {
+        let mut args = vec!["build", "--now", NOW];
+        args.extend_from_slice(extra);
+        self.vellum(&args)
+    }
+
+    /// Builds and panics with vellum's messages if the build fails.
+    pub fn build_ok(&self) -> Run {
+        let run = self.build(&[]);
+        assert!(run.success, "build failed:\n{}", run.stderr);
+        run
+    }
+
+    pub fn output(&self, path: &str) -> String {
+        let target = self.root.join("public").join(path);
+        std::fs::read_to_string(&target)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", target.display()))
+    }
+
+    pub fn output_exists(&self, path: &str) -> bool {
+        self.root.join("public").join(path).exists()
+    }
+
+    /// Every file under `public/` with its bytes, for comparing whole builds.
+    pub fn output_tree(&self) -> Vec<(String, Vec<u8>)> {
+        tree(&self.root.join("public"))
+    }
+}
+
+pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let relative = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (relative, std::fs::read(e.path()).unwrap())
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn run(output: Output) -> Run {
+    Run {
+        success: output.status.success(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn copy_dir(source: &Path, target: &Path, skip: &[&str]) {
+    for entry in walkdir::WalkDir::new(source).into_iter().filter_entry(|e| {
+        e.depth() != 1 || !skip.contains(&e.file_name().to_string_lossy().as_ref())
+    }) {
+        let entry = entry.unwrap();
+        let to = target.join(entry.path().strip_prefix(source).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! Every kind of bad input fails the build with a message that names the file and line,
+//! and leaves the previous output exactly as it was.
+
+use crate::common::Site;
+
+/// Builds the fixture once, lets `break_it` damage it, builds again and checks that the
+/// build failed at `location` (`path:line`) with `needle` in the message, and that the
+/// previous `public/` is untouched. Returns the messages.
+fn fails_at(break_it: impl FnOnce(&Site), location: &str, needle: &str) -> String {
+    let site = Site::fixture("basic");
+    site.build_ok();
+    let before = site.output_tree();
+    break_it(&site);
+    let run = site.build(&[]);
+    assert!(
+        !run.success,
+        "the build should fail; it printed:\n{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains(location),
+        "no `{location}` in:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(needle),
+        "no `{needle}` in:\n{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("was left as it was"), "{}", run.stderr);
+    assert_eq!(before, site.output_tree(), "the previous public/ changed");
+    let leftovers: Vec<_> = std::fs::read_dir(&site.root)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".public"))
+        .collect();
+    assert!(leftovers.is_empty(), "staging folders left behind");
+    run.stderr
+}
+
+#[test]
+fn broken_toml_front_matter_names_file_and_line() {
+    let stderr = fails_at(
+        |s| {
+            s.write(
+                "content/about.md",
+                "+++\ntitle = \"About\nweight = 1\n+++\nBody\n",
+            )
+        },
+        "content/about.md:2",
+        "front matter",
+    );
+    assert!(
+        stderr.contains("title = \"About"),
+        "the offending line is shown:\n{stderr}"
+    );
+}
+
+#[test]
+fn broken_yaml_front_matter_names_file_and_line() {
+    fails_at(
+        |s| {
+            s.write(
+                "content/blog/second.md",
+                "---\ntitle: Second\ndate: [2026\n---\nBody\n",
+            )
+        },
+        "content/blog/second.md:",
+        "front matter",
+    );
+}
+
+#[test]
+fn unclosed_front_matter_names_file_and_line() {
+    fails_at(
+        |s| s.write("content/about.md", "+++\ntitle = \"About\"\n\nBody\n"),
+        "content/about.md:1",
+        "never closed",
+    );
+}
+
+#[test]
+fn wrong_field_type_names_file_and_line() {
+    fails_at(
+        |s| {
+            s.write(
+                "content/about.md",
+                "+++\ntitle = \"About\"\nweight = \"heavy\"\n+++\n",
+            )
+        },
+        "content/about.md:3",
+        "invalid type",
+    );
+}
+
+#[test]
+fn unknown_field_names_file_and_line() {
+    fails_at(
+        |s| {
+            s.write(
+                "content/about.md",
+                "+++\ntitle = \"About\"\ntitel = \"x\"\n+++\n",
+            )
+        },
+        "content/about.md:3",
+        "titel",
+    );
+}
+
+#[test]
+fn bad_date_names_file_and_line() {
+    fails_at(
+        |s| {
+            s.write(
+                "content/blog/first.md",
+                "+++\ntitle = \"First\"\ndate = \"2026-02-30\"\n+++\n",
+            )
+        },
+        "content/blog/first.md:3",
+        "not a valid date",
+    );
+}
+
+#[test]
+fn unknown_template_names_file_and_line() {
+    fails_at(
+        |s| {
+            s.write(
+                "content/about.md",
+                "+++\ntitle = \"About\"\n\ntemplate = \"fancy.html\"\n+++\n",
+            )
+        },
+        "content/about.md:4",
+        "unknown template `fancy.html`",
+    );
+}
+
+#[test]
+fn template_syntax_error_names_template_and_line() {
+    fails_at(
+        |s| {
+            s.write("templates/page.html", "{% extends \"base.html\" %}\n{% block content %}\n{{ page.title | }}\n{% endblock content %}\n")
+        },
+        "templates/page.html:3",
+        "template syntax error",
+    );
+}
+
+#[test]
+fn template_render_error_names_template_line_and_page() {
+    let stderr = fails_at(
+        |s| {
+            s.write("templates/page.html", "{% extends \"base.html\" %}\n{% block content %}\n<p>{{ page.extra.missing_value }}</p>\n{% endblock content %}\n")
+        },
+        "templates/page.html:3",
+        "missing_value",
+    );
+    assert!(stderr.contains("while rendering content/"), "{stderr}");
+}
+
+#[test]
+fn non_utf8_file_names_file_and_line() {
+    fails_at(
+        |s| {
+            s.write(
+                "content/about.md",
+                b"+++\ntitle = \"About\"\n+++\n\nCaf\xe9 au lait\n".as_slice(),
+            )
+        },
+        "content/about.md:5",
+        "not valid UTF-8",
+    );
+}
+
+#[test]
+fn unreadable_file_is_named() {
+    fails_at(
+        |s| {
+            #[cfg(unix)]
+            std::os::unix::fs::symlink("nowhere.md", s.root.join("content/ghost.md")).unwrap();
+        },
+        "content/ghost.md",
+        "cannot read this file",
+    );
+}
+
+#[test]
+fn two_pages_with_one_url_are_both_named() {
+    let stderr = fails_at(
+        |s| {
+            s.write(
+                "content/blog/copy.md",
+                "+++\ntitle = \"Copy\"\nslug = \"first\"\n+++\n",
+            )
+        },
+        "content/blog/copy.md:3",
+        "same URL /blog/first/",
+    );
+    assert!(stderr.contains("as content/blog/first.md"), "{stderr}");
+}
+
+#[test]
+fn slug_that_climbs_out_of_the_output_is_rejected() {
+    fails_at(
+        |s| {
+            s.write(
+                "content/about.md",
+                "+++\ntitle = \"About\"\nslug = \"../../x\"\n+++\n",
+            )
+        },
+        "content/about.md:3",
+        "would write outside",
+    );
+}
+
+#[test]
+fn missing_link_target_names_file_and_line() {
+    fails_at(
+        |s| {
+            s.write(
+                "content/about.md",
+                "+++\ntitle = \"About\"\n+++\n\nSee the [terms](@/policies/terms.md).\n",
+            )
+        },
+        "content/about.md:5",
+        "no content/policies/terms.md",
+    );
+}
+
+#[test]
+fn missing_anchor_names_file_and_line() {
+    fails_at(
+        |s| {
+            s.write(
+                "content/blog/first.md",
+                "+++\ntitle = \"First\"\n+++\n\n[x](@/about.md#nope)\n",
+            )
+        },
+        "content/blog/first.md:5",
+        "no heading with id `nope`",
+    );
+}
+
+#[test]
+fn bad_site_settings_name_the_line() {
+    fails_at(
+        |s| {
+            let config = std::fs::read_to_string(s.root.join("site.toml")).unwrap();
+            s.write(
+                "site.toml",
+                config.replace("minify = false", "minify = \"no\""),
+            );
+        },
+        "site.toml:6",
+        "invalid type",
+    );
+}
+
+#[test]
+fn every_problem_of_a_build_is_reported_together() {
+    let stderr = fails_at(
+        |s| {
+            s.write("content/about.md", "+++\ntitle = 1\n+++\n");
+            s.write("content/blog/first.md", "+++\ndate = \"soon\"\n+++\n");
+        },
+        "content/about.md:2",
+        "content/blog/first.md:2",
+    );
+    assert!(stderr.contains("Build failed with 2 errors"), "{stderr}");
+}
+
+#[test]
+fn output_folder_cannot_be_the_site_itself() {
+    let site = Site::fixture("basic");
+    let run = site.build(&["--output", "."]);
+    assert!(!run.success);
+    assert!(
+        run.stderr.contains("overwrite the site's own files"),
+        "{}",
+        run.stderr
+    );
+    assert!(site.root.join("content/about.md").exists());
+}
+
+#[test]
+fn garbled_text_is_a_warning_with_file_and_line() {
+    let site = Site::fixture("basic");
+    // The seed privacy policy ends with the encoding artifact editors paste in.
+    let seed = include_str!("../fixtures/seed-privacy-policy.txt");
+    site.write(
+        "content/seed.md",
+        format!("+++\ntitle = \"Seed\"\n+++\n\n{seed}"),
+    );
+    let run = site.build(&[]);
+    assert!(
+        run.success,
+        "a warning must not fail the build:\n{}",
+        run.stderr
+    );
+    let line = 4 + seed.lines().count();
+    assert!(
+        run.stderr.contains(&format!("content/seed.md:{line}")),
+        "line {line} in:\n{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("non-breaking space"), "{}", run.stderr);
+}

@@ -1,0 +1,8 @@
+//! Integration tests: each builds a fixture site from `tests/fixtures/` in a temporary
+//! folder with the real `vellum` binary and asserts on the files it writes.
+
+mod build;
+mod cli;
+mod common;
+mod errors;
+mod shop;
