@@ -63,7 +63,10 @@ impl Diagnostic {
         let start = floor_char_boundary(source, span.start.min(source.len()));
         let end = floor_char_boundary(source, span.end.clamp(start, source.len()));
         self.line = Some(line_of_offset(source, start));
-        self.excerpt = Some(Box::new(Excerpt { source: Arc::clone(source), span: start..end }));
+        self.excerpt = Some(Box::new(Excerpt {
+            source: Arc::clone(source),
+            span: start..end,
+        }));
         self
     }
 
