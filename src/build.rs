@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::markdown::{self, Rendered};
 use crate::output::{self, CopiedFile, OutputFile};
+use crate::policy::{self, lock::Outcome};
 use crate::site::Site;
 use crate::templates::{self, Templates};
 
@@ -33,6 +34,8 @@ pub struct BuildOptions {
     pub now: DateTime<Utc>,
     /// Print progress for long builds to stderr.
     pub progress: bool,
+    /// Fail instead of updating `policies.lock` (for CI).
+    pub locked: bool,
 }
 
 /// The site in memory, rendered and ready to write.
@@ -42,6 +45,10 @@ pub struct RenderedSite {
     pub copies: Vec<CopiedFile>,
     pub pages: usize,
     pub sections: usize,
+    /// Policy pages written: current pages, versions and redlines.
+    pub policy_pages: usize,
+    /// New text for `policies.lock`, written once the output is in place.
+    pub lock_update: Option<String>,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -53,7 +60,14 @@ pub fn render_site(options: &BuildOptions) -> Result<RenderedSite, Diagnostics> 
     if let Some(base_url) = &options.base_url {
         config.base_url = base_url.trim_end_matches('/').to_string();
     }
-    let (content, mut diagnostics) = crate::content::load(root);
+    let (mut content, mut diagnostics) = crate::content::load(root);
+    let policies = match policy::collect(&mut content, options.drafts) {
+        Ok(policies) => policies,
+        Err(errors) => {
+            diagnostics.extend(errors);
+            Vec::new()
+        }
+    };
     let templates = Templates::load(root, &config.theme);
     if let Err(errors) = &templates {
         diagnostics.extend(errors.0.iter().cloned());
@@ -63,7 +77,7 @@ pub fn render_site(options: &BuildOptions) -> Result<RenderedSite, Diagnostics> 
         return Err(fail(diagnostics, warnings));
     };
     let copies = static_files(root, &config.theme);
-    let mut site = match Site::new(config, options.now, content, options.drafts) {
+    let mut site = match Site::new(config, options.now, content, policies, options.drafts) {
         Ok(site) => site,
         Err(errors) => return Err(fail(errors, warnings)),
     };
@@ -75,13 +89,25 @@ pub fn render_site(options: &BuildOptions) -> Result<RenderedSite, Diagnostics> 
     if let Err(e) = render_markdown(&mut site) {
         errors.extend(e);
     }
+    let lock_update = match policy::lock::check(root, &site.policies, options.locked) {
+        Ok(Outcome::Update(text)) => Some(text),
+        Ok(Outcome::Unchanged) => None,
+        Err(e) => {
+            errors.extend(e);
+            None
+        }
+    };
     if errors.has_errors() {
         return Err(fail(errors, warnings));
     }
     let site = Arc::new(site);
     templates.register_functions(Arc::clone(&site));
-    let files = render_templates(&site, &templates, options.progress)
+    let mut files = render_templates(&site, &templates, options.progress)
         .map_err(|e| fail(e, warnings.clone()))?;
+    let policy_files =
+        render_policy_pages(&site, &templates).map_err(|e| fail(e, warnings.clone()))?;
+    let policy_pages = policy_files.len();
+    files.extend(policy_files);
     let mut copies = copies;
     copies.extend(site.assets.iter().map(|(asset, path)| CopiedFile {
         source: asset.source.clone(),
@@ -91,8 +117,10 @@ pub fn render_site(options: &BuildOptions) -> Result<RenderedSite, Diagnostics> 
     Ok(RenderedSite {
         pages: site.pages.len() - sections,
         sections,
+        policy_pages,
         files,
         copies,
+        lock_update,
         warnings,
     })
 }
@@ -105,6 +133,10 @@ pub fn build(options: &BuildOptions) -> Result<RenderedSite, Diagnostics> {
         output::write_all(dir, &rendered.copies, &rendered.files)
     })
     .map_err(|e| fail(e.into(), rendered.warnings.clone()))?;
+    if let Some(lock) = &rendered.lock_update {
+        policy::lock::write(&options.root, lock)
+            .map_err(|e| fail(e.into(), rendered.warnings.clone()))?;
+    }
     Ok(rendered)
 }
 
@@ -142,71 +174,146 @@ fn check_templates_exist(site: &Site, templates: &Templates) -> Result<(), Diagn
     }
 }
 
-/// Renders every page's Markdown in parallel, then checks `@/page.md#anchor` links.
+/// Renders every page's and policy version's Markdown in parallel, then checks
+/// `@/page.md#anchor` links against the headings of their targets.
 fn render_markdown(site: &mut Site) -> Result<(), Diagnostics> {
-    let resolve = |target: &str| {
-        site.page_by_relative(target)
-            .map(|p| site.permalink(&p.path))
-    };
-    let results: Vec<Result<Rendered, Vec<Diagnostic>>> = site
+    let resolve = |target: &str| site.path_of(target).map(|path| site.permalink(&path));
+    let markdown = &site.config.markdown;
+    let render = |file, blocks| markdown::render(file, markdown, &resolve, blocks);
+    let pages: Vec<_> = site
         .pages
         .par_iter()
-        .map(|page| markdown::render(&page.file, &site.config.markdown, &resolve))
+        .map(|page| render(&page.file, false))
+        .collect();
+    let versions: Vec<Vec<_>> = site
+        .policies
+        .par_iter()
+        .map(|p| {
+            p.versions
+                .par_iter()
+                .map(|v| render(&v.file, true))
+                .collect()
+        })
         .collect();
     let mut errors = Diagnostics::default();
-    let mut rendered = Vec::with_capacity(results.len());
-    for result in results {
-        match result {
-            Ok(r) => rendered.push(r),
-            Err(e) => {
-                errors.extend(e);
-                rendered.push(Rendered::default());
-            }
-        }
-    }
-    check_anchors(site, &rendered, &mut errors);
+    let pages = unwrap_rendered(pages, &mut errors);
+    let versions: Vec<Vec<Rendered>> = versions
+        .into_iter()
+        .map(|v| unwrap_rendered(v, &mut errors))
+        .collect();
+    check_anchors(site, &pages, &versions, &mut errors);
     if errors.has_errors() {
         return Err(errors);
     }
-    for (page, r) in site.pages.iter_mut().zip(rendered) {
+    for (page, r) in site.pages.iter_mut().zip(pages) {
         page.content = r.html;
         page.toc = r.toc;
+    }
+    for (policy, rendered) in site.policies.iter_mut().zip(versions) {
+        for (version, r) in policy.versions.iter_mut().zip(rendered) {
+            version.content = r.html;
+            version.toc = r.toc;
+            version.block_ends = r.block_ends;
+        }
     }
     Ok(())
 }
 
-fn check_anchors(site: &Site, rendered: &[Rendered], errors: &mut Diagnostics) {
-    let index: std::collections::HashMap<&str, usize> = site
-        .pages
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.file.relative.as_str(), i))
-        .collect();
-    for (page, r) in site.pages.iter().zip(rendered) {
-        for link in &r.internal_links {
-            let (Some(anchor), Some(&target)) = (&link.anchor, index.get(link.target.as_str()))
-            else {
+fn unwrap_rendered(
+    results: Vec<Result<Rendered, Vec<Diagnostic>>>,
+    errors: &mut Diagnostics,
+) -> Vec<Rendered> {
+    results
+        .into_iter()
+        .map(|result| {
+            result.unwrap_or_else(|e| {
+                errors.extend(e);
+                Rendered::default()
+            })
+        })
+        .collect()
+}
+
+fn check_anchors(
+    site: &Site,
+    pages: &[Rendered],
+    versions: &[Vec<Rendered>],
+    errors: &mut Diagnostics,
+) {
+    // The headings of whatever a link points at: a page, a policy (its version in force)
+    // or a policy version.
+    let ids_of = |target: &str| -> Option<&[String]> {
+        if let Some(i) = site.pages.iter().position(|p| p.file.relative == target) {
+            return Some(&pages[i].ids);
+        }
+        let (p, v) = site.policy_target(target)?;
+        let v = v
+            .or_else(|| site.policies[p].current_index(site.today()))
+            .unwrap_or(0);
+        Some(&versions[p][v].ids)
+    };
+    let sources = site.pages.iter().map(|p| &p.file).zip(pages).chain(
+        site.policies
+            .iter()
+            .zip(versions)
+            .flat_map(|(p, r)| p.versions.iter().map(|v| &v.file).zip(r)),
+    );
+    for (file, rendered) in sources {
+        for link in &rendered.internal_links {
+            let Some(anchor) = &link.anchor else { continue };
+            let Some(ids) = ids_of(&link.target) else {
                 continue;
             };
-            if rendered[target].ids.iter().any(|id| id == anchor) {
+            if ids.iter().any(|id| id == anchor) {
                 continue;
             }
             errors.push(
                 Diagnostic::error(
-                    &page.file.display_path,
+                    &file.display_path,
                     format!(
                         "link to `@/{}#{anchor}`: that page has no heading with id `{anchor}`",
                         link.target
                     ),
                 )
-                .at_span(&page.file.text, link.span.clone())
-                .with_help(format!(
-                    "headings there have ids: {}",
-                    rendered[target].ids.join(", ")
-                )),
+                .at_span(&file.text, link.span.clone())
+                .with_help(format!("headings there have ids: {}", ids.join(", "))),
             );
         }
     }
+}
+
+/// Renders policy pages, the changelog and its feed in parallel.
+fn render_policy_pages(site: &Site, templates: &Templates) -> Result<Vec<OutputFile>, Diagnostics> {
+    let results: Vec<Result<OutputFile, Diagnostic>> = policy::pages::all(&site.policies)
+        .into_par_iter()
+        .map(|page| {
+            let text = templates.render_policy_page(site, page)?;
+            let bytes = if page.is_html() {
+                finish_html(site, text)
+            } else {
+                text.into_bytes()
+            };
+            Ok(OutputFile {
+                path: page.output_path(&site.policies),
+                bytes,
+            })
+        })
+        .collect();
+    let mut errors = Diagnostics::default();
+    let mut files = Vec::with_capacity(results.len());
+    for result in results {
+        match result {
+            Ok(file) => files.push(file),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.has_errors() {
+        errors
+            .0
+            .dedup_by(|a, b| a.path == b.path && a.line == b.line);
+        return Err(errors);
+    }
+    Ok(files)
 }
 
 fn render_templates(

@@ -65,8 +65,8 @@ name = "About"
 url = "@/about.md"
 
 [[extra.footer_links]]
-name = "Privacy policy"
-url = "@/policies/privacy.md"
+name = "About"
+url = "@/about.md"
 "#,
     ),
     (
@@ -79,11 +79,11 @@ url = "@/policies/privacy.md"
     ),
     (
         "content/policies/_index.md",
-        "+++\ntitle = \"Policies\"\nsort_by = \"title\"\n+++\n\nThe rules we follow.\n",
+        "+++\ntitle = \"Policies\"\ntemplate = \"policies.html\"\n+++\n\nThe rules we follow.\n",
     ),
     (
-        "content/policies/privacy.md",
-        "+++\ntitle = \"Privacy Policy\"\ndescription = \"How we handle your data\"\ndate = 2026-01-01\n+++\n\n## What we collect\n\nOnly what we need to ship your order.\n",
+        "content/policies/privacy/2026-01-01.md",
+        "+++\ntitle = \"Privacy Policy\"\ndescription = \"How we handle your data\"\n+++\n\n## What we collect\n\nOnly what we need to ship your order.\n",
     ),
     (".gitignore", "/public\n"),
 ];

@@ -4,7 +4,8 @@
 //! A build is one pipeline, each stage in its own module:
 //!
 //! 1. [`config`] reads `site.toml`; [`content`] walks `content/` and parses front matter.
-//! 2. [`site`] turns the files into the site model: URLs, sections, page order, templates.
+//! 2. [`site`] turns the files into the site model: URLs, sections, page order, templates;
+//!    [`policy`] models policies, their versions, redlines, changelog and lock.
 //! 3. [`markdown`] renders page bodies; [`templates`] renders them through the Tera theme.
 //! 4. [`output`] minifies and writes everything to a fresh folder swapped in atomically.
 //!
@@ -19,5 +20,6 @@ pub mod diagnostic;
 pub mod init;
 pub mod markdown;
 pub mod output;
+pub mod policy;
 pub mod site;
 pub mod templates;

@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::{Parser, Subcommand};
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand};
 
 use vellum::build::{BuildOptions, build};
 use vellum::diagnostic::{Diagnostic, Diagnostics};
+use vellum::policy::editor;
 
 /// Vellum builds the shop's website (policies, products, pages) from the Markdown files
 /// in content/ into a ready-to-publish folder, public/.
@@ -31,99 +33,158 @@ enum Command {
     /// Build the whole site into public/ (or --output).
     ///
     /// The new site replaces the old one only when the build succeeds.
-    Build {
-        /// Where to write the site. Its previous contents are replaced.
-        #[arg(long, short = 'o', default_value = "public")]
-        output: PathBuf,
-        /// Publish under another address than `base_url` in site.toml.
-        #[arg(long, short = 'u', value_name = "URL")]
-        base_url: Option<String>,
-        /// Also build pages marked `draft = true`.
-        #[arg(long)]
-        drafts: bool,
-        /// Build as if today were this date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ).
-        /// Without it, SOURCE_DATE_EPOCH is used if set, else the clock.
-        #[arg(long, value_name = "DATE")]
-        now: Option<String>,
-    },
+    Build(BuildArgs),
     /// Create a new site in DIR that builds at once.
     Init {
         /// A new or empty folder.
         dir: PathBuf,
     },
+    /// Work with policy versions (privacy policy, cookie policy, terms...).
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Args)]
+struct BuildArgs {
+    /// Where to write the site. Its previous contents are replaced.
+    #[arg(long, short = 'o', default_value = "public")]
+    output: PathBuf,
+    /// Publish under another address than `base_url` in site.toml.
+    #[arg(long, short = 'u', value_name = "URL")]
+    base_url: Option<String>,
+    /// Also build pages marked `draft = true`.
+    #[arg(long)]
+    drafts: bool,
+    #[command(flatten)]
+    now: NowArg,
+    /// Fail if policies.lock would change instead of updating it (for CI).
+    #[arg(long)]
+    locked: bool,
+}
+
+#[derive(Args)]
+struct NowArg {
+    /// Act as if today were this date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ).
+    /// Without it, SOURCE_DATE_EPOCH is used if set, else the clock.
+    #[arg(long, value_name = "DATE")]
+    now: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Start a new version of a policy: copies the latest version to a new dated file
+    /// for you to edit, and prints its path.
+    New {
+        /// The policy's folder name under content/policies/, e.g. privacy.
+        policy: String,
+        /// The date the new version takes effect (YYYY-MM-DD). Default: today.
+        #[arg(long, value_name = "DATE")]
+        effective: Option<String>,
+        #[command(flatten)]
+        now: NowArg,
+    },
+    /// List every policy's versions and whether each is current, superseded or upcoming.
+    List {
+        #[command(flatten)]
+        now: NowArg,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Build {
-            output,
-            base_url,
-            drafts,
-            now,
-        } => run_build(&cli.root, output, base_url, drafts, now.as_deref()),
-        Command::Init { dir } => match vellum::init::init(&dir) {
-            Ok(count) => {
-                println!("Created a new site in {} ({count} files).", dir.display());
-                println!("Next: cd {} && vellum build", dir.display());
-                ExitCode::SUCCESS
-            }
-            Err(message) => {
-                eprintln!("error: {message}");
-                ExitCode::FAILURE
-            }
-        },
+    let result = match cli.command {
+        Command::Build(args) => run_build(&cli.root, args),
+        Command::Init { dir } => run_init(&dir),
+        Command::Policy(command) => run_policy(&cli.root, command),
+    };
+    result.unwrap_or_else(|message| {
+        eprintln!("error: {message}");
+        ExitCode::FAILURE
+    })
+}
+
+impl NowArg {
+    fn resolve(&self) -> Result<DateTime<Utc>, String> {
+        let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
+        vellum::clock::build_time(self.now.as_deref(), epoch.as_deref())
     }
 }
 
-fn run_build(
-    root: &Path,
-    output: PathBuf,
-    base_url: Option<String>,
-    drafts: bool,
-    now: Option<&str>,
-) -> ExitCode {
+fn run_init(dir: &Path) -> Result<ExitCode, String> {
+    let count = vellum::init::init(dir)?;
+    println!("Created a new site in {} ({count} files).", dir.display());
+    println!("Next: cd {} && vellum build", dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_build(root: &Path, args: BuildArgs) -> Result<ExitCode, String> {
     let started = Instant::now();
-    let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
-    let now = match vellum::clock::build_time(now, epoch.as_deref()) {
-        Ok(now) => now,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let output = if output.is_absolute() {
-        output
+    let output = if args.output.is_absolute() {
+        args.output
     } else {
-        root.join(output)
+        root.join(args.output)
     };
     let options = BuildOptions {
         root: root.to_path_buf(),
         output: output.clone(),
-        base_url,
-        drafts,
-        now,
+        base_url: args.base_url,
+        drafts: args.drafts,
+        now: args.now.resolve()?,
         progress: std::io::stderr().is_terminal(),
+        locked: args.locked,
     };
     match build(&options) {
         Ok(site) => {
             print_diagnostics(&site.warnings);
             println!(
-                "Built {} pages and {} sections, copied {} files into {} in {} ms.",
+                "Built {} pages, {} sections and {} policy pages, copied {} files into {} in {} ms.",
                 site.pages,
                 site.sections,
+                site.policy_pages,
                 site.copies.len(),
                 output.display(),
                 started.elapsed().as_millis()
             );
-            ExitCode::SUCCESS
+            if site.lock_update.is_some() {
+                println!("Updated policies.lock: commit it with your changes.");
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Err(diagnostics) => {
             print_diagnostics(&diagnostics.0);
             print_failure(&diagnostics, &output);
-            ExitCode::FAILURE
+            Ok(ExitCode::FAILURE)
         }
     }
+}
+
+fn run_policy(root: &Path, command: PolicyCommand) -> Result<ExitCode, String> {
+    let policies = match editor::load(root) {
+        Ok(policies) => policies,
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics.0);
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    match command {
+        PolicyCommand::New {
+            policy,
+            effective,
+            now,
+        } => {
+            let effective = match effective {
+                Some(text) => vellum::clock::parse_now(&text)?.date_naive(),
+                None => now.resolve()?.date_naive(),
+            };
+            let path = editor::new_version(root, &policies, &policy, effective)?;
+            println!("{}", path.display());
+            eprintln!("Edit the text, then write what changed and why in `summary`.");
+        }
+        PolicyCommand::List { now } => {
+            print!("{}", editor::list(&policies, now.resolve()?.date_naive()));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_diagnostics(diagnostics: &[Diagnostic]) {

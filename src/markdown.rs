@@ -41,13 +41,20 @@ pub struct Rendered {
     /// Every heading id, for anchor checks.
     pub ids: Vec<String>,
     pub internal_links: Vec<InternalLink>,
+    /// Where each top-level block of `html` ends (only when asked for, for redlines).
+    pub block_ends: Vec<usize>,
 }
+
+/// Separates top-level blocks while rendering; a control character that Markdown text
+/// never carries into HTML.
+const BLOCK_MARK: char = '\u{1f}';
 
 /// Renders a file's body. `resolve` maps a path under `content/` to the page's URL.
 pub fn render(
     file: &SourceFile,
     config: &MarkdownConfig,
     resolve: &dyn Fn(&str) -> Option<String>,
+    with_blocks: bool,
 ) -> Result<Rendered, Vec<Diagnostic>> {
     let body = file.body();
     let offset = file.body_range.start;
@@ -65,7 +72,14 @@ pub fn render(
     let mut used_ids = HashSet::new();
     let mut headings: Vec<(u8, String, String)> = Vec::new();
     let mut open_heading: Option<usize> = None;
+    let mut depth = 0usize;
     for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
+        match &event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth -= 1,
+            _ => {}
+        }
+        let block_ends_here = depth == 0;
         match event {
             Event::Start(Tag::Heading {
                 level,
@@ -120,13 +134,37 @@ pub fn render(
             }
             other => events.push(other),
         }
+        if with_blocks && block_ends_here {
+            events.push(Event::Html(BLOCK_MARK.to_string().into()));
+        }
     }
     if !errors.is_empty() {
         return Err(errors);
     }
     html::push_html(&mut rendered.html, events.into_iter());
+    if with_blocks {
+        split_blocks(&mut rendered);
+    }
     rendered.toc = nest_headings(&headings);
     Ok(rendered)
+}
+
+/// Removes the block marks from the HTML, remembering where each block ended.
+fn split_blocks(rendered: &mut Rendered) {
+    let mut html = String::with_capacity(rendered.html.len());
+    for block in rendered.html.split(BLOCK_MARK) {
+        if block.trim().is_empty() {
+            html.push_str(block);
+            continue;
+        }
+        html.push_str(block);
+        rendered.block_ends.push(html.len());
+    }
+    // Trailing whitespace after the last block belongs to it.
+    if let Some(last) = rendered.block_ends.last_mut() {
+        *last = html.len();
+    }
+    rendered.html = html;
 }
 
 fn heading_level(level: HeadingLevel) -> u8 {
@@ -258,7 +296,22 @@ mod tests {
     }
 
     fn render_str(body: &str) -> Result<Rendered, Vec<Diagnostic>> {
-        render(&file(body), &MarkdownConfig::default(), &resolve)
+        render(&file(body), &MarkdownConfig::default(), &resolve, false)
+    }
+
+    #[test]
+    fn blocks_split_at_top_level_only() {
+        let body = "# T\n\nPara one.\n\n- a\n- b\n\n> quote\n> more\n";
+        let out = render(&file(body), &MarkdownConfig::default(), &resolve, true).unwrap();
+        let plain = render_str(body).unwrap();
+        assert_eq!(out.html, plain.html, "marks are removed");
+        assert_eq!(out.block_ends.len(), 4, "{:?}", out.block_ends);
+        assert_eq!(*out.block_ends.last().unwrap(), out.html.len());
+        let second = &out.html[out.block_ends[0]..out.block_ends[1]];
+        assert!(
+            second.trim_start().starts_with("<p>Para one.</p>"),
+            "{second}"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::content::front_matter::{FrontMatter, SortBy};
 use crate::content::{Asset, Content, SourceFile};
 use crate::diagnostic::Diagnostics;
 use crate::markdown::Heading;
+use crate::policy::Policy;
 
 /// A page or a section (a folder with an `_index.md`), with everything needed to render it.
 #[derive(Debug)]
@@ -65,6 +66,8 @@ pub struct Site {
     pub now: DateTime<Utc>,
     /// Pages and sections; index 0 is the home page.
     pub pages: Vec<Page>,
+    /// Policies with their versions (see [`crate::policy`]).
+    pub policies: Vec<Policy>,
     /// Files from `content/` copied as they are, with their output paths.
     pub assets: Vec<(Asset, String)>,
     by_relative: HashMap<String, usize>,
@@ -76,6 +79,7 @@ impl Site {
         config: Config,
         now: DateTime<Utc>,
         content: Content,
+        policies: Vec<Policy>,
         include_drafts: bool,
     ) -> Result<Site, Diagnostics> {
         let files: Vec<SourceFile> = content
@@ -87,6 +91,7 @@ impl Site {
         let folder_urls = folder_urls(&files, &mut diagnostics);
         let mut pages = place_pages(files, &folder_urls, &mut diagnostics);
         check_unique_paths(&pages, &mut diagnostics);
+        check_reserved_paths(&pages, &policies, &mut diagnostics);
         link_sections(&mut pages);
         assign_templates(&mut pages);
         let assets = content
@@ -110,9 +115,47 @@ impl Site {
             config,
             now,
             pages,
+            policies,
             assets,
             by_relative,
         })
+    }
+
+    /// The build's date, which decides which policy versions are in force.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.now.date_naive()
+    }
+
+    /// The URL path of anything a `@/` link can name: a page or section by its file, a
+    /// policy by `policies/NAME/_index.md`, a policy version by its file.
+    pub fn path_of(&self, relative: &str) -> Option<String> {
+        if let Some(page) = self.page_by_relative(relative) {
+            return Some(page.path.clone());
+        }
+        let (policy, version) = self.policy_target(relative)?;
+        let policy = &self.policies[policy];
+        Some(match version {
+            Some(v) => policy.version_path(&policy.versions[v]),
+            None => policy.path(),
+        })
+    }
+
+    /// A policy (and version, if the link names one) from a path under `content/`.
+    pub fn policy_target(&self, relative: &str) -> Option<(usize, Option<usize>)> {
+        let relative = relative.trim_start_matches('/');
+        let rest = relative
+            .strip_prefix(crate::policy::POLICIES_DIR)?
+            .strip_prefix('/')?;
+        let (slug, name) = rest.split_once('/').unwrap_or((rest, ""));
+        let p = self.policies.iter().position(|p| p.slug == slug)?;
+        if name.is_empty() || name == "_index.md" {
+            return Some((p, None));
+        }
+        let v = self.policies[p]
+            .versions
+            .iter()
+            .position(|v| v.file.relative == relative)?;
+        Some((p, Some(v)))
     }
 
     /// Finds a page or section by its path under `content/`, e.g. `products/_index.md`.
@@ -321,6 +364,27 @@ fn check_unique_paths(pages: &[Page], diagnostics: &mut Diagnostics) {
                 )
                 .with_help("give one of them a different file name or `slug`"),
         );
+    }
+}
+
+/// Policy pages and the changelog own their URLs; a page there would be overwritten.
+fn check_reserved_paths(pages: &[Page], policies: &[Policy], diagnostics: &mut Diagnostics) {
+    let reserved_prefixes: Vec<String> = policies.iter().map(Policy::path).collect();
+    for page in pages {
+        let clash = page.path == crate::policy::CHANGELOG_PATH
+            || reserved_prefixes
+                .iter()
+                .any(|prefix| page.path.starts_with(prefix.as_str()));
+        if clash {
+            diagnostics.push(
+                page.file
+                    .error_at_key(
+                        "slug",
+                        format!("the URL {} belongs to a policy or the changelog", page.path),
+                    )
+                    .with_help("rename this page or give it another `slug`"),
+            );
+        }
     }
 }
 

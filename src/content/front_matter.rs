@@ -120,9 +120,24 @@ pub struct FrontMatter {
     pub sort_by: Option<SortBy>,
     /// Sections only: the template for the section's pages.
     pub page_template: Option<String>,
+    /// Policy versions only: the date the version takes effect, if not the file name.
+    pub effective: Option<PageDate>,
+    /// Policy versions only: what changed and why, for the changelog.
+    pub summary: Option<String>,
+    /// Policy versions only: changes made after the version was published.
+    #[serde(default)]
+    pub corrections: Vec<Correction>,
     /// Free values for themes.
     #[serde(default, deserialize_with = "deserialize_extra")]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A change to a published policy version, recorded so that readers can see it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Correction {
+    pub date: PageDate,
+    pub note: String,
 }
 
 /// The order of a section's page list.

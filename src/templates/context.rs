@@ -3,8 +3,9 @@
 
 use serde::Serialize;
 
-use crate::content::front_matter::PageDate;
+use crate::content::front_matter::{Correction, PageDate};
 use crate::markdown::Heading;
+use crate::policy::{Policy, Status};
 use crate::site::{Page, Site};
 
 /// How much of a page a view carries.
@@ -112,4 +113,138 @@ impl<'a> PageView<'a> {
             subsections,
         }
     }
+}
+
+/// A policy as templates see it (`policy`, items of `policies`).
+#[derive(Debug, Serialize)]
+pub struct PolicyView<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub description: Option<&'a str>,
+    pub path: String,
+    pub permalink: String,
+    /// The version in force, if one has taken effect.
+    pub current: Option<VersionView<'a>>,
+    /// The next version to take effect, if one is published in advance.
+    pub upcoming: Option<VersionView<'a>>,
+    /// Every version, newest first.
+    pub versions: Vec<VersionView<'a>>,
+}
+
+impl<'a> PolicyView<'a> {
+    pub fn new(site: &'a Site, policy: &'a Policy) -> Self {
+        let today = site.today();
+        let current = policy.current_index(today);
+        let next = current.map_or(0, |c| c + 1);
+        let upcoming = (next < policy.versions.len()).then_some(next);
+        let view = |v: usize| VersionView::new(site, policy, v, false);
+        let path = policy.path();
+        PolicyView {
+            slug: &policy.slug,
+            title: policy.title(today),
+            description: policy
+                .index
+                .as_ref()
+                .and_then(|i| i.front_matter.description.as_deref()),
+            permalink: site.permalink(&path),
+            path,
+            current: current.map(view),
+            upcoming: upcoming.map(view),
+            versions: (0..policy.versions.len()).rev().map(view).collect(),
+        }
+    }
+}
+
+/// A policy version as templates see it (`version`, `previous`, items of `versions`).
+#[derive(Debug, Serialize)]
+pub struct VersionView<'a> {
+    /// The policy's slug.
+    pub policy: &'a str,
+    pub title: &'a str,
+    pub description: Option<&'a str>,
+    /// `YYYY-MM-DD`.
+    pub effective: String,
+    pub summary: Option<&'a str>,
+    pub status: Status,
+    /// The first version of its policy (no redline).
+    pub first: bool,
+    /// The last day this version was (or will be) in force, if a later version exists.
+    pub in_force_until: Option<String>,
+    /// When the version after this one takes effect.
+    pub next_effective: Option<String>,
+    pub path: String,
+    pub permalink: String,
+    pub changes_path: String,
+    pub changes_permalink: String,
+    pub corrections: &'a [Correction],
+    /// Source path under `content/`.
+    pub relative_path: &'a str,
+    pub extra: &'a serde_json::Map<String, serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub toc: Option<&'a [Heading]>,
+}
+
+impl<'a> VersionView<'a> {
+    pub fn new(site: &'a Site, policy: &'a Policy, index: usize, full: bool) -> Self {
+        let version = &policy.versions[index];
+        let next = policy.versions.get(index + 1);
+        let front = &version.file.front_matter;
+        let path = policy.version_path(version);
+        let changes_path = policy.changes_path(version);
+        VersionView {
+            policy: &policy.slug,
+            title: front.title.as_deref().unwrap_or(&policy.slug),
+            description: front.description.as_deref(),
+            effective: version.effective.format("%Y-%m-%d").to_string(),
+            summary: version.summary(),
+            status: policy.status(index, site.today()),
+            first: index == 0,
+            in_force_until: next
+                .and_then(|n| n.effective.pred_opt())
+                .map(|d| d.format("%Y-%m-%d").to_string()),
+            next_effective: next.map(|n| n.effective.format("%Y-%m-%d").to_string()),
+            permalink: site.permalink(&path),
+            path,
+            changes_permalink: site.permalink(&changes_path),
+            changes_path,
+            corrections: &front.corrections,
+            relative_path: &version.file.relative,
+            extra: &front.extra,
+            content: full.then_some(version.content.as_str()),
+            toc: full.then_some(version.toc.as_slice()),
+        }
+    }
+}
+
+/// One line of the changelog.
+#[derive(Debug, Serialize)]
+pub struct ChangelogEntryView<'a> {
+    pub policy_title: &'a str,
+    pub policy_permalink: String,
+    pub version: VersionView<'a>,
+}
+
+/// The changelog entries, newest first.
+pub fn changelog_entries(site: &Site) -> Vec<ChangelogEntryView<'_>> {
+    crate::policy::changelog::entries(&site.policies)
+        .into_iter()
+        .map(|entry| {
+            let policy = &site.policies[entry.policy];
+            ChangelogEntryView {
+                policy_title: policy.title(site.today()),
+                policy_permalink: site.permalink(&policy.path()),
+                version: VersionView::new(site, policy, entry.version, false),
+            }
+        })
+        .collect()
+}
+
+/// Every policy, for every template (`policies`).
+pub fn policy_views(site: &Site) -> Vec<PolicyView<'_>> {
+    site.policies
+        .iter()
+        .map(|p| PolicyView::new(site, p))
+        .collect()
 }

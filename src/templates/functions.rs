@@ -53,12 +53,12 @@ fn get_url(site: &Site, args: &HashMap<String, Value>) -> tera::Result<Value> {
             Some((t, a)) => (t, Some(a)),
             None => (content_path, None),
         };
-        let page = site.page_by_relative(target).ok_or_else(|| {
+        let page_path = site.path_of(target).ok_or_else(|| {
             tera::Error::msg(format!(
                 "get_url: there is no content/{target} (from `{path}`)"
             ))
         })?;
-        let url = site.permalink(&page.path);
+        let url = site.permalink(&page_path);
         return Ok(Value::from(match anchor {
             Some(anchor) => format!("{url}#{anchor}"),
             None => url,

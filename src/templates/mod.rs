@@ -16,8 +16,11 @@ use walkdir::WalkDir;
 
 use crate::content::read_utf8;
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::policy::pages::{FEED_PATH, PolicyPage};
+use crate::policy::redline::redline;
 use crate::site::{Page, Site};
 pub use context::{Depth, PageView};
+use context::{PolicyView, VersionView, changelog_entries, policy_views};
 
 /// The site's own template folder, which overrides the theme's.
 pub const SITE_TEMPLATES_DIR: &str = "templates";
@@ -85,13 +88,24 @@ impl Templates {
         functions::register(&mut self.tera, site);
     }
 
-    /// Renders one page or section with its template.
-    pub fn render_page(&self, site: &Site, page: &Page) -> Result<String, Diagnostic> {
+    /// What every template sees: `config`, `lang`, `current_path`, `current_url`,
+    /// `policies` and `feed_url` (the changelog feed, when there are policies).
+    fn base_context(&self, site: &Site, path: &str) -> Context {
         let mut context = Context::new();
         context.insert("config", &site.config);
         context.insert("lang", &site.config.language);
-        context.insert("current_path", &page.path);
-        context.insert("current_url", &site.permalink(&page.path));
+        context.insert("current_path", path);
+        context.insert("current_url", &site.permalink(path));
+        context.insert("policies", &policy_views(site));
+        if !site.policies.is_empty() {
+            context.insert("feed_url", &site.permalink(FEED_PATH));
+        }
+        context
+    }
+
+    /// Renders one page or section with its template.
+    pub fn render_page(&self, site: &Site, page: &Page) -> Result<String, Diagnostic> {
+        let mut context = self.base_context(site, &page.path);
         let view = PageView::new(site, page, Depth::Full);
         context.insert(if page.is_section() { "section" } else { "page" }, &view);
         self.render(&page.template, &context)
@@ -105,13 +119,54 @@ impl Templates {
         name: &str,
         path: &str,
     ) -> Result<String, Diagnostic> {
-        let mut context = Context::new();
-        context.insert("config", &site.config);
-        context.insert("lang", &site.config.language);
-        context.insert("current_path", path);
-        context.insert("current_url", &site.permalink(path));
+        let context = self.base_context(site, path);
         self.render(name, &context)
             .map_err(|e| self.render_error(&e, name, Path::new(name)))
+    }
+
+    /// Renders a policy page, the changelog or its feed.
+    pub fn render_policy_page(&self, site: &Site, page: PolicyPage) -> Result<String, Diagnostic> {
+        let path = page.path(&site.policies);
+        let mut context = self.base_context(site, &path);
+        let source = match page {
+            PolicyPage::Current { policy } => {
+                let p = &site.policies[policy];
+                let shown = p.current_index(site.today()).unwrap_or(0);
+                context.insert("policy", &PolicyView::new(site, p));
+                context.insert("version", &VersionView::new(site, p, shown, true));
+                p.versions[shown].file.display_path.clone()
+            }
+            PolicyPage::Version { policy, version } => {
+                let p = &site.policies[policy];
+                context.insert("policy", &PolicyView::new(site, p));
+                context.insert("version", &VersionView::new(site, p, version, true));
+                p.versions[version].file.display_path.clone()
+            }
+            PolicyPage::Changes { policy, version } => {
+                let p = &site.policies[policy];
+                context.insert("policy", &PolicyView::new(site, p));
+                context.insert("version", &VersionView::new(site, p, version, false));
+                if version > 0 {
+                    let before = &p.versions[version - 1];
+                    let after = &p.versions[version];
+                    context.insert("previous", &VersionView::new(site, p, version - 1, false));
+                    context.insert("redline", &redline(&before.blocks(), &after.blocks()));
+                }
+                p.versions[version].file.display_path.clone()
+            }
+            PolicyPage::Changelog | PolicyPage::Feed => {
+                let entries = changelog_entries(site);
+                let updated = entries.iter().map(|e| e.version.effective.clone()).max();
+                context.insert(
+                    "feed_updated",
+                    &format!("{}T00:00:00Z", updated.unwrap_or_default()),
+                );
+                context.insert("entries", &entries);
+                PathBuf::from(page.template())
+            }
+        };
+        self.render(page.template(), &context)
+            .map_err(|e| self.render_error(&e, page.template(), &source))
     }
 
     fn render(&self, name: &str, context: &Context) -> tera::Result<String> {
@@ -287,7 +342,10 @@ fn guess_line(source: &str, message: &str) -> Option<usize> {
             return Some(i + 1);
         }
         // `page.extra.x` may be written as `extra.x` inside a `with` or loop.
-        if let Some(last) = needle.rsplit('.').next()
+        let is_variable = needle
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.');
+        if let Some(last) = needle.rsplit('.').next().filter(|_| is_variable)
             && let Some(i) = source
                 .lines()
                 .position(|line| line.contains(last) && line.contains("{"))

@@ -1,0 +1,279 @@
+//! Policies and their versions.
+//!
+//! A policy is a folder under `content/policies/` (`content/policies/privacy/`); each
+//! Markdown file in it is one version, named by the date it takes effect
+//! (`2026-11-24.md`, or any name with `effective = 2026-11-24` in its front matter). An
+//! optional `_index.md` in the folder gives the policy's own title and description.
+//!
+//! Which version is current, superseded or upcoming depends only on the build's "now",
+//! so an upcoming version becomes current by itself on the first build after its date.
+
+pub mod changelog;
+pub mod editor;
+pub mod lock;
+pub mod pages;
+pub mod redline;
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::content::{Content, SourceFile};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::markdown::Heading;
+
+/// The folder under `content/` that holds policies.
+pub const POLICIES_DIR: &str = "policies";
+
+/// Where the changelog of every policy version is published.
+pub const CHANGELOG_PATH: &str = "/changelog/";
+
+/// A policy with its versions, oldest first.
+#[derive(Debug)]
+pub struct Policy {
+    /// Folder name, e.g. `privacy`; also the URL segment.
+    pub slug: String,
+    /// The policy's optional `_index.md`.
+    pub index: Option<SourceFile>,
+    pub versions: Vec<Version>,
+}
+
+/// One version of a policy.
+#[derive(Debug)]
+pub struct Version {
+    pub file: SourceFile,
+    pub effective: NaiveDate,
+    /// Set by the render stage.
+    pub content: String,
+    /// Set by the render stage.
+    pub toc: Vec<Heading>,
+    /// Set by the render stage: where each top-level block of `content` ends, for redlines.
+    pub block_ends: Vec<usize>,
+}
+
+impl Version {
+    /// The version's rendered top-level blocks.
+    pub fn blocks(&self) -> Vec<&str> {
+        let mut start = 0;
+        self.block_ends
+            .iter()
+            .map(|&end| {
+                let block = &self.content[start..end];
+                start = end;
+                block
+            })
+            .collect()
+    }
+
+    pub fn summary(&self) -> Option<&str> {
+        self.file
+            .front_matter
+            .summary
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+    }
+}
+
+/// Where a version stands on the build's date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// In force now.
+    Current,
+    /// Was in force; a later version replaced it.
+    Superseded,
+    /// Published in advance; takes effect later.
+    Upcoming,
+}
+
+impl Policy {
+    /// The policy's page: `/policies/privacy/`.
+    pub fn path(&self) -> String {
+        format!("/{POLICIES_DIR}/{}/", self.slug)
+    }
+
+    /// The dated page of a version: `/policies/privacy/2026-11-24/`.
+    pub fn version_path(&self, version: &Version) -> String {
+        format!(
+            "/{POLICIES_DIR}/{}/{}/",
+            self.slug,
+            version.effective.format("%Y-%m-%d")
+        )
+    }
+
+    /// The redline of a version against the one before it.
+    pub fn changes_path(&self, version: &Version) -> String {
+        format!("{}changes/", self.version_path(version))
+    }
+
+    /// Index of the version in force on `today`, if any has taken effect yet.
+    pub fn current_index(&self, today: NaiveDate) -> Option<usize> {
+        self.versions.iter().rposition(|v| v.effective <= today)
+    }
+
+    pub fn status(&self, index: usize, today: NaiveDate) -> Status {
+        match self.current_index(today) {
+            Some(current) if index == current => Status::Current,
+            Some(current) if index < current => Status::Superseded,
+            _ => Status::Upcoming,
+        }
+    }
+
+    /// The title: the `_index.md` title, else the newest version's in force (or first).
+    pub fn title(&self, today: NaiveDate) -> &str {
+        let from_index = self
+            .index
+            .as_ref()
+            .and_then(|i| i.front_matter.title.as_deref());
+        let shown = self.current_index(today).unwrap_or(0);
+        from_index
+            .or(self.versions[shown].file.front_matter.title.as_deref())
+            .unwrap_or(&self.slug)
+    }
+}
+
+/// Takes the policy version files out of `content`, checks them and returns the
+/// policies, sorted by slug. Drafts are dropped unless `include_drafts`.
+pub fn collect(content: &mut Content, include_drafts: bool) -> Result<Vec<Policy>, Diagnostics> {
+    let mut diagnostics = Diagnostics::default();
+    let mut by_slug: HashMap<String, Policy> = HashMap::new();
+    let files = std::mem::take(&mut content.files);
+    for file in files {
+        let Some((slug, name)) = policy_file(&file.relative) else {
+            check_not_policy_fields(&file, &mut diagnostics);
+            content.files.push(file);
+            continue;
+        };
+        if name.contains('/') {
+            diagnostics.push(
+                Diagnostic::error(
+                    &file.display_path,
+                    "a policy folder holds only its version files",
+                )
+                .with_help("move this file out of the policy folder, or into it directly"),
+            );
+            continue;
+        }
+        let policy = by_slug.entry(slug.to_string()).or_insert_with(|| Policy {
+            slug: slug.to_string(),
+            index: None,
+            versions: Vec::new(),
+        });
+        if name == "_index.md" {
+            policy.index = Some(file);
+            continue;
+        }
+        if file.front_matter.draft && !include_drafts {
+            continue;
+        }
+        match effective_date(&file, name) {
+            Ok(effective) => policy.versions.push(Version {
+                file,
+                effective,
+                content: String::new(),
+                toc: Vec::new(),
+                block_ends: Vec::new(),
+            }),
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+    }
+    let mut policies: Vec<Policy> = by_slug.into_values().collect();
+    policies.sort_by(|a, b| a.slug.cmp(&b.slug));
+    for policy in &mut policies {
+        policy.versions.sort_by_key(|v| v.effective);
+        check_versions(policy, &mut diagnostics);
+    }
+    policies.retain(|p| !p.versions.is_empty());
+    if diagnostics.has_errors() {
+        return Err(diagnostics);
+    }
+    Ok(policies)
+}
+
+/// `policies/privacy/2026-11-24.md` -> (`privacy`, `2026-11-24.md`).
+fn policy_file(relative: &str) -> Option<(&str, &str)> {
+    let rest = relative.strip_prefix(POLICIES_DIR)?.strip_prefix('/')?;
+    let (slug, name) = rest.split_once('/')?;
+    Some((slug, name))
+}
+
+fn effective_date(file: &SourceFile, name: &str) -> Result<NaiveDate, Diagnostic> {
+    if let Some(effective) = &file.front_matter.effective {
+        return Ok(effective.date());
+    }
+    let stem = name.trim_end_matches(".md");
+    NaiveDate::parse_from_str(stem, "%Y-%m-%d").map_err(|_| {
+        Diagnostic::error(
+            &file.display_path,
+            format!("policy version `{name}` has no effective date"),
+        )
+        .at_line(&file.text, 1)
+        .with_help("name the file by the date it takes effect (2026-11-24.md) or set effective = 2026-11-24")
+    })
+}
+
+/// Effective dates must be unique; every version after the first needs a summary.
+fn check_versions(policy: &Policy, diagnostics: &mut Diagnostics) {
+    for pair in policy.versions.windows(2) {
+        if pair[0].effective == pair[1].effective {
+            diagnostics.push(
+                pair[1]
+                    .file
+                    .error_at_key(
+                        "effective",
+                        format!(
+                            "two versions of the {} policy take effect on {}: this one and {}",
+                            policy.slug,
+                            pair[1].effective,
+                            pair[0].file.display_path.display()
+                        ),
+                    )
+                    .with_help("each version needs its own effective date"),
+            );
+        }
+    }
+    for version in policy.versions.iter().skip(1) {
+        if version.summary().is_none() {
+            diagnostics.push(
+                version
+                    .file
+                    .error_at_key("summary", "this policy version has no summary of what changed")
+                    .with_help("add summary = \"What changed and why, in a sentence or two.\" to the front matter"),
+            );
+        }
+    }
+}
+
+fn check_not_policy_fields(file: &SourceFile, diagnostics: &mut Diagnostics) {
+    let front = &file.front_matter;
+    let field = if front.effective.is_some() {
+        "effective"
+    } else if front.summary.is_some() {
+        "summary"
+    } else if !front.corrections.is_empty() {
+        "corrections"
+    } else {
+        return;
+    };
+    diagnostics.push(
+        file.error_at_key(field, format!("`{field}` only applies to policy versions"))
+            .with_help("policy versions live in content/policies/<policy>/<date>.md"),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_files_are_recognised_by_folder() {
+        assert_eq!(
+            policy_file("policies/privacy/2026-11-24.md"),
+            Some(("privacy", "2026-11-24.md"))
+        );
+        assert_eq!(policy_file("policies/_index.md"), None);
+        assert_eq!(policy_file("policies/terms.md"), None);
+        assert_eq!(policy_file("about.md"), None);
+    }
+}

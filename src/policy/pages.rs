@@ -1,0 +1,87 @@
+//! The pages the policy feature publishes, and where each goes.
+
+use super::{CHANGELOG_PATH, Policy};
+
+/// A page generated from the policies rather than from one content file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyPage {
+    /// `/policies/NAME/`: the version in force, with the version history.
+    Current { policy: usize },
+    /// `/policies/NAME/DATE/`: one version, forever at this URL.
+    Version { policy: usize, version: usize },
+    /// `/policies/NAME/DATE/changes/`: the redline against the version before it.
+    Changes { policy: usize, version: usize },
+    /// `/changelog/`: every version of every policy.
+    Changelog,
+    /// `/changelog/atom.xml`: the same as an Atom feed.
+    Feed,
+}
+
+/// URL path of the changelog's Atom feed.
+pub const FEED_PATH: &str = "/changelog/atom.xml";
+
+impl PolicyPage {
+    /// The template that renders the page.
+    pub fn template(self) -> &'static str {
+        match self {
+            PolicyPage::Current { .. } => "policy.html",
+            PolicyPage::Version { .. } => "policy-version.html",
+            PolicyPage::Changes { .. } => "policy-changes.html",
+            PolicyPage::Changelog => "changelog.html",
+            PolicyPage::Feed => "atom.xml",
+        }
+    }
+
+    /// Root-relative URL path.
+    pub fn path(self, policies: &[Policy]) -> String {
+        match self {
+            PolicyPage::Current { policy } => policies[policy].path(),
+            PolicyPage::Version { policy, version } => {
+                policies[policy].version_path(&policies[policy].versions[version])
+            }
+            PolicyPage::Changes { policy, version } => {
+                policies[policy].changes_path(&policies[policy].versions[version])
+            }
+            PolicyPage::Changelog => CHANGELOG_PATH.to_string(),
+            PolicyPage::Feed => FEED_PATH.to_string(),
+        }
+    }
+
+    /// Path of the output file under the output folder.
+    pub fn output_path(self, policies: &[Policy]) -> String {
+        let path = self.path(policies);
+        if path.ends_with('/') {
+            format!("{path}index.html")
+        } else {
+            path
+        }
+    }
+
+    /// Whether the output is HTML (and so is minified).
+    pub fn is_html(self) -> bool {
+        self != PolicyPage::Feed
+    }
+}
+
+/// Every policy page of the site, in a stable order.
+pub fn all(policies: &[Policy]) -> Vec<PolicyPage> {
+    let mut pages = Vec::new();
+    for (p, policy) in policies.iter().enumerate() {
+        pages.push(PolicyPage::Current { policy: p });
+        for v in 0..policy.versions.len() {
+            pages.push(PolicyPage::Version {
+                policy: p,
+                version: v,
+            });
+            pages.push(PolicyPage::Changes {
+                policy: p,
+                version: v,
+            });
+        }
+    }
+    if !policies.is_empty() {
+        pages.push(PolicyPage::Changelog);
+        pages.push(PolicyPage::Feed);
+    }
+    pages
+}

@@ -1,0 +1,804 @@
+//! Redlines: what changed between two versions of a policy, as HTML with `<ins>` and
+//! `<del>`.
+//!
+//! The two versions are compared block by block (paragraphs, headings, lists, tables,
+//! as rendered), so headings and lists stay intact. Blocks that changed are compared word
+//! by word on their HTML tokens, the way htmldiff does: the new version's tags are kept,
+//! deleted words are shown struck through, and a deleted run keeps its tags only if they
+//! balance, so the result is always well-formed. Sections (from one `<h1>`/`<h2>` to the
+//! next) with no change are folded into a `<details>` element.
+
+use similar::{Algorithm, DiffOp, capture_diff_slices};
+
+/// A redline and how much it changed.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Redline {
+    pub html: String,
+    /// Words inserted.
+    pub inserted: usize,
+    /// Words deleted.
+    pub deleted: usize,
+    /// Sections (by top-level heading) with at least one change.
+    pub changed_sections: usize,
+}
+
+/// Below this share of equal tokens, a changed block is shown as a whole deletion
+/// followed by a whole insertion: word confetti would be harder to read.
+const MIN_SIMILARITY: f64 = 0.35;
+
+/// Compares two versions, each given as its rendered top-level blocks.
+pub fn redline(old: &[&str], new: &[&str]) -> Redline {
+    let mut items: Vec<Item> = Vec::new();
+    let mut counts = Counts::default();
+    for op in capture_diff_slices(Algorithm::Patience, old, new) {
+        match op {
+            DiffOp::Equal { new_index, len, .. } => {
+                for block in &new[new_index..new_index + len] {
+                    items.push(Item::unchanged(block));
+                }
+            }
+            DiffOp::Delete {
+                old_index, old_len, ..
+            } => {
+                for block in &old[old_index..old_index + old_len] {
+                    items.push(whole_block(block, Change::Delete, &mut counts));
+                }
+            }
+            DiffOp::Insert {
+                new_index, new_len, ..
+            } => {
+                for block in &new[new_index..new_index + new_len] {
+                    items.push(whole_block(block, Change::Insert, &mut counts));
+                }
+            }
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
+                let olds = &old[old_index..old_index + old_len];
+                let news = &new[new_index..new_index + new_len];
+                replace_blocks(olds, news, &mut items, &mut counts);
+            }
+        }
+    }
+    let (html, changed_sections) = fold_unchanged_sections(&items);
+    Redline {
+        html,
+        inserted: counts.inserted,
+        deleted: counts.deleted,
+        changed_sections,
+    }
+}
+
+#[derive(Default)]
+struct Counts {
+    inserted: usize,
+    deleted: usize,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Insert,
+    Delete,
+}
+
+/// One block of the redline.
+struct Item {
+    html: String,
+    changed: bool,
+    /// Title of the section this block opens (`<h1>`/`<h2>` of the new version).
+    opens_section: Option<String>,
+}
+
+impl Item {
+    fn unchanged(block: &str) -> Item {
+        Item {
+            html: block.to_string(),
+            changed: false,
+            opens_section: section_title(block),
+        }
+    }
+}
+
+fn whole_block(block: &str, change: Change, counts: &mut Counts) -> Item {
+    let words = tokenize(block).iter().filter(|t| t.is_word()).count();
+    let (tag, class, opens_section) = match change {
+        Change::Insert => {
+            counts.inserted += words;
+            ("ins", "redline-block", section_title(block))
+        }
+        Change::Delete => {
+            counts.deleted += words;
+            ("del", "redline-block", None)
+        }
+    };
+    let body = if change == Change::Delete {
+        strip_ids(block)
+    } else {
+        block.to_string()
+    };
+    Item {
+        html: format!("<{tag} class=\"{class}\">{body}</{tag}>"),
+        changed: true,
+        opens_section,
+    }
+}
+
+/// Pairs the blocks of a replaced run in order; unpaired or dissimilar blocks are shown
+/// whole.
+fn replace_blocks(olds: &[&str], news: &[&str], items: &mut Vec<Item>, counts: &mut Counts) {
+    let paired = olds.len().min(news.len());
+    for (old, new) in olds.iter().zip(news) {
+        if block_kind(old) != block_kind(new) {
+            items.push(whole_block(old, Change::Delete, counts));
+            items.push(whole_block(new, Change::Insert, counts));
+            continue;
+        }
+        if let (Some(old_list), Some(new_list)) = (split_list(old), split_list(new)) {
+            let html = list_diff(&old_list, &new_list, counts);
+            items.push(Item {
+                html,
+                changed: true,
+                opens_section: None,
+            });
+            continue;
+        }
+        match word_diff(old, new, counts) {
+            Some(html) => items.push(Item {
+                html,
+                changed: true,
+                opens_section: section_title(new),
+            }),
+            None => {
+                items.push(whole_block(old, Change::Delete, counts));
+                items.push(whole_block(new, Change::Insert, counts));
+            }
+        }
+    }
+    for old in &olds[paired..] {
+        items.push(whole_block(old, Change::Delete, counts));
+    }
+    for new in &news[paired..] {
+        items.push(whole_block(new, Change::Insert, counts));
+    }
+}
+
+/// A list split into its opening tag, its items (each with the whitespace after it)
+/// and its closing tag.
+struct List<'a> {
+    open: &'a str,
+    items: Vec<&'a str>,
+    close: &'a str,
+}
+
+/// Splits `<ul>...</ul>` or `<ol>...</ol>` into top-level items; `None` for other blocks.
+fn split_list(block: &str) -> Option<List<'_>> {
+    let lead = block.len() - block.trim_start().len();
+    let kind = block_kind(block);
+    if kind != "ul" && kind != "ol" {
+        return None;
+    }
+    let open_end = lead + block[lead..].find('>')? + 1;
+    let close_start = block.rfind("</")?;
+    let inner = &block[open_end..close_start];
+    let mut items = Vec::new();
+    let (mut depth, mut start, mut offset) = (0usize, 0usize, 0usize);
+    for token in tokenize(inner) {
+        let end = offset + token.text.len();
+        if token.kind == Kind::Tag && tag_name(token.text) == "li" {
+            if token.text.starts_with("</") {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    // The item runs to its closing tag plus the line break after it.
+                    let rest = &inner[end..];
+                    let gap = rest.len() - rest.trim_start().len();
+                    items.push(&inner[start..end + gap]);
+                    start = end + gap;
+                }
+            } else {
+                if depth == 0 && offset > start {
+                    // Whitespace before the first item belongs to the opening tag.
+                    if items.is_empty() && inner[start..offset].trim().is_empty() {
+                        start = offset;
+                    } else {
+                        return None;
+                    }
+                }
+                depth += 1;
+            }
+        }
+        offset = end;
+    }
+    if depth != 0 || !inner[start..].trim().is_empty() {
+        return None;
+    }
+    Some(List {
+        open: &block[..open_end],
+        items,
+        close: &block[close_start..],
+    })
+}
+
+/// Compares two lists item by item, so that an added or removed item stays an item.
+fn list_diff(old: &List, new: &List, counts: &mut Counts) -> String {
+    let mut out = String::from(new.open);
+    for op in capture_diff_slices(Algorithm::Patience, &old.items, &new.items) {
+        match op {
+            DiffOp::Equal { new_index, len, .. } => {
+                new.items[new_index..new_index + len]
+                    .iter()
+                    .for_each(|i| out.push_str(i));
+            }
+            DiffOp::Delete {
+                old_index, old_len, ..
+            } => {
+                for item in &old.items[old_index..old_index + old_len] {
+                    out.push_str(&whole_item(item, Change::Delete, counts));
+                }
+            }
+            DiffOp::Insert {
+                new_index, new_len, ..
+            } => {
+                for item in &new.items[new_index..new_index + new_len] {
+                    out.push_str(&whole_item(item, Change::Insert, counts));
+                }
+            }
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
+                let olds = &old.items[old_index..old_index + old_len];
+                let news = &new.items[new_index..new_index + new_len];
+                for (o, n) in olds.iter().zip(news) {
+                    match word_diff(o, n, counts) {
+                        Some(html) => out.push_str(&html),
+                        None => {
+                            out.push_str(&whole_item(o, Change::Delete, counts));
+                            out.push_str(&whole_item(n, Change::Insert, counts));
+                        }
+                    }
+                }
+                for o in &olds[news.len().min(olds.len())..] {
+                    out.push_str(&whole_item(o, Change::Delete, counts));
+                }
+                for n in &news[olds.len().min(news.len())..] {
+                    out.push_str(&whole_item(n, Change::Insert, counts));
+                }
+            }
+        }
+    }
+    out.push_str(new.close);
+    out
+}
+
+/// A whole list item added or removed: `<li><ins>...</ins></li>`.
+fn whole_item(item: &str, change: Change, counts: &mut Counts) -> String {
+    let words = tokenize(item).iter().filter(|t| t.is_word()).count();
+    let tag = match change {
+        Change::Insert => {
+            counts.inserted += words;
+            "ins"
+        }
+        Change::Delete => {
+            counts.deleted += words;
+            "del"
+        }
+    };
+    let open_end = item.find('>').map_or(0, |i| i + 1);
+    let close_start = item.rfind("</li>").unwrap_or(item.len());
+    let inner = &item[open_end..close_start];
+    let inner = if change == Change::Delete {
+        strip_ids(inner)
+    } else {
+        inner.to_string()
+    };
+    format!(
+        "{}<{tag}>{inner}</{tag}>{}",
+        &item[..open_end],
+        &item[close_start..]
+    )
+}
+
+/// Word-level diff of two versions of one block; `None` if they are too different.
+fn word_diff(old: &str, new: &str, counts: &mut Counts) -> Option<String> {
+    let old_tokens = tokenize(old);
+    let new_tokens = tokenize(new);
+    let ops = capture_diff_slices(Algorithm::Myers, &old_tokens, &new_tokens);
+    // Similarity counts words only: shared spaces and tags say nothing about meaning.
+    let words = |tokens: &[Token]| tokens.iter().filter(|t| t.is_word()).count();
+    let equal: usize = ops
+        .iter()
+        .map(|op| match op {
+            DiffOp::Equal { new_index, len, .. } => words(&new_tokens[*new_index..new_index + len]),
+            _ => 0,
+        })
+        .sum();
+    let longest = words(&old_tokens).max(words(&new_tokens));
+    if longest > 0 && (equal as f64) / (longest as f64) < MIN_SIMILARITY {
+        return None;
+    }
+    let mut out = String::with_capacity(new.len() + 64);
+    for op in merge_space_runs(&ops, &new_tokens) {
+        match op {
+            DiffOp::Equal { new_index, len, .. } => {
+                new_tokens[new_index..new_index + len]
+                    .iter()
+                    .for_each(|t| out.push_str(t.text));
+            }
+            DiffOp::Delete {
+                old_index, old_len, ..
+            } => {
+                emit_deleted(
+                    &old_tokens[old_index..old_index + old_len],
+                    &mut out,
+                    counts,
+                );
+            }
+            DiffOp::Insert {
+                new_index, new_len, ..
+            } => {
+                emit_inserted(
+                    &new_tokens[new_index..new_index + new_len],
+                    &mut out,
+                    counts,
+                );
+            }
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
+                emit_deleted(
+                    &old_tokens[old_index..old_index + old_len],
+                    &mut out,
+                    counts,
+                );
+                emit_inserted(
+                    &new_tokens[new_index..new_index + new_len],
+                    &mut out,
+                    counts,
+                );
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Joins changes separated only by spaces into one change, so "as long as" -> "the
+/// period" reads as one replacement instead of interleaved fragments.
+fn merge_space_runs(ops: &[DiffOp], new_tokens: &[Token]) -> Vec<DiffOp> {
+    let mut merged: Vec<DiffOp> = Vec::with_capacity(ops.len());
+    let ranges = |op: &DiffOp| (op.old_range(), op.new_range());
+    let mut i = 0;
+    while i < ops.len() {
+        let op = ops[i];
+        let is_change = !matches!(op, DiffOp::Equal { .. });
+        let spaces_only = |op: &DiffOp| match op {
+            DiffOp::Equal { new_index, len, .. } => new_tokens[*new_index..new_index + len]
+                .iter()
+                .all(|t| t.kind == Kind::Space),
+            _ => false,
+        };
+        let joins =
+            |prev: Option<&DiffOp>| prev.is_some_and(|p| !matches!(p, DiffOp::Equal { .. }));
+        if (is_change
+            || (spaces_only(&op)
+                && joins(merged.last())
+                && ops
+                    .get(i + 1)
+                    .is_some_and(|n| !matches!(n, DiffOp::Equal { .. }))))
+            && let Some(last) = merged.last_mut()
+            && !matches!(last, DiffOp::Equal { .. })
+        {
+            let (old_a, new_a) = ranges(last);
+            let (old_b, new_b) = ranges(&op);
+            *last = DiffOp::Replace {
+                old_index: old_a.start,
+                old_len: old_b.end - old_a.start,
+                new_index: new_a.start,
+                new_len: new_b.end - new_a.start,
+            };
+        } else {
+            merged.push(op);
+        }
+        i += 1;
+    }
+    merged
+}
+
+/// Inserted tokens belong to the new version: tags are kept, text runs wrapped in `<ins>`.
+fn emit_inserted(tokens: &[Token], out: &mut String, counts: &mut Counts) {
+    counts.inserted += tokens.iter().filter(|t| t.is_word()).count();
+    wrap_text_runs(tokens, "ins", true, out);
+}
+
+/// Deleted tokens keep their tags only if those balance within the run (a whole deleted
+/// list item stays a list item); otherwise only their text is shown.
+fn emit_deleted(tokens: &[Token], out: &mut String, counts: &mut Counts) {
+    counts.deleted += tokens.iter().filter(|t| t.is_word()).count();
+    wrap_text_runs(tokens, "del", tags_balance(tokens), out);
+}
+
+fn wrap_text_runs(tokens: &[Token], tag: &str, keep_tags: bool, out: &mut String) {
+    let mut open = false;
+    // Spaces inside a run wait here, so that a run never ends with a marked space.
+    let mut pending = String::new();
+    for token in tokens {
+        match token.kind {
+            Kind::Space if open => pending.push_str(token.text),
+            Kind::Tag => {
+                if open {
+                    out.push_str(&format!("</{tag}>"));
+                    open = false;
+                }
+                out.push_str(&std::mem::take(&mut pending));
+                if keep_tags {
+                    if tag == "del" {
+                        out.push_str(&strip_ids(token.text));
+                    } else {
+                        out.push_str(token.text);
+                    }
+                }
+            }
+            Kind::Space if !open => out.push_str(token.text),
+            _ => {
+                if !open {
+                    out.push_str(&format!("<{tag}>"));
+                    open = true;
+                }
+                out.push_str(&std::mem::take(&mut pending));
+                out.push_str(token.text);
+            }
+        }
+    }
+    if open {
+        out.push_str(&format!("</{tag}>"));
+    }
+    out.push_str(&pending);
+}
+
+const VOID_TAGS: &[&str] = &["br", "hr", "img", "input", "wbr", "col", "source"];
+
+fn tags_balance(tokens: &[Token]) -> bool {
+    let mut stack: Vec<&str> = Vec::new();
+    for token in tokens.iter().filter(|t| t.kind == Kind::Tag) {
+        let name = tag_name(token.text);
+        if token.text.starts_with("</") {
+            if stack.pop() != Some(name) {
+                return false;
+            }
+        } else if !VOID_TAGS.contains(&name) && !token.text.ends_with("/>") {
+            stack.push(name);
+        }
+    }
+    stack.is_empty()
+}
+
+fn tag_name(tag: &str) -> &str {
+    let inner = tag.trim_start_matches('<').trim_start_matches('/');
+    let end = inner
+        .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .unwrap_or(inner.len());
+    &inner[..end]
+}
+
+/// The element name a block starts with: `p`, `h2`, `ul`...
+fn block_kind(block: &str) -> &str {
+    tag_name(block.trim_start())
+}
+
+/// The text of an `<h1>` or `<h2>` block, without its anchor link.
+fn section_title(block: &str) -> Option<String> {
+    let kind = block_kind(block);
+    if kind != "h1" && kind != "h2" {
+        return None;
+    }
+    let text: String = tokenize(block)
+        .iter()
+        .filter(|t| t.kind != Kind::Tag)
+        .map(|t| t.text)
+        .collect();
+    Some(text.trim().trim_end_matches('#').trim().to_string())
+}
+
+/// Removes `id` attributes, so deleted headings don't duplicate ids of the new text.
+fn strip_ids(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find(" id=\"") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 5..];
+        rest = match after.find('"') {
+            Some(end) => &after[end + 1..],
+            None => "",
+        };
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Folds runs of unchanged sections into `<details>`; returns the HTML and the number of
+/// changed sections.
+fn fold_unchanged_sections(items: &[Item]) -> (String, usize) {
+    let mut sections: Vec<(Option<&str>, &[Item])> = Vec::new();
+    let mut start = 0;
+    for (i, item) in items.iter().enumerate() {
+        if item.opens_section.is_some() && i > start {
+            sections.push((items[start].opens_section.as_deref(), &items[start..i]));
+            start = i;
+        }
+    }
+    if start < items.len() {
+        sections.push((items[start].opens_section.as_deref(), &items[start..]));
+    }
+    let mut html = String::new();
+    let mut changed = 0;
+    for (title, blocks) in sections {
+        if blocks.iter().any(|b| b.changed) {
+            changed += 1;
+            blocks.iter().for_each(|b| html.push_str(&b.html));
+            continue;
+        }
+        let title = title.unwrap_or("Opening text");
+        html.push_str("<details class=\"redline-unchanged\"><summary>Unchanged: ");
+        html.push_str(title);
+        html.push_str("</summary>");
+        blocks.iter().for_each(|b| html.push_str(&b.html));
+        html.push_str("</details>");
+    }
+    (html, changed)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Kind {
+    Tag,
+    Word,
+    Space,
+    Punct,
+}
+
+/// A piece of HTML: a whole tag, a word, a run of spaces, or one punctuation mark (or
+/// entity), so that "policy." and "policy," differ only in their last token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct Token<'a> {
+    kind: Kind,
+    text: &'a str,
+}
+
+impl Token<'_> {
+    fn is_word(&self) -> bool {
+        self.kind == Kind::Word
+    }
+}
+
+fn tokenize(html: &str) -> Vec<Token<'_>> {
+    let mut tokens = Vec::new();
+    let bytes = html.as_bytes();
+    let mut i = 0;
+    while i < html.len() {
+        let rest = &html[i..];
+        let c = rest.chars().next().expect("i is inside the string");
+        let (kind, len) = if c == '<' {
+            (Kind::Tag, rest.find('>').map_or(rest.len(), |e| e + 1))
+        } else if c == '&' {
+            let entity = rest
+                .find(';')
+                .filter(|&e| e < 10 && !rest[1..e].contains(' '));
+            (Kind::Punct, entity.map_or(1, |e| e + 1))
+        } else if c.is_whitespace() {
+            (
+                Kind::Space,
+                rest.find(|c: char| !c.is_whitespace())
+                    .unwrap_or(rest.len()),
+            )
+        } else if c.is_alphanumeric() {
+            (
+                Kind::Word,
+                rest.find(|c: char| !c.is_alphanumeric())
+                    .unwrap_or(rest.len()),
+            )
+        } else {
+            (Kind::Punct, c.len_utf8())
+        };
+        tokens.push(Token {
+            kind,
+            text: &html[i..i + len],
+        });
+        i += len;
+        debug_assert!(i <= bytes.len());
+    }
+    tokens
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changed_words_are_marked_inserted_and_deleted() {
+        let r = redline(
+            &["<p>We keep data for one year.</p>"],
+            &["<p>We keep data for two years.</p>"],
+        );
+        assert!(
+            r.html.contains("<del>one year</del><ins>two years</ins>"),
+            "{}",
+            r.html
+        );
+        assert_eq!((r.inserted, r.deleted), (2, 2));
+    }
+
+    #[test]
+    fn unchanged_sections_fold_and_changed_ones_stay_open() {
+        let old = [
+            "<h2 id=\"a\">Alpha</h2>",
+            "<p>same</p>",
+            "<h2 id=\"b\">Beta</h2>",
+            "<p>old text here</p>",
+        ];
+        let new = [
+            "<h2 id=\"a\">Alpha</h2>",
+            "<p>same</p>",
+            "<h2 id=\"b\">Beta</h2>",
+            "<p>new text here</p>",
+        ];
+        let r = redline(&old, &new);
+        assert!(
+            r.html.starts_with(
+                "<details class=\"redline-unchanged\"><summary>Unchanged: Alpha</summary>"
+            ),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains("<h2 id=\"b\">Beta</h2><p><del>old</del><ins>new</ins> text here</p>"),
+            "{}",
+            r.html
+        );
+        assert_eq!(r.changed_sections, 1);
+    }
+
+    #[test]
+    fn inserted_list_item_keeps_list_structure() {
+        let r = redline(
+            &["<ul>\n<li>name</li>\n</ul>"],
+            &["<ul>\n<li>name</li>\n<li>phone number</li>\n</ul>"],
+        );
+        assert!(
+            r.html.contains("<li><ins>phone number</ins></li>"),
+            "{}",
+            r.html
+        );
+    }
+
+    #[test]
+    fn deleted_list_item_stays_a_list_item() {
+        let r = redline(
+            &["<ul>\n<li>name</li>\n<li>address</li>\n</ul>"],
+            &["<ul>\n<li>name</li>\n</ul>"],
+        );
+        assert!(r.html.contains("<li><del>address</del></li>"), "{}", r.html);
+        assert!(tags_balance(&tokenize(&r.html)), "{}", r.html);
+    }
+
+    #[test]
+    fn removed_section_is_one_deleted_block_without_ids() {
+        let r = redline(
+            &[
+                "<h2 id=\"a\">Alpha</h2>",
+                "<h2 id=\"cookies\">Cookies</h2>",
+                "<p>We use cookies.</p>",
+            ],
+            &["<h2 id=\"a\">Alpha</h2>"],
+        );
+        assert!(
+            r.html
+                .contains("<del class=\"redline-block\"><h2>Cookies</h2></del>"),
+            "{}",
+            r.html
+        );
+        assert!(!r.html.contains("id=\"cookies\""), "{}", r.html);
+        assert_eq!(r.deleted, 4);
+    }
+
+    #[test]
+    fn changed_link_target_keeps_new_link_balanced() {
+        let r = redline(
+            &["<p>See <a href=\"/old/\">our page</a> now.</p>"],
+            &["<p>See <a href=\"/new/\">our page</a> now.</p>"],
+        );
+        assert!(
+            r.html.contains("<a href=\"/new/\">our page</a>"),
+            "{}",
+            r.html
+        );
+        assert!(!r.html.contains("/old/"), "{}", r.html);
+        assert!(tags_balance(&tokenize(&r.html)));
+    }
+
+    #[test]
+    fn very_different_blocks_are_replaced_whole() {
+        let r = redline(
+            &["<p>Alpha beta gamma delta.</p>"],
+            &["<p>Completely other words here.</p>"],
+        );
+        assert!(
+            r.html.contains("<del class=\"redline-block\"><p>Alpha"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains("<ins class=\"redline-block\"><p>Completely"),
+            "{}",
+            r.html
+        );
+    }
+
+    #[test]
+    fn replaced_phrase_reads_as_one_change() {
+        let r = redline(
+            &["<p>We keep it for as long as necessary to ship.</p>"],
+            &["<p>We keep it for the period necessary to ship.</p>"],
+        );
+        assert!(
+            r.html
+                .contains("for <del>as long as</del><ins>the period</ins> necessary"),
+            "{}",
+            r.html
+        );
+    }
+
+    #[test]
+    fn removed_last_item_is_a_deleted_item_and_the_edit_before_it_is_a_word_change() {
+        let old =
+            "<ul>\n<li>delivery;</li>\n<li>payment;</li>\n<li>marketing partners.</li>\n</ul>\n";
+        let new = "<ul>\n<li>delivery;</li>\n<li>payment.</li>\n</ul>\n";
+        let r = redline(&[old], &[new]);
+        assert!(
+            r.html.contains("<li>payment<del>;</del><ins>.</ins></li>"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("<li><del>marketing partners.</del></li>"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.starts_with("<ul>") && r.html.trim_end().ends_with("</ul>"),
+            "{}",
+            r.html
+        );
+        assert!(tags_balance(&tokenize(&r.html)), "{}", r.html);
+    }
+
+    #[test]
+    fn nested_lists_split_only_at_top_level_items() {
+        let list =
+            split_list("<ul>\n<li>a<ul>\n<li>a1</li>\n</ul>\n</li>\n<li>b</li>\n</ul>\n").unwrap();
+        assert_eq!(list.items.len(), 2, "{:?}", list.items);
+        assert!(list.items[0].contains("a1"));
+    }
+
+    #[test]
+    fn inserted_words_do_not_underline_the_space_after_them() {
+        let r = redline(
+            &["<p>We retain data.</p>"],
+            &["<p>We only retain data.</p>"],
+        );
+        assert!(r.html.contains("We <ins>only</ins> retain"), "{}", r.html);
+    }
+
+    #[test]
+    fn identical_versions_have_no_changes() {
+        let r = redline(&["<p>x</p>"], &["<p>x</p>"]);
+        assert_eq!((r.inserted, r.deleted, r.changed_sections), (0, 0, 0));
+    }
+}
