@@ -6,8 +6,16 @@ use std::path::Path;
 /// A test checks this list against `themes/default/` so the two never drift apart.
 pub const DEFAULT_THEME: &[(&str, &str)] = &[
     (
+        "static/style.css",
+        include_str!("../themes/default/static/style.css"),
+    ),
+    (
         "templates/404.html",
         include_str!("../themes/default/templates/404.html"),
+    ),
+    (
+        "templates/atom.xml",
+        include_str!("../themes/default/templates/atom.xml"),
     ),
     (
         "templates/base.html",
@@ -16,6 +24,10 @@ pub const DEFAULT_THEME: &[(&str, &str)] = &[
     (
         "templates/category.html",
         include_str!("../themes/default/templates/category.html"),
+    ),
+    (
+        "templates/changelog.html",
+        include_str!("../themes/default/templates/changelog.html"),
     ),
     (
         "templates/index.html",
@@ -30,16 +42,28 @@ pub const DEFAULT_THEME: &[(&str, &str)] = &[
         include_str!("../themes/default/templates/page.html"),
     ),
     (
+        "templates/policies.html",
+        include_str!("../themes/default/templates/policies.html"),
+    ),
+    (
+        "templates/policy-changes.html",
+        include_str!("../themes/default/templates/policy-changes.html"),
+    ),
+    (
+        "templates/policy-version.html",
+        include_str!("../themes/default/templates/policy-version.html"),
+    ),
+    (
+        "templates/policy.html",
+        include_str!("../themes/default/templates/policy.html"),
+    ),
+    (
         "templates/product.html",
         include_str!("../themes/default/templates/product.html"),
     ),
     (
         "templates/section.html",
         include_str!("../themes/default/templates/section.html"),
-    ),
-    (
-        "static/style.css",
-        include_str!("../themes/default/static/style.css"),
     ),
 ];
 

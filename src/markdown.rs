@@ -153,6 +153,11 @@ pub fn render(
 fn split_blocks(rendered: &mut Rendered) {
     let mut html = String::with_capacity(rendered.html.len());
     for block in rendered.html.split(BLOCK_MARK) {
+        // The mark made the writer start a new line; drop it to match a plain render.
+        let block = match block.strip_prefix('\n') {
+            Some(rest) if html.ends_with('\n') => rest,
+            _ => block,
+        };
         if block.trim().is_empty() {
             html.push_str(block);
             continue;

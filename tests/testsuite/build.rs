@@ -257,7 +257,8 @@ fn summary_line_counts_pages_and_sections() {
     let site = Site::fixture("basic");
     let run = site.build_ok();
     assert!(
-        run.stdout.contains("Built 5 pages and 3 sections"),
+        run.stdout
+            .contains("Built 5 pages, 3 sections and 0 policy pages"),
         "{}",
         run.stdout
     );

@@ -35,6 +35,18 @@ impl Site {
         Site { _dir: dir, root }
     }
 
+    /// Copies a fixture and the repository's default theme into it.
+    pub fn fixture_with_default_theme(name: &str) -> Site {
+        let site = Site::fixture(name);
+        let theme = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default");
+        copy_dir(&theme, &site.root.join("themes/default"), &[]);
+        site
+    }
+
+    pub fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.root.join(path)).unwrap()
+    }
+
     pub fn empty() -> Site {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path().join("site");

@@ -5,4 +5,5 @@ mod build;
 mod cli;
 mod common;
 mod errors;
+mod policies;
 mod shop;

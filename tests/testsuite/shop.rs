@@ -8,7 +8,9 @@ use crate::common::Site;
 fn shop_site_builds_with_policies_categories_and_products() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let site = Site::copy_of(repo, &["target", "public", ".git", "tests", "src"]);
-    let run = site.build_ok();
+    // --locked: the committed policies.lock must match the committed policy versions.
+    let run = site.build(&["--locked"]);
+    assert!(run.success, "{}", run.stderr);
     assert!(
         !run.stderr.contains("warning"),
         "the shop's content has warnings:\n{}",
@@ -25,6 +27,12 @@ fn shop_site_builds_with_policies_categories_and_products() {
         "products/fitness-bands/index.html",
         "products/accessories/index.html",
         "404.html",
+        "policies/privacy/2025-06-01/index.html",
+        "policies/privacy/2026-11-24/changes/index.html",
+        "policies/privacy/2027-01-01/changes/index.html",
+        "policies/cookies/2026-11-24/changes/index.html",
+        "changelog/index.html",
+        "changelog/atom.xml",
         "style.css",
     ] {
         assert!(site.output_exists(path), "{path} is missing");
@@ -57,5 +65,14 @@ fn shop_site_builds_with_policies_categories_and_products() {
     assert!(
         !privacy.contains('Â'),
         "the seed's encoding artifact reached the page"
+    );
+    assert!(
+        privacy.contains("This policy changes on"),
+        "the upcoming version is announced"
+    );
+    let redline = site.output("policies/privacy/2027-01-01/changes/index.html");
+    assert!(
+        redline.contains("<ins") && redline.contains("<del"),
+        "{redline}"
     );
 }

@@ -1,0 +1,463 @@
+//! Policy versions: pages, banners, redlines, changelog, feed, lock and editor commands.
+
+use crate::common::Site;
+
+fn site() -> Site {
+    Site::fixture_with_default_theme("policies")
+}
+
+/// Squeezes whitespace so assertions need not follow template indentation.
+fn squeeze(html: &str) -> String {
+    html.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn every_version_and_redline_has_a_stable_url() {
+    let site = site();
+    site.build_ok();
+    for path in [
+        "policies/terms/index.html",
+        "policies/terms/2026-01-01/index.html",
+        "policies/terms/2026-01-01/changes/index.html",
+        "policies/terms/2026-06-01/index.html",
+        "policies/terms/2026-06-01/changes/index.html",
+        "policies/terms/2027-03-01/index.html",
+        "policies/terms/2027-03-01/changes/index.html",
+        "policies/privacy/index.html",
+        "policies/privacy/2026-02-01/index.html",
+        "changelog/index.html",
+        "changelog/atom.xml",
+    ] {
+        assert!(site.output_exists(path), "{path} is missing");
+    }
+}
+
+#[test]
+fn current_page_shows_the_version_in_force_and_the_history() {
+    let site = site();
+    site.build_ok();
+    let page = squeeze(&site.output("policies/terms/index.html"));
+    assert!(
+        page.contains("Effective <time datetime=\"2026-06-01\">June 1, 2026</time>"),
+        "{page}"
+    );
+    assert!(page.contains("We accept orders online."), "{page}");
+    for version in ["2026-01-01", "2026-06-01", "2027-03-01"] {
+        assert!(
+            page.contains(&format!("https://policies.test/policies/terms/{version}/")),
+            "{version}: {page}"
+        );
+    }
+}
+
+#[test]
+fn superseded_version_says_when_it_was_in_force() {
+    let site = site();
+    site.build_ok();
+    let page = squeeze(&site.output("policies/terms/2026-01-01/index.html"));
+    assert!(
+        page.contains("This version was in force from <time datetime=\"2026-01-01\">January 1, 2026</time> to <time datetime=\"2026-05-31\">May 31, 2026</time>."),
+        "{page}"
+    );
+    assert!(
+        page.contains(
+            "<a href=\"https://policies.test/policies/terms/\">Read the current version</a>"
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains("We accept orders by phone and online."),
+        "{page}"
+    );
+}
+
+#[test]
+fn upcoming_version_is_announced_on_the_current_page() {
+    let site = site();
+    site.build_ok();
+    let page = squeeze(&site.output("policies/terms/index.html"));
+    assert!(
+        page.contains("This policy changes on <time datetime=\"2027-03-01\">March 1, 2027</time>."),
+        "{page}"
+    );
+    assert!(
+        page.contains("<a href=\"https://policies.test/policies/terms/2027-03-01/changes/\">See what changes</a>"),
+        "{page}"
+    );
+    let upcoming = squeeze(&site.output("policies/terms/2027-03-01/index.html"));
+    assert!(
+        upcoming.contains("This version takes effect on"),
+        "{upcoming}"
+    );
+}
+
+#[test]
+fn redline_marks_inserted_and_deleted_words() {
+    let site = site();
+    site.build_ok();
+    let page = site.output("policies/terms/2026-06-01/changes/index.html");
+    assert!(
+        page.contains("We accept orders <del>by phone and</del> online."),
+        "{page}"
+    );
+    assert!(
+        page.contains("within <del>14</del><ins>30</ins> days"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<summary>Unchanged: Payment</summary>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Orders are online only; returns extended to 30 days."),
+        "{page}"
+    );
+    let upcoming = site.output("policies/terms/2027-03-01/changes/index.html");
+    assert!(
+        upcoming.contains("Pay by card <ins>or bank transfer</ins> within"),
+        "{upcoming}"
+    );
+}
+
+#[test]
+fn first_version_says_so_instead_of_a_redline() {
+    let site = site();
+    site.build_ok();
+    let page = site.output("policies/terms/2026-01-01/changes/index.html");
+    assert!(
+        page.contains("This is the first version of the Terms of Sale"),
+        "{page}"
+    );
+    assert!(!page.contains("<ins>"), "{page}");
+}
+
+#[test]
+fn changelog_lists_every_version_newest_first_with_upcoming_marked() {
+    let site = site();
+    site.build_ok();
+    let page = site.output("changelog/index.html");
+    let order: Vec<usize> = ["2027-03-01", "2026-06-01", "2026-02-01", "2026-01-01"]
+        .iter()
+        .map(|d| {
+            page.find(&format!("datetime=\"{d}\""))
+                .unwrap_or_else(|| panic!("{d} missing"))
+        })
+        .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "not newest first: {order:?}"
+    );
+    assert!(page.contains("status-upcoming\">Upcoming</span>"), "{page}");
+    assert!(
+        page.contains("Adds bank transfer as a way to pay."),
+        "{page}"
+    );
+}
+
+#[test]
+fn atom_feed_is_valid_xml_with_stable_ids() {
+    let site = site();
+    site.build_ok();
+    let feed = site.output("changelog/atom.xml");
+    let doc = roxmltree::Document::parse(&feed).expect("the feed is well-formed XML");
+    let root = doc.root_element();
+    let atom = "http://www.w3.org/2005/Atom";
+    assert_eq!(root.tag_name().namespace(), Some(atom));
+    assert_eq!(root.tag_name().name(), "feed");
+    let child = |node: roxmltree::Node, name: &str| {
+        node.children()
+            .find(|c| c.has_tag_name((atom, name)))
+            .map(|c| c.text().unwrap_or("").to_string())
+    };
+    assert_eq!(
+        child(root, "id").as_deref(),
+        Some("https://policies.test/changelog/atom.xml")
+    );
+    assert_eq!(
+        child(root, "updated").as_deref(),
+        Some("2027-03-01T00:00:00Z")
+    );
+    let entries: Vec<_> = root
+        .children()
+        .filter(|c| c.has_tag_name((atom, "entry")))
+        .collect();
+    assert_eq!(entries.len(), 4);
+    for entry in &entries {
+        for field in ["id", "title", "updated", "summary"] {
+            assert!(
+                child(*entry, field).is_some_and(|t| !t.is_empty()),
+                "entry without {field}"
+            );
+        }
+    }
+    assert_eq!(
+        child(entries[0], "id").as_deref(),
+        Some("https://policies.test/policies/terms/2027-03-01/")
+    );
+    assert!(
+        child(entries[0], "title")
+            .unwrap()
+            .starts_with("Upcoming: ")
+    );
+    // Stable: the same ids on a later build.
+    site.vellum(&["build", "--now", "2027-06-01"]);
+    let later = site.output("changelog/atom.xml");
+    assert!(later.contains("<id>https://policies.test/policies/terms/2027-03-01/</id>"));
+}
+
+#[test]
+fn every_page_links_the_feed_and_knows_the_policies() {
+    let site = site();
+    site.build_ok();
+    let about = squeeze(&site.output("about/index.html"));
+    assert!(
+        about.contains("<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Policy Shop: policy changes\" href=\"https://policies.test/changelog/atom.xml\">"),
+        "{about}"
+    );
+    assert!(
+        about.contains("Terms of Sale</a> <span class=\"updated\">(updated June 1, 2026)</span>"),
+        "{about}"
+    );
+}
+
+#[test]
+fn internal_links_reach_policies_and_their_versions() {
+    let site = site();
+    site.build_ok();
+    let home = site.output("index.html");
+    assert!(
+        home.contains("href=\"https://policies.test/policies/terms/\""),
+        "{home}"
+    );
+    assert!(
+        home.contains("href=\"https://policies.test/policies/terms/2026-01-01/#payment\""),
+        "{home}"
+    );
+}
+
+#[test]
+fn passing_the_effective_date_makes_the_upcoming_version_current() {
+    let site = site();
+    let run = site.vellum(&["build", "--now", "2027-03-01"]);
+    assert!(run.success, "{}", run.stderr);
+    let page = squeeze(&site.output("policies/terms/index.html"));
+    assert!(
+        page.contains("Pay by card or bank transfer within seven days."),
+        "{page}"
+    );
+    assert!(!page.contains("This policy changes on"), "{page}");
+    let june = squeeze(&site.output("policies/terms/2026-06-01/index.html"));
+    assert!(
+        june.contains("to <time datetime=\"2027-02-28\">February 28, 2027</time>."),
+        "{june}"
+    );
+}
+
+#[test]
+fn two_versions_with_one_effective_date_are_an_error() {
+    let site = site();
+    site.write(
+        "content/policies/terms/copy.md",
+        "+++\ntitle = \"Terms\"\nsummary = \"x\"\neffective = 2026-06-01\n+++\nText\n",
+    );
+    let run = site.build(&[]);
+    assert!(!run.success);
+    assert!(
+        run.stderr.contains("content/policies/terms/copy.md:4"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("take effect on 2026-06-01"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn missing_summary_after_the_first_version_is_an_error() {
+    let site = site();
+    site.write(
+        "content/policies/terms/2026-09-01.md",
+        "+++\ntitle = \"Terms\"\n+++\nText\n",
+    );
+    let run = site.build(&[]);
+    assert!(!run.success);
+    assert!(
+        run.stderr
+            .contains("content/policies/terms/2026-09-01.md:1"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("no summary"), "{}", run.stderr);
+}
+
+#[test]
+fn version_without_a_date_is_an_error() {
+    let site = site();
+    site.write(
+        "content/policies/terms/draft-ideas.md",
+        "+++\ntitle = \"Terms\"\nsummary = \"x\"\n+++\n",
+    );
+    let run = site.build(&[]);
+    assert!(!run.success);
+    assert!(
+        run.stderr
+            .contains("content/policies/terms/draft-ideas.md:1"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("no effective date"), "{}", run.stderr);
+}
+
+#[test]
+fn bad_effective_date_is_an_error_at_its_line() {
+    let site = site();
+    site.write(
+        "content/policies/terms/later.md",
+        "+++\ntitle = \"Terms\"\nsummary = \"x\"\neffective = \"2027-02-30\"\n+++\n",
+    );
+    let run = site.build(&[]);
+    assert!(!run.success);
+    assert!(
+        run.stderr.contains("content/policies/terms/later.md:4"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn the_lock_rejects_an_edited_published_version_until_a_correction_is_recorded() {
+    let site = site();
+    let run = site.build_ok();
+    assert!(
+        run.stdout.contains("Updated policies.lock"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        site.read("policies.lock")
+            .contains("content/policies/terms/2026-06-01.md")
+    );
+    let before = site.output_tree();
+
+    let path = "content/policies/terms/2026-06-01.md";
+    let edited = site
+        .read(path)
+        .replace("within seven days", "within ten days");
+    site.write(path, &edited);
+    let run = site.build(&[]);
+    assert!(
+        !run.success,
+        "an edited published version must fail the build"
+    );
+    assert!(
+        run.stderr
+            .contains("content/policies/terms/2026-06-01.md:1"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("was published and its text has changed"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("corrections = ["), "{}", run.stderr);
+    assert_eq!(before, site.output_tree(), "a failed build changed public/");
+
+    let corrected = edited.replace(
+        "+++\n\n## Orders",
+        "corrections = [{ date = 2026-11-20, note = \"Payment period corrected to ten days.\" }]\n+++\n\n## Orders",
+    );
+    site.write(path, &corrected);
+    let run = site.build(&[]);
+    assert!(run.success, "{}", run.stderr);
+    let version = squeeze(&site.output("policies/terms/2026-06-01/index.html"));
+    assert!(
+        version.contains("Payment period corrected to ten days."),
+        "{version}"
+    );
+    assert!(
+        site.output("changelog/index.html")
+            .contains("Payment period corrected to ten days.")
+    );
+    let run = site.build(&["--locked"]);
+    assert!(run.success, "the updated lock is current: {}", run.stderr);
+}
+
+#[test]
+fn locked_build_fails_when_the_lock_would_change() {
+    let site = site();
+    site.build_ok();
+    site.write(
+        "content/policies/privacy/2026-12-01.md",
+        "+++\ntitle = \"Privacy Notice\"\nsummary = \"Shorter retention.\"\n+++\n\n## Data\n\nWe keep it briefly.\n",
+    );
+    let lock = site.read("policies.lock");
+    let run = site.build(&["--locked"]);
+    assert!(!run.success);
+    assert!(run.stderr.contains("policies.lock"), "{}", run.stderr);
+    assert!(run.stderr.contains("out of date"), "{}", run.stderr);
+    assert_eq!(
+        lock,
+        site.read("policies.lock"),
+        "--locked must not write the lock"
+    );
+}
+
+#[test]
+fn deleting_a_published_version_is_an_error() {
+    let site = site();
+    site.build_ok();
+    site.remove("content/policies/terms/2026-01-01.md");
+    let run = site.build(&[]);
+    assert!(!run.success);
+    assert!(
+        run.stderr.contains("content/policies/terms/2026-01-01.md"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("was deleted"), "{}", run.stderr);
+}
+
+#[test]
+fn policy_new_copies_the_latest_version_with_an_empty_summary() {
+    let site = site();
+    let run = site.vellum(&["policy", "new", "privacy", "--effective", "2026-12-15"]);
+    assert!(run.success, "{}", run.stderr);
+    assert_eq!(run.stdout.trim(), "content/policies/privacy/2026-12-15.md");
+    let text = site.read("content/policies/privacy/2026-12-15.md");
+    assert!(text.contains("summary = \"\""), "{text}");
+    assert!(
+        text.contains("We keep your address to ship your order."),
+        "{text}"
+    );
+    let run = site.build(&[]);
+    assert!(!run.success, "an empty summary must be filled in");
+    assert!(
+        run.stderr
+            .contains("content/policies/privacy/2026-12-15.md:"),
+        "{}",
+        run.stderr
+    );
+    let run = site.vellum(&["policy", "new", "privacy", "--effective", "2026-12-15"]);
+    assert!(!run.success, "a second version on the same date is refused");
+}
+
+#[test]
+fn policy_list_shows_each_version_status() {
+    let site = site();
+    let run = site.vellum(&["policy", "list", "--now", "2026-11-25"]);
+    assert!(run.success, "{}", run.stderr);
+    let out = squeeze(&run.stdout);
+    assert!(
+        out.contains("2027-03-01 upcoming content/policies/terms/spring-update.md"),
+        "{out}"
+    );
+    assert!(
+        out.contains("2026-06-01 current content/policies/terms/2026-06-01.md"),
+        "{out}"
+    );
+    assert!(out.contains("2026-01-01 superseded"), "{out}");
+}
