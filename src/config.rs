@@ -37,7 +37,7 @@ pub struct Config {
 }
 
 /// Markdown options.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MarkdownConfig {
     /// Turn straight quotes and `--` into typographic ones.

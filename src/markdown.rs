@@ -34,7 +34,7 @@ pub struct InternalLink {
 }
 
 /// The HTML of a page body and what was learned while rendering it.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Rendered {
     pub html: String,
     pub toc: Vec<Heading>,

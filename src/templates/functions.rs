@@ -1,6 +1,10 @@
 //! Functions templates can call: `get_url`, `get_page`, `get_section`, and a `now` that
 //! returns the build time (Tera's own reads the clock, which would break reproducibility).
+//!
+//! Calls can be recorded per render, so that `vellum serve` can tell later whether a page
+//! would see different results and must be re-rendered (see [`crate::incremental`]).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -9,31 +13,73 @@ use tera::{Tera, Value};
 use super::context::{Depth, PageView};
 use crate::site::Site;
 
+/// The functions vellum adds to Tera.
+pub const NAMES: &[&str] = &["get_url", "get_page", "get_section", "now"];
+
+/// One function call a template made, with its result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    pub name: &'static str,
+    pub args: HashMap<String, Value>,
+    pub result: Value,
+}
+
+thread_local! {
+    // Rendering one page runs on one thread, so a thread-local recorder sees exactly
+    // that page's calls.
+    static RECORDED: RefCell<Option<Vec<Call>>> = const { RefCell::new(None) };
+}
+
+/// Starts recording this thread's function calls.
+pub fn start_recording() {
+    RECORDED.with(|r| *r.borrow_mut() = Some(Vec::new()));
+}
+
+/// Stops recording and returns the calls since [`start_recording`].
+pub fn finish_recording() -> Vec<Call> {
+    RECORDED.with(|r| r.borrow_mut().take()).unwrap_or_default()
+}
+
 pub fn register(tera: &mut Tera, site: Arc<Site>) {
-    let s = Arc::clone(&site);
-    tera.register_function("get_url", move |args: &HashMap<String, Value>| {
-        get_url(&s, args)
-    });
-    let s = Arc::clone(&site);
-    tera.register_function("get_page", move |args: &HashMap<String, Value>| {
-        get_page(&s, args, false)
-    });
-    let s = Arc::clone(&site);
-    tera.register_function("get_section", move |args: &HashMap<String, Value>| {
-        get_page(&s, args, true)
-    });
-    let now = site.now;
-    tera.register_function("now", move |args: &HashMap<String, Value>| {
-        let timestamp = args
-            .get("timestamp")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        Ok(if timestamp {
-            Value::from(now.timestamp())
-        } else {
-            Value::from(now.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        })
-    });
+    for &name in NAMES {
+        let site = Arc::clone(&site);
+        tera.register_function(name, move |args: &HashMap<String, Value>| {
+            let result = call(&site, name, args)?;
+            RECORDED.with(|r| {
+                if let Some(calls) = r.borrow_mut().as_mut() {
+                    calls.push(Call {
+                        name,
+                        args: args.clone(),
+                        result: result.clone(),
+                    });
+                }
+            });
+            Ok(result)
+        });
+    }
+}
+
+/// Runs one of vellum's template functions.
+pub fn call(site: &Site, name: &str, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    match name {
+        "get_url" => get_url(site, args),
+        "get_page" => get_page(site, args, false),
+        "get_section" => get_page(site, args, true),
+        "now" => Ok(now(site, args)),
+        _ => Err(tera::Error::msg(format!("unknown function `{name}`"))),
+    }
+}
+
+fn now(site: &Site, args: &HashMap<String, Value>) -> Value {
+    let timestamp = args
+        .get("timestamp")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    if timestamp {
+        Value::from(site.now.timestamp())
+    } else {
+        Value::from(site.now.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+    }
 }
 
 fn path_arg<'a>(function: &str, args: &'a HashMap<String, Value>) -> tera::Result<&'a str> {

@@ -5,7 +5,8 @@
 //! XML. Template problems are reported at the template file and line.
 
 mod context;
-mod functions;
+mod dependencies;
+pub mod functions;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -36,6 +37,26 @@ struct TemplateFile {
 pub struct Templates {
     tera: Tera,
     files: HashMap<String, TemplateFile>,
+    dependency_hashes: HashMap<String, u64>,
+}
+
+/// What one output file is rendered from.
+#[derive(Debug, Clone, Copy)]
+pub enum Job<'a> {
+    /// A page or section from `content/`.
+    Page(&'a Page),
+    /// A policy page, the changelog or its feed.
+    Policy(PolicyPage),
+    /// A template with no content of its own, such as `404.html`.
+    Standalone { template: &'a str, path: &'a str },
+}
+
+/// A template with its context, ready to render.
+pub struct Prepared {
+    pub template: String,
+    pub context: Context,
+    /// The content file (or template) being rendered, for error messages.
+    pub source: PathBuf,
 }
 
 /// The folder of a theme's templates.
@@ -75,7 +96,12 @@ impl Templates {
         if let Err(e) = tera.add_raw_templates(sources) {
             return Err(syntax_error(&e, &files).into());
         }
-        Ok(Templates { tera, files })
+        let dependency_hashes = dependencies::hashes(&files);
+        Ok(Templates {
+            tera,
+            files,
+            dependency_hashes,
+        })
     }
 
     /// Whether a template of that name exists.
@@ -103,29 +129,29 @@ impl Templates {
         context
     }
 
-    /// Renders one page or section with its template.
-    pub fn render_page(&self, site: &Site, page: &Page) -> Result<String, Diagnostic> {
-        let mut context = self.base_context(site, &page.path);
-        let view = PageView::new(site, page, Depth::Full);
-        context.insert(if page.is_section() { "section" } else { "page" }, &view);
-        self.render(&page.template, &context)
-            .map_err(|e| self.render_error(&e, &page.template, &page.file.display_path))
+    /// Builds the template and context for one output file.
+    pub fn prepare(&self, site: &Site, job: Job) -> Prepared {
+        match job {
+            Job::Page(page) => {
+                let mut context = self.base_context(site, &page.path);
+                let view = PageView::new(site, page, Depth::Full);
+                context.insert(if page.is_section() { "section" } else { "page" }, &view);
+                Prepared {
+                    template: page.template.clone(),
+                    context,
+                    source: page.file.display_path.clone(),
+                }
+            }
+            Job::Standalone { template, path } => Prepared {
+                template: template.to_string(),
+                context: self.base_context(site, path),
+                source: PathBuf::from(template),
+            },
+            Job::Policy(page) => self.prepare_policy_page(site, page),
+        }
     }
 
-    /// Renders a template that has no page of its own, such as `404.html`.
-    pub fn render_standalone(
-        &self,
-        site: &Site,
-        name: &str,
-        path: &str,
-    ) -> Result<String, Diagnostic> {
-        let context = self.base_context(site, path);
-        self.render(name, &context)
-            .map_err(|e| self.render_error(&e, name, Path::new(name)))
-    }
-
-    /// Renders a policy page, the changelog or its feed.
-    pub fn render_policy_page(&self, site: &Site, page: PolicyPage) -> Result<String, Diagnostic> {
+    fn prepare_policy_page(&self, site: &Site, page: PolicyPage) -> Prepared {
         let path = page.path(&site.policies);
         let mut context = self.base_context(site, &path);
         let source = match page {
@@ -165,12 +191,25 @@ impl Templates {
                 PathBuf::from(page.template())
             }
         };
-        self.render(page.template(), &context)
-            .map_err(|e| self.render_error(&e, page.template(), &source))
+        Prepared {
+            template: page.template().to_string(),
+            context,
+            source,
+        }
     }
 
-    fn render(&self, name: &str, context: &Context) -> tera::Result<String> {
-        self.tera.render(name, context)
+    /// Renders a prepared template; errors point at the template line and name the
+    /// content file being rendered.
+    pub fn render(&self, prepared: &Prepared) -> Result<String, Diagnostic> {
+        self.tera
+            .render(&prepared.template, &prepared.context)
+            .map_err(|e| self.render_error(&e, &prepared.template, &prepared.source))
+    }
+
+    /// A hash of a template and every template it extends, includes or imports: when it
+    /// is unchanged, so is everything a page rendered with it can show.
+    pub fn dependency_hash(&self, name: &str) -> u64 {
+        self.dependency_hashes.get(name).copied().unwrap_or(0)
     }
 
     /// Turns a Tera render error into a message at the template line that caused it.
