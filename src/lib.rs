@@ -23,5 +23,6 @@ pub mod markdown;
 pub mod output;
 pub mod policy;
 pub mod render;
+pub mod serve;
 pub mod site;
 pub mod templates;

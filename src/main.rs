@@ -34,6 +34,24 @@ enum Command {
     ///
     /// The new site replaces the old one only when the build succeeds.
     Build(BuildArgs),
+    /// Preview the site while you edit: builds it, serves it on your machine and
+    /// reloads the browser tab whenever you save a file.
+    Serve {
+        /// Port to serve on.
+        #[arg(long, short = 'p', default_value_t = 1111)]
+        port: u16,
+        /// Address to listen on. Only this machine can connect to the default.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the site in your web browser.
+        #[arg(long)]
+        open: bool,
+        /// Also show pages marked `draft = true`.
+        #[arg(long)]
+        drafts: bool,
+        #[command(flatten)]
+        now: NowArg,
+    },
     /// Create a new site in DIR that builds at once.
     Init {
         /// A new or empty folder.
@@ -95,6 +113,23 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Build(args) => run_build(&cli.root, args),
         Command::Init { dir } => run_init(&dir),
+        Command::Serve {
+            port,
+            bind,
+            open,
+            drafts,
+            now,
+        } => now.resolve().map(drop).and_then(|()| {
+            let options = vellum::serve::ServeOptions {
+                root: cli.root.clone(),
+                bind,
+                port,
+                open,
+                drafts,
+                now: now.now,
+            };
+            vellum::serve::serve(options).map(|()| ExitCode::SUCCESS)
+        }),
         Command::Policy(command) => run_policy(&cli.root, command),
     };
     result.unwrap_or_else(|message| {

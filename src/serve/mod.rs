@@ -1,0 +1,255 @@
+//! `vellum serve`: a live preview for editors.
+//!
+//! The site is built into memory and served on 127.0.0.1. A watcher rebuilds on every
+//! save (incrementally, see [`crate::incremental`]); each HTML page gets a small script
+//! that reloads it when a rebuild finishes, swaps stylesheets on a CSS-only change, and
+//! shows the build error over the page when a rebuild fails, while the last good site
+//! stays served.
+
+mod http;
+mod watch;
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use tokio::sync::broadcast;
+
+use crate::build::{BuildOptions, render_site};
+use crate::diagnostic::Diagnostics;
+use crate::incremental::{Cache, Stats, hash_of};
+
+/// What `vellum serve` was asked to do.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub root: PathBuf,
+    pub bind: IpAddr,
+    /// 0 picks a free port.
+    pub port: u16,
+    pub open: bool,
+    pub drafts: bool,
+    /// `--now`, kept as text so that every rebuild reads the clock afresh without it.
+    pub now: Option<String>,
+}
+
+/// A file the server can send.
+#[derive(Debug, Clone)]
+pub struct Served {
+    pub bytes: Arc<[u8]>,
+    pub etag: String,
+    pub content_type: String,
+}
+
+/// One complete build, as served.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub files: HashMap<String, Served>,
+}
+
+/// What a browser tab is told after a rebuild.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    Reload,
+    /// Only stylesheets changed: swap them without reloading.
+    Css,
+    /// The rebuild failed; the text is what the terminal printed.
+    Error(String),
+}
+
+/// Builds the site into memory, reusing what an edit left unchanged.
+pub struct Rebuilder {
+    options: BuildOptions,
+    now: Option<String>,
+    cache: Cache,
+}
+
+impl Rebuilder {
+    pub fn new(options: BuildOptions, now: Option<String>) -> Rebuilder {
+        Rebuilder {
+            options,
+            now,
+            cache: Cache::default(),
+        }
+    }
+
+    /// Runs the pipeline and returns every file of the site.
+    pub fn rebuild(&mut self) -> Result<Snapshot, Diagnostics> {
+        let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
+        self.options.now = crate::clock::build_time(self.now.as_deref(), epoch.as_deref())
+            .map_err(|e| crate::diagnostic::Diagnostic::error("--now", e))?;
+        let site = render_site(&self.options, Some(&mut self.cache))?;
+        let mut files = HashMap::with_capacity(site.files.len() + site.copies.len());
+        for copy in &site.copies {
+            let bytes = std::fs::read(&copy.source).map_err(|e| {
+                crate::diagnostic::Diagnostic::error(
+                    &copy.source,
+                    format!("cannot read this file: {e}"),
+                )
+            })?;
+            let key = copy.path.trim_start_matches('/');
+            files.insert(key.to_string(), served(key, bytes));
+        }
+        for file in site.files {
+            let key = file.path.trim_start_matches('/').to_string();
+            let served = served(&key, file.bytes);
+            files.insert(key, served);
+        }
+        Ok(Snapshot { files })
+    }
+
+    /// What the last rebuild rendered and reused.
+    pub fn stats(&self) -> Stats {
+        self.cache.stats
+    }
+}
+
+fn served(path: &str, bytes: Vec<u8>) -> Served {
+    let etag = format!("\"{:016x}\"", hash_of(&bytes));
+    let content_type = content_type(path);
+    Served {
+        bytes: Arc::from(bytes),
+        etag,
+        content_type,
+    }
+}
+
+fn content_type(path: &str) -> String {
+    if path.ends_with("atom.xml") {
+        return "application/atom+xml; charset=utf-8".into();
+    }
+    let mime = mime_guess::from_path(path).first_or_octet_stream();
+    match mime.type_() {
+        mime_guess::mime::TEXT => format!("{mime}; charset=utf-8"),
+        _ if mime.subtype() == "javascript"
+            || mime.subtype() == "json"
+            || mime.subtype() == "xml" =>
+        {
+            format!("{mime}; charset=utf-8")
+        }
+        _ => mime.to_string(),
+    }
+}
+
+/// The server's shared state: the last good site, the current error, and the channel
+/// to every open tab.
+pub struct State {
+    snapshot: RwLock<Arc<Snapshot>>,
+    error: RwLock<Option<String>>,
+    notices: broadcast::Sender<Notice>,
+}
+
+impl State {
+    fn new(snapshot: Snapshot, error: Option<String>) -> Arc<State> {
+        let (notices, _) = broadcast::channel(16);
+        Arc::new(State {
+            snapshot: RwLock::new(Arc::new(snapshot)),
+            error: RwLock::new(error),
+            notices,
+        })
+    }
+
+    fn snapshot(&self) -> Arc<Snapshot> {
+        Arc::clone(&self.snapshot.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn error(&self) -> Option<String> {
+        self.error.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Publishes a rebuild's outcome: a new site and a reload, or an error.
+    fn publish(&self, outcome: Result<Snapshot, String>, css_only: bool) {
+        match outcome {
+            Ok(snapshot) => {
+                *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(snapshot);
+                let had_error = self
+                    .error
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take()
+                    .is_some();
+                let notice = if css_only && !had_error {
+                    Notice::Css
+                } else {
+                    Notice::Reload
+                };
+                let _ = self.notices.send(notice);
+            }
+            Err(message) => {
+                *self.error.write().unwrap_or_else(|e| e.into_inner()) = Some(message.clone());
+                let _ = self.notices.send(Notice::Error(message));
+            }
+        }
+    }
+}
+
+fn render_errors(diagnostics: &Diagnostics) -> String {
+    let mut text: String = diagnostics
+        .0
+        .iter()
+        .map(|d| d.render(false) + "\n")
+        .collect();
+    let errors = diagnostics.error_count();
+    text.push_str(&format!(
+        "Build failed with {errors} error{}.",
+        if errors == 1 { "" } else { "s" }
+    ));
+    text
+}
+
+/// Runs the preview server until interrupted.
+pub fn serve(options: ServeOptions) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the server: {e}"))?;
+    runtime.block_on(run(options))
+}
+
+async fn run(options: ServeOptions) -> Result<(), String> {
+    let address = SocketAddr::new(options.bind, options.port);
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|e| format!("cannot listen on {address}: {e} (try another --port)"))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    let host = match address.ip() {
+        ip if ip.is_unspecified() => "127.0.0.1".to_string(),
+        IpAddr::V6(ip) => format!("[{ip}]"),
+        ip => ip.to_string(),
+    };
+    let url = format!("http://{host}:{}/", address.port());
+    let build_options = BuildOptions {
+        root: options.root.clone(),
+        output: options.root.join("public"),
+        base_url: Some(url.clone()),
+        drafts: options.drafts,
+        now: chrono::Utc::now(),
+        progress: false,
+        locked: false,
+    };
+    let mut rebuilder = Rebuilder::new(build_options, options.now.clone());
+    let started = Instant::now();
+    let state = match rebuilder.rebuild() {
+        Ok(snapshot) => {
+            println!(
+                "Built {} files in {} ms.",
+                snapshot.files.len(),
+                started.elapsed().as_millis()
+            );
+            State::new(snapshot, None)
+        }
+        Err(diagnostics) => {
+            let text = render_errors(&diagnostics);
+            eprintln!("{text}");
+            State::new(Snapshot::default(), Some(text))
+        }
+    };
+    watch::spawn(options.root.clone(), rebuilder, Arc::clone(&state))?;
+    println!("Serving {url} (press Ctrl+C to stop)");
+    if options.open {
+        let _ = opener::open(&url);
+    }
+    http::serve(listener, state).await
+}
