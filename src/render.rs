@@ -18,7 +18,7 @@ use crate::templates::{Job, Templates, functions};
 
 /// Renders the Markdown of every page and policy version, then checks `@/page.md#anchor`
 /// links against the headings of their targets.
-pub fn render_markdown(site: &mut Site, mut cache: Option<&mut Cache>) -> Result<(), Diagnostics> {
+pub fn render_markdown(site: &mut Site, cache: Option<&mut Cache>) -> Result<(), Diagnostics> {
     let resolve = |target: &str| site.path_of(target).map(|path| site.permalink(&path));
     let options = hash_of(&site.config.markdown);
     let shared = cache.as_deref();
@@ -56,14 +56,9 @@ pub fn render_markdown(site: &mut Site, mut cache: Option<&mut Cache>) -> Result
     if errors.has_errors() {
         return Err(errors);
     }
-    if let Some(cache) = cache.as_deref_mut() {
-        let files = site
-            .pages
-            .iter()
-            .map(|p| (&p.file, false, &pages))
-            .enumerate();
-        for (i, (file, blocks, rendered)) in files {
-            cache.store_markdown(file, options ^ u64::from(blocks), &resolve, &rendered[i]);
+    if let Some(cache) = cache {
+        for (page, r) in site.pages.iter().zip(&pages) {
+            cache.store_markdown(&page.file, options, &resolve, r);
         }
         for (policy, rendered) in site.policies.iter().zip(&versions) {
             for (version, r) in policy.versions.iter().zip(rendered) {

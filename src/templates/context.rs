@@ -241,10 +241,49 @@ pub fn changelog_entries(site: &Site) -> Vec<ChangelogEntryView<'_>> {
         .collect()
 }
 
+/// A policy in brief, as every template sees it in `policies`: enough for menus and
+/// footers ("Privacy policy, updated ..."). Kept small on purpose: every page depends
+/// on it, so anything here re-renders the whole site in `vellum serve` when it changes.
+#[derive(Debug, Serialize)]
+pub struct PolicyBrief<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub permalink: String,
+    pub current: Option<VersionBrief>,
+    pub upcoming: Option<VersionBrief>,
+}
+
+/// A version in brief: when, and where.
+#[derive(Debug, Serialize)]
+pub struct VersionBrief {
+    pub effective: String,
+    pub permalink: String,
+    pub changes_permalink: String,
+}
+
 /// Every policy, for every template (`policies`).
-pub fn policy_views(site: &Site) -> Vec<PolicyView<'_>> {
+pub fn policy_briefs(site: &Site) -> Vec<PolicyBrief<'_>> {
+    let today = site.today();
     site.policies
         .iter()
-        .map(|p| PolicyView::new(site, p))
+        .map(|policy| {
+            let brief = |index: usize| {
+                let version = &policy.versions[index];
+                VersionBrief {
+                    effective: version.effective.format("%Y-%m-%d").to_string(),
+                    permalink: site.permalink(&policy.version_path(version)),
+                    changes_permalink: site.permalink(&policy.changes_path(version)),
+                }
+            };
+            let current = policy.current_index(today);
+            let next = current.map_or(0, |c| c + 1);
+            PolicyBrief {
+                slug: &policy.slug,
+                title: policy.title(today),
+                permalink: site.permalink(&policy.path()),
+                current: current.map(brief),
+                upcoming: (next < policy.versions.len()).then(|| brief(next)),
+            }
+        })
         .collect()
 }

@@ -21,7 +21,7 @@ use crate::policy::pages::{FEED_PATH, PolicyPage};
 use crate::policy::redline::redline;
 use crate::site::{Page, Site};
 pub use context::{Depth, PageView};
-use context::{PolicyView, VersionView, changelog_entries, policy_views};
+use context::{PolicyView, VersionView, changelog_entries, policy_briefs};
 
 /// The site's own template folder, which overrides the theme's.
 pub const SITE_TEMPLATES_DIR: &str = "templates";
@@ -122,7 +122,7 @@ impl Templates {
         context.insert("lang", &site.config.language);
         context.insert("current_path", path);
         context.insert("current_url", &site.permalink(path));
-        context.insert("policies", &policy_views(site));
+        context.insert("policies", &policy_briefs(site));
         if !site.policies.is_empty() {
             context.insert("feed_url", &site.permalink(FEED_PATH));
         }

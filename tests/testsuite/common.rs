@@ -150,3 +150,158 @@ fn copy_dir(source: &Path, target: &Path, skip: &[&str]) {
         }
     }
 }
+
+/// A running `vellum serve`, stopped when dropped.
+pub struct Server {
+    child: std::process::Child,
+    pub addr: String,
+    pub url: String,
+}
+
+impl Site {
+    /// Starts `vellum serve --port 0` and waits until it prints its URL.
+    pub fn serve(&self) -> Server {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vellum"))
+            .args(["serve", "--port", "0", "--now", NOW])
+            .current_dir(&self.root)
+            .env_remove("SOURCE_DATE_EPOCH")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start vellum serve");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let url = loop {
+            let line = lines.next().expect("serve printed its URL").unwrap();
+            if let Some(rest) = line.strip_prefix("Serving ") {
+                break rest.split_whitespace().next().unwrap().to_string();
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let addr = url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        Server { child, addr, url }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A raw HTTP/1.1 response.
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl Server {
+    /// Sends a request exactly as written (no client-side path cleaning).
+    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Response {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&self.addr).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let mut request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.addr
+        );
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str("\r\n");
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).unwrap();
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or("0")
+            .parse()
+            .unwrap();
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+            .collect();
+        Response {
+            status,
+            headers,
+            body: body.to_string(),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        self.request("GET", path, &[])
+    }
+
+    /// Opens the reload event stream.
+    pub fn events(&self) -> Events {
+        use std::io::Write;
+        let mut stream = std::net::TcpStream::connect(&self.addr).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_millis(200)))
+            .unwrap();
+        let request = format!(
+            "GET /__vellum/events HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\n\r\n",
+            self.addr
+        );
+        stream.write_all(request.as_bytes()).unwrap();
+        Events {
+            stream,
+            seen: String::new(),
+        }
+    }
+}
+
+/// A reload event stream being read.
+pub struct Events {
+    stream: std::net::TcpStream,
+    seen: String,
+}
+
+impl Events {
+    /// Waits (up to 10 s) until the stream has carried `needle`; returns what it carried.
+    pub fn wait_for(&mut self, needle: &str) -> String {
+        use std::io::Read;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let mut buffer = [0u8; 4096];
+        while !self.seen.contains(needle) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no `{needle}` in the event stream:\n{}",
+                self.seen
+            );
+            match self.stream.read(&mut buffer) {
+                Ok(0) => panic!("event stream closed:\n{}", self.seen),
+                Ok(n) => self.seen.push_str(&String::from_utf8_lossy(&buffer[..n])),
+                Err(_) => {}
+            }
+        }
+        let seen = std::mem::take(&mut self.seen);
+        let end = seen.find(needle).unwrap() + needle.len();
+        self.seen = seen[end..].to_string();
+        seen[..end].to_string()
+    }
+}

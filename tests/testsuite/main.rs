@@ -5,5 +5,7 @@ mod build;
 mod cli;
 mod common;
 mod errors;
+mod incremental;
 mod policies;
+mod serve;
 mod shop;

@@ -1,0 +1,142 @@
+//! Incremental rebuilds (`vellum serve`) give exactly what a full build gives, and
+//! re-render only what an edit can affect.
+
+use std::collections::BTreeMap;
+
+use vellum::build::{BuildOptions, render_site};
+use vellum::serve::Rebuilder;
+
+use crate::common::{NOW, Site};
+
+fn options(site: &Site) -> BuildOptions {
+    BuildOptions {
+        root: site.root.clone(),
+        output: site.root.join("public"),
+        base_url: Some("http://127.0.0.1:1111/".into()),
+        drafts: false,
+        now: vellum::clock::parse_now(NOW).unwrap(),
+        progress: false,
+        locked: false,
+    }
+}
+
+fn full_build(site: &Site) -> BTreeMap<String, Vec<u8>> {
+    let rendered = render_site(&options(site), None).unwrap_or_else(|e| panic!("{e}"));
+    let mut files: BTreeMap<String, Vec<u8>> = rendered
+        .copies
+        .iter()
+        .map(|c| {
+            (
+                c.path.trim_start_matches('/').to_string(),
+                std::fs::read(&c.source).unwrap(),
+            )
+        })
+        .collect();
+    files.extend(
+        rendered
+            .files
+            .into_iter()
+            .map(|f| (f.path.trim_start_matches('/').to_string(), f.bytes)),
+    );
+    files
+}
+
+fn rebuild(rebuilder: &mut Rebuilder) -> BTreeMap<String, Vec<u8>> {
+    let snapshot = rebuilder.rebuild().unwrap_or_else(|e| panic!("{e}"));
+    snapshot
+        .files
+        .into_iter()
+        .map(|(path, served)| (path, served.bytes.to_vec()))
+        .collect()
+}
+
+fn assert_same(incremental: &BTreeMap<String, Vec<u8>>, full: &BTreeMap<String, Vec<u8>>) {
+    assert_eq!(
+        incremental.keys().collect::<Vec<_>>(),
+        full.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in full {
+        assert!(
+            incremental[path] == *bytes,
+            "{path} differs from a full build"
+        );
+    }
+}
+
+#[test]
+fn incremental_rebuilds_match_full_builds_and_render_only_what_changed() {
+    let site = Site::fixture_with_default_theme("policies");
+    let mut rebuilder = Rebuilder::new(options(&site), Some(NOW.into()));
+    assert_same(&rebuild(&mut rebuilder), &full_build(&site));
+    let total = rebuilder.stats().pages_rendered;
+    assert!(total > 10, "{total}");
+
+    // Nothing changed: nothing is rendered.
+    rebuild(&mut rebuilder);
+    assert_eq!(rebuilder.stats().pages_rendered, 0);
+
+    // One page's text: that page, and the home page whose listing counts its words.
+    site.write(
+        "content/about.md",
+        "+++\ntitle = \"About\"\n+++\nAbout us, in more words.\n",
+    );
+    assert_same(&rebuild(&mut rebuilder), &full_build(&site));
+    let stats = rebuilder.stats();
+    assert_eq!(
+        (stats.pages_rendered, stats.markdown_rendered),
+        (2, 1),
+        "{stats:?}"
+    );
+
+    // A template: only the pages that use it.
+    let page = site.read("themes/default/templates/page.html");
+    site.write(
+        "themes/default/templates/page.html",
+        page.replace(
+            "<article class=\"document\">",
+            "<article class=\"document plain\">",
+        ),
+    );
+    assert_same(&rebuild(&mut rebuilder), &full_build(&site));
+    assert_eq!(
+        rebuilder.stats().pages_rendered,
+        1,
+        "only about/ uses page.html"
+    );
+
+    // A policy version's summary: its policy's pages, the changelog and feed.
+    let path = "content/policies/terms/spring-update.md";
+    site.write(
+        path,
+        site.read(path)
+            .replace("Adds bank transfer", "Adds bank transfers"),
+    );
+    assert_same(&rebuild(&mut rebuilder), &full_build(&site));
+    let stats = rebuilder.stats();
+    assert!(
+        stats.pages_rendered > 2 && stats.pages_rendered < total,
+        "{stats:?}"
+    );
+
+    // Site settings: everything.
+    let config = site.read("site.toml");
+    site.write("site.toml", config.replace("Policy Shop", "Policy Store"));
+    assert_same(&rebuild(&mut rebuilder), &full_build(&site));
+    assert_eq!(rebuilder.stats().pages_rendered, total);
+}
+
+#[test]
+fn a_new_linked_heading_is_seen_by_pages_that_link_to_it() {
+    let site = Site::fixture("basic");
+    let mut rebuilder = Rebuilder::new(options(&site), Some(NOW.into()));
+    rebuild(&mut rebuilder);
+    // The home page links to about.md; moving about/ must re-render the home page.
+    site.write(
+        "content/about.md",
+        site.read("content/about.md")
+            .replace("weight = 1", "weight = 1\nslug = \"who-we-are\""),
+    );
+    let incremental = rebuild(&mut rebuilder);
+    assert_same(&incremental, &full_build(&site));
+    assert!(String::from_utf8_lossy(&incremental["index.html"]).contains("/who-we-are/"));
+}
