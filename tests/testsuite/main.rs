@@ -1,6 +1,7 @@
 //! Integration tests: each builds a fixture site from `tests/fixtures/` in a temporary
 //! folder with the real `vellum` binary and asserts on the files it writes.
 
+mod browser;
 mod build;
 mod cli;
 mod common;

@@ -1,0 +1,44 @@
+//! Checks in a real headless Chromium (Debian's), driven by playwright-core scripts in
+//! `tests/browser/`. `.ci/run` installs Chromium and the scripts' npm packages.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::common::Site;
+
+/// Runs `node tests/browser/SCRIPT ARGS` and returns its output; fails with what to
+/// install when Chromium or the npm packages are missing.
+pub fn run_browser_script(script: &str, args: &[&str]) -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        Path::new(&chromium).exists(),
+        "Chromium is missing at {chromium}: run `bash .ci/run` (it installs it) or `apt-get install -y chromium`"
+    );
+    assert!(
+        dir.join("node_modules/playwright-core").exists(),
+        "the browser test packages are missing: run `npm ci --prefix tests/browser`"
+    );
+    let output = Command::new("node")
+        .arg(dir.join(script))
+        .args(args)
+        .output()
+        .expect("node runs (install Node.js)");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "{script} failed:\n{stdout}\n{stderr}"
+    );
+    stdout
+}
+
+#[test]
+fn chromium_tab_follows_edits_shows_the_error_overlay_and_swaps_css() {
+    let site = Site::fixture_with_default_theme("policies");
+    let server = site.serve();
+    let root = site.root.to_string_lossy().into_owned();
+    let out = run_browser_script("live_reload.mjs", &[&server.url, &root]);
+    assert!(out.contains("\"ok\":true"), "{out}");
+    eprintln!("live reload in Chromium: {}", out.trim());
+}
