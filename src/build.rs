@@ -2,7 +2,7 @@
 //! render Markdown and templates -> write. Each stage hands its data to the next; the
 //! build fails before writing anything if any stage found an error.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -91,7 +91,13 @@ pub fn render_site(
     if let Err(e) = render::render_markdown(&mut site, cache.as_deref_mut()) {
         errors.extend(e);
     }
-    let lock_update = match policy::lock::check(root, &site.policies, options.locked) {
+    // A drafts build is a preview: it neither checks nor records published versions.
+    let lock_check = if options.drafts {
+        Ok(Outcome::Unchanged)
+    } else {
+        policy::lock::check(root, &site.policies, options.locked)
+    };
+    let lock_update = match lock_check {
         Ok(Outcome::Update(text)) => Some(text),
         Ok(Outcome::Unchanged) => None,
         Err(e) => {
@@ -112,6 +118,7 @@ pub fn render_site(
         source: asset.source.clone(),
         path: path.clone(),
     }));
+    check_output_clashes(root, &copies, &files).map_err(|e| fail(e, warnings.clone()))?;
     let sections = site.pages.iter().filter(|p| p.is_section()).count();
     Ok(RenderedSite {
         pages: site.pages.len() - sections,
@@ -165,6 +172,49 @@ fn check_templates_exist(site: &Site, templates: &Templates) -> Result<(), Diagn
                     site.config.theme
                 )),
         );
+    }
+    if errors.has_errors() {
+        Err(errors)
+    } else {
+        Ok(())
+    }
+}
+
+/// Two files at one output path would race when written: refuse, naming both.
+fn check_output_clashes(
+    root: &Path,
+    copies: &[CopiedFile],
+    files: &[OutputFile],
+) -> Result<(), Diagnostics> {
+    let mut seen: HashMap<&str, String> = HashMap::new();
+    let mut errors = Diagnostics::default();
+    let copied = copies.iter().map(|c| {
+        (
+            c.path.as_str(),
+            c.source
+                .strip_prefix(root)
+                .unwrap_or(&c.source)
+                .display()
+                .to_string(),
+        )
+    });
+    let rendered = files
+        .iter()
+        .map(|f| (f.path.as_str(), "a page rendered at that path".to_string()));
+    for (path, from) in copied.chain(rendered) {
+        let key = path.trim_start_matches('/');
+        match seen.get(key) {
+            Some(first) => errors.push(
+                Diagnostic::error(
+                    from.clone(),
+                    format!("this file would be written to /{key}, as would {first}"),
+                )
+                .with_help("rename one of them"),
+            ),
+            None => {
+                seen.insert(key, from);
+            }
+        }
     }
     if errors.has_errors() {
         Err(errors)

@@ -194,7 +194,10 @@ fn name_heading(
         unreachable!("the event at `start` is the heading's start");
     };
     let wanted = match id {
-        Some(given) => given.to_string(),
+        // A hand-written `{#id}` is kept if it is a plain name, so it can never break out
+        // of the attribute or the anchor link.
+        Some(given) if is_plain_id(given) => given.to_string(),
+        Some(given) => slug::slugify(given.as_ref()),
         None => {
             let slug = slug::slugify(&title);
             if slug.is_empty() {
@@ -212,6 +215,13 @@ fn name_heading(
     }
     *id = Some(CowStr::from(unique.clone()));
     (unique, title)
+}
+
+fn is_plain_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_.:".contains(c))
 }
 
 fn anchor_html(id: &str) -> String {

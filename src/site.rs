@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::config::Config;
 use crate::content::front_matter::{FrontMatter, SortBy};
 use crate::content::{Asset, Content, SourceFile};
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::markdown::Heading;
 use crate::policy::Policy;
 
@@ -88,7 +88,7 @@ impl Site {
             .filter(|f| include_drafts || !f.front_matter.draft)
             .collect();
         let mut diagnostics = Diagnostics::default();
-        let folder_urls = folder_urls(&files, &mut diagnostics);
+        let folder_urls = folder_urls(&files, &content.assets, &mut diagnostics);
         let mut pages = place_pages(files, &folder_urls, &mut diagnostics);
         check_unique_paths(&pages, &mut diagnostics);
         check_reserved_paths(&pages, &policies, &mut diagnostics);
@@ -187,13 +187,23 @@ type FolderUrls = BTreeMap<String, String>;
 
 /// Works out each folder's URL: its parent's URL plus its section slug or its slugified
 /// name. Folders are visited parents first, thanks to the sorted map.
-fn folder_urls(files: &[SourceFile], diagnostics: &mut Diagnostics) -> FolderUrls {
+fn folder_urls(
+    files: &[SourceFile],
+    assets: &[Asset],
+    diagnostics: &mut Diagnostics,
+) -> FolderUrls {
     let section_slugs: HashMap<&str, &SourceFile> = files
         .iter()
         .filter(|f| f.is_section())
         .map(|f| (split_parent(&f.relative).0, f))
         .collect();
-    let mut folders: Vec<&str> = files.iter().map(|f| split_parent(&f.relative).0).collect();
+    // Folders holding only assets (images, PDFs) need URLs too.
+    let mut folders: Vec<&str> = files
+        .iter()
+        .map(|f| f.relative.as_str())
+        .chain(assets.iter().map(|a| a.relative.as_str()))
+        .map(|relative| split_parent(relative).0)
+        .collect();
     folders.sort_unstable();
     folders.dedup();
     let mut urls = FolderUrls::new();
@@ -211,7 +221,7 @@ fn folder_urls(files: &[SourceFile], diagnostics: &mut Diagnostics) -> FolderUrl
             }
             let slug = match section_slugs.get(prefix.as_str()) {
                 Some(section) => slug_of(section, part, diagnostics),
-                None => slug::slugify(part),
+                None => slugify_or_keep(part),
             };
             urls.insert(prefix.clone(), format!("{parent_url}{slug}/"));
         }
@@ -231,7 +241,17 @@ fn split_parent(relative: &str) -> (&str, &str) {
 /// The slug set in front matter (checked), or the slugified file or folder name.
 fn slug_of(file: &SourceFile, name: &str, diagnostics: &mut Diagnostics) -> String {
     let Some(slug) = &file.front_matter.slug else {
-        return slug::slugify(name);
+        let slug = slug::slugify(name);
+        if slug.is_empty() {
+            diagnostics.push(
+                Diagnostic::error(
+                    &file.display_path,
+                    format!("the name `{name}` gives this page an empty URL"),
+                )
+                .with_help("rename the file or folder with letters or digits, or set `slug`"),
+            );
+        }
+        return slug;
     };
     match check_slug(slug) {
         Ok(()) => slug.clone(),
@@ -244,6 +264,17 @@ fn slug_of(file: &SourceFile, name: &str, diagnostics: &mut Diagnostics) -> Stri
             );
             slug::slugify(name)
         }
+    }
+}
+
+/// A folder name as a URL segment; names that slugify to nothing are kept (escaped by
+/// the browser) rather than collapsing into their parent folder.
+fn slugify_or_keep(name: &str) -> String {
+    let slug = slug::slugify(name);
+    if slug.is_empty() {
+        name.to_string()
+    } else {
+        slug
     }
 }
 

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::diagnostic::Diagnostic;
 pub use minify::minify_html;
-pub use swap::{check_output_dir, replace_dir};
+pub use swap::{MARKER, check_output_dir, replace_dir};
 
 /// A file to write: its path under the output folder (with `/` separators) and its bytes.
 #[derive(Debug)]
@@ -55,6 +55,11 @@ pub fn write_all(
     copies: &[CopiedFile],
     files: &[OutputFile],
 ) -> Result<(), Diagnostic> {
+    std::fs::write(
+        dir.join(MARKER),
+        "Written by vellum: this folder is replaced on every build.\n",
+    )
+    .map_err(|e| Diagnostic::error(dir, format!("cannot write into the output folder: {e}")))?;
     copies.par_iter().try_for_each(|copy| {
         let target = target_path(dir, &copy.path, &copy.source)?;
         std::fs::copy(&copy.source, &target).map(drop).map_err(|e| {

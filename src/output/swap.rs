@@ -26,8 +26,22 @@ pub fn check_output_dir(root: &Path, output: &Path) -> Result<(), Diagnostic> {
         )
         .with_help("choose a separate folder such as public/ with --output"));
     }
+    // Replacing the output deletes what was there: only do that to a folder vellum made.
+    let foreign = std::fs::read_dir(&output)
+        .map(|mut entries| entries.next().is_some() && !output.join(MARKER).exists())
+        .unwrap_or(false);
+    if foreign {
+        return Err(Diagnostic::error(
+            &output,
+            "this folder already exists and was not written by vellum, so it will not be replaced",
+        )
+        .with_help("choose an empty or new folder with --output, or delete this one if you no longer need it"));
+    }
     Ok(())
 }
+
+/// A file in every output folder marking it as vellum's to replace.
+pub const MARKER: &str = ".vellum-output";
 
 fn absolute(path: &Path) -> PathBuf {
     let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
@@ -149,12 +163,25 @@ mod tests {
     }
 
     #[test]
+    fn a_folder_vellum_did_not_write_is_not_replaced() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("documents");
+        std::fs::create_dir(&out).unwrap();
+        std::fs::write(out.join("thesis.txt"), "precious").unwrap();
+        assert!(check_output_dir(Path::new("/srv/site"), &out).is_err());
+        std::fs::write(out.join(MARKER), "").unwrap();
+        assert!(check_output_dir(Path::new("/srv/site"), &out).is_ok());
+        std::fs::create_dir(tmp.path().join("empty")).unwrap();
+        assert!(check_output_dir(Path::new("/srv/site"), &tmp.path().join("empty")).is_ok());
+    }
+
+    #[test]
     fn output_cannot_be_the_site_root_or_a_source_folder() {
         let root = Path::new("/srv/site");
         assert!(check_output_dir(root, Path::new("/srv/site")).is_err());
         assert!(check_output_dir(root, Path::new("/srv")).is_err());
         assert!(check_output_dir(root, Path::new("/srv/site/content/x")).is_err());
         assert!(check_output_dir(root, Path::new("/srv/site/public")).is_ok());
-        assert!(check_output_dir(root, Path::new("/tmp/out")).is_ok());
+        assert!(check_output_dir(root, Path::new("/tmp/no-such-out")).is_ok());
     }
 }

@@ -70,7 +70,13 @@ pub fn new_version(
     text.push_str("+++\n");
     text.push_str(latest.file.body());
     let target = root.join(&relative);
-    std::fs::write(&target, text)
+    // Never overwrite: a file of that name may be a published version with another date.
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&target)
+        .map_err(|e| format!("cannot create {}: {e}", relative.display()))?;
+    std::io::Write::write_all(&mut file, text.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", relative.display()))?;
     Ok(relative)
 }

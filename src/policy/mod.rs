@@ -155,6 +155,13 @@ pub fn collect(content: &mut Content, include_drafts: bool) -> Result<Vec<Policy
             );
             continue;
         }
+        if !is_policy_slug(slug) {
+            diagnostics.push(
+                Diagnostic::error(&file.display_path, format!("the policy folder name `{slug}` cannot be a URL"))
+                    .with_help("name policy folders with lowercase letters, digits and dashes, e.g. content/policies/privacy/"),
+            );
+            continue;
+        }
         let policy = by_slug.entry(slug.to_string()).or_insert_with(|| Policy {
             slug: slug.to_string(),
             index: None,
@@ -191,6 +198,15 @@ pub fn collect(content: &mut Content, include_drafts: bool) -> Result<Vec<Policy
     Ok(policies)
 }
 
+/// Policy folder names become URL segments as they are.
+fn is_policy_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && !slug.starts_with('-')
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
 /// `policies/privacy/2026-11-24.md` -> (`privacy`, `2026-11-24.md`).
 fn policy_file(relative: &str) -> Option<(&str, &str)> {
     let rest = relative.strip_prefix(POLICIES_DIR)?.strip_prefix('/')?;
@@ -200,6 +216,16 @@ fn policy_file(relative: &str) -> Option<(&str, &str)> {
 
 fn effective_date(file: &SourceFile, name: &str) -> Result<NaiveDate, Diagnostic> {
     if let Some(effective) = &file.front_matter.effective {
+        // A time of day would shift the date when converted to UTC, and a policy takes
+        // effect for a whole day anyway.
+        if effective.text.contains('T') {
+            return Err(file
+                .error_at_key(
+                    "effective",
+                    format!("effective = {} has a time of day", effective.text),
+                )
+                .with_help("give only the date: effective = 2026-11-24"));
+        }
         return Ok(effective.date());
     }
     let stem = name.trim_end_matches(".md");

@@ -321,8 +321,25 @@ fn word_diff(old: &str, new: &str, counts: &mut Counts) -> Option<String> {
     if longest > 0 && (equal as f64) / (longest as f64) < MIN_SIMILARITY {
         return None;
     }
+    // In tables and lists, deleted text whose tags do not balance would land between
+    // cells or items; show such a block as replaced whole instead.
+    let structured = matches!(block_kind(new), "table" | "ul" | "ol" | "dl");
+    let merged = merge_space_runs(&ops, &new_tokens);
+    if structured
+        && merged.iter().any(|op| match op {
+            DiffOp::Delete {
+                old_index, old_len, ..
+            }
+            | DiffOp::Replace {
+                old_index, old_len, ..
+            } => !tags_balance(&old_tokens[*old_index..old_index + old_len]),
+            _ => false,
+        })
+    {
+        return None;
+    }
     let mut out = String::with_capacity(new.len() + 64);
-    for op in merge_space_runs(&ops, &new_tokens) {
+    for op in merged {
         match op {
             DiffOp::Equal { new_index, len, .. } => {
                 new_tokens[new_index..new_index + len]
@@ -794,6 +811,15 @@ mod tests {
             &["<p>We only retain data.</p>"],
         );
         assert!(r.html.contains("We <ins>only</ins> retain"), "{}", r.html);
+    }
+
+    #[test]
+    fn table_edits_that_cross_cells_replace_the_table_whole() {
+        let old = "<table><tr><td>a b c</td><td>x</td></tr><tr><td>d</td><td>e</td></tr></table>";
+        let new = "<table><tr><td>a b c</td><td>x</td></tr></table>";
+        let r = redline(&[old], &[new]);
+        assert!(tags_balance(&tokenize(&r.html)), "{}", r.html);
+        assert!(!r.html.contains("</tr><del>"), "{}", r.html);
     }
 
     #[test]

@@ -264,3 +264,29 @@ fn summary_line_counts_pages_and_sections() {
     );
     let _ = NOW;
 }
+
+#[test]
+fn assets_in_folders_without_pages_keep_their_folder() {
+    let site = Site::fixture("basic");
+    site.write(
+        "content/img/logo.svg",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    );
+    site.build_ok();
+    assert!(site.output_exists("img/logo.svg"));
+    assert!(!site.output_exists("logo.svg"));
+}
+
+#[test]
+fn an_existing_folder_vellum_did_not_write_is_never_replaced() {
+    let site = Site::fixture("basic");
+    site.write("notes/thesis.txt", "precious");
+    let run = site.build(&["--output", "notes"]);
+    assert!(!run.success);
+    assert!(
+        run.stderr.contains("was not written by vellum"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(site.read("notes/thesis.txt"), "precious");
+}

@@ -305,3 +305,21 @@ fn garbled_text_is_a_warning_with_file_and_line() {
     );
     assert!(run.stderr.contains("non-breaking space"), "{}", run.stderr);
 }
+
+#[test]
+fn two_files_for_one_output_path_are_an_error() {
+    fails_at(
+        |s| s.write("content/style.css", "body { color: red; }"),
+        "content/style.css",
+        "would be written to /style.css",
+    );
+}
+
+#[test]
+fn a_file_name_without_letters_is_an_error() {
+    fails_at(
+        |s| s.write("content/blog/_.md", "+++\ntitle = \"x\"\n+++\n"),
+        "content/blog/_.md",
+        "empty URL",
+    );
+}

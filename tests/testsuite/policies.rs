@@ -461,3 +461,52 @@ fn policy_list_shows_each_version_status() {
     );
     assert!(out.contains("2026-01-01 superseded"), "{out}");
 }
+
+#[test]
+fn effective_with_a_time_of_day_is_an_error() {
+    let site = site();
+    site.write(
+        "content/policies/terms/later.md",
+        "+++\ntitle = \"Terms\"\nsummary = \"x\"\neffective = 2027-05-01T00:00:00+02:00\n+++\n",
+    );
+    let run = site.build(&[]);
+    assert!(!run.success);
+    assert!(
+        run.stderr.contains("content/policies/terms/later.md:4"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("time of day"), "{}", run.stderr);
+}
+
+#[test]
+fn a_policy_folder_name_that_is_not_a_url_segment_is_an_error() {
+    let site = site();
+    site.write(
+        "content/policies/Refund Rules/2026-01-01.md",
+        "+++\ntitle = \"Refunds\"\n+++\n",
+    );
+    let run = site.build(&[]);
+    assert!(!run.success);
+    assert!(
+        run.stderr.contains("`Refund Rules` cannot be a URL"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_drafts_preview_does_not_record_drafts_in_the_lock() {
+    let site = site();
+    site.write(
+        "content/policies/privacy/2026-12-01.md",
+        "+++\ntitle = \"Privacy Notice\"\nsummary = \"Work in progress.\"\ndraft = true\n+++\n",
+    );
+    let run = site.build(&["--drafts"]);
+    assert!(run.success, "{}", run.stderr);
+    assert!(
+        !site.root.join("policies.lock").exists()
+            || !site.read("policies.lock").contains("2026-12-01")
+    );
+    site.build_ok();
+}
