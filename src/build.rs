@@ -12,7 +12,10 @@ use walkdir::WalkDir;
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::incremental::Cache;
+use crate::output::fingerprint::fingerprint_all;
+use crate::output::manifest::{Manifest, manifest_path};
 use crate::output::{self, CopiedFile, OutputFile};
+use crate::output::{headers, sitemap};
 use crate::policy::{self, lock::Outcome};
 use crate::render;
 use crate::site::Site;
@@ -46,6 +49,8 @@ pub struct RenderedSite {
     pub sections: usize,
     /// Policy pages written: current pages, versions and redlines.
     pub policy_pages: usize,
+    /// The site's base URL, as built.
+    pub base_url: String,
     /// New text for `policies.lock`, written once the output is in place.
     pub lock_update: Option<String>,
     pub warnings: Vec<Diagnostic>,
@@ -78,11 +83,25 @@ pub fn render_site(
     let (Ok(mut templates), false) = (templates, diagnostics.has_errors()) else {
         return Err(fail(diagnostics, warnings));
     };
-    let copies = static_files(root, &config.theme);
+    let mut copies = static_files(root, &config.theme);
     let mut site = match Site::new(config, options.now, content, policies, options.drafts) {
         Ok(site) => site,
         Err(errors) => return Err(fail(errors, warnings)),
     };
+    site.fingerprints = fingerprint_all(&copies).map_err(|e| fail(e.into(), warnings.clone()))?;
+    copies.extend(
+        site.fingerprints
+            .iter()
+            .map(|(path, fingerprint)| CopiedFile {
+                source: copies
+                    .iter()
+                    .find(|c| c.path == *path)
+                    .map(|c| c.source.clone())
+                    .unwrap_or_default(),
+                path: fingerprint.path.clone(),
+            })
+            .collect::<Vec<_>>(),
+    );
     // Both checks run so that one build reports a bad template name and a bad link.
     let mut errors = Diagnostics::default();
     if let Err(e) = check_templates_exist(&site, &templates) {
@@ -113,17 +132,19 @@ pub fn render_site(
     let files = render::render_outputs(&site, &templates, cache, options.progress)
         .map_err(|e| fail(e, warnings.clone()))?;
     let policy_pages = policy::pages::all(&site.policies).len();
-    let mut copies = copies;
     copies.extend(site.assets.iter().map(|(asset, path)| CopiedFile {
         source: asset.source.clone(),
         path: path.clone(),
     }));
+    let mut files = files;
+    files.extend(site_files(&site, &copies));
     check_output_clashes(root, &copies, &files).map_err(|e| fail(e, warnings.clone()))?;
     let sections = site.pages.iter().filter(|p| p.is_section()).count();
     Ok(RenderedSite {
         pages: site.pages.len() - sections,
         sections,
         policy_pages,
+        base_url: site.config.base_url.clone(),
         files,
         copies,
         lock_update,
@@ -139,11 +160,20 @@ pub fn build(options: &BuildOptions) -> Result<RenderedSite, Diagnostics> {
         output::write_all(dir, &rendered.copies, &rendered.files)
     })
     .map_err(|e| fail(e.into(), rendered.warnings.clone()))?;
+    write_manifest(options, &rendered).map_err(|e| fail(e.into(), rendered.warnings.clone()))?;
     if let Some(lock) = &rendered.lock_update {
         policy::lock::write(&options.root, lock)
             .map_err(|e| fail(e.into(), rendered.warnings.clone()))?;
     }
     Ok(rendered)
+}
+
+/// Writes `public.manifest.json` beside the output folder.
+fn write_manifest(options: &BuildOptions, rendered: &RenderedSite) -> Result<(), Diagnostic> {
+    let manifest = Manifest::new(&rendered.base_url, &rendered.copies, &rendered.files)?;
+    let path = manifest_path(&options.output);
+    std::fs::write(&path, manifest.to_json())
+        .map_err(|e| Diagnostic::error(&path, format!("cannot write the manifest: {e}")))
 }
 
 fn fail(mut errors: Diagnostics, warnings: Vec<Diagnostic>) -> Diagnostics {
@@ -178,6 +208,46 @@ fn check_templates_exist(site: &Site, templates: &Templates) -> Result<(), Diagn
     } else {
         Ok(())
     }
+}
+
+/// The files every published site needs beside its pages: `sitemap.xml`, `robots.txt`
+/// and `_headers`. A static file of the same name replaces the generated one.
+fn site_files(site: &Site, copies: &[CopiedFile]) -> Vec<OutputFile> {
+    let provided = |name: &str| {
+        copies
+            .iter()
+            .any(|c| c.path.trim_start_matches('/') == name)
+    };
+    let mut files = Vec::new();
+    if !provided("sitemap.xml") {
+        files.push(OutputFile {
+            path: "sitemap.xml".into(),
+            bytes: sitemap::sitemap(site).into_bytes(),
+        });
+    }
+    if !provided("robots.txt") {
+        files.push(OutputFile {
+            path: "robots.txt".into(),
+            bytes: sitemap::robots(site).into_bytes(),
+        });
+    }
+    if site.config.headers.enabled && !provided("_headers") {
+        let fingerprinted: Vec<&str> = site
+            .fingerprints
+            .values()
+            .map(|f| f.path.as_str())
+            .collect();
+        let mut feeds = vec!["sitemap.xml", "robots.txt"];
+        if !site.policies.is_empty() {
+            feeds.push(crate::policy::pages::FEED_PATH);
+        }
+        let text = headers::headers_file(&site.config.headers, &fingerprinted, &feeds);
+        files.push(OutputFile {
+            path: "_headers".into(),
+            bytes: text.into_bytes(),
+        });
+    }
+    files
 }
 
 /// Two files at one output path would race when written: refuse, naming both.

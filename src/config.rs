@@ -31,6 +31,12 @@ pub struct Config {
     pub minify: bool,
     #[serde(default)]
     pub markdown: MarkdownConfig,
+    /// HTTP headers for the CDN (`_headers`).
+    #[serde(default)]
+    pub headers: HeadersConfig,
+    /// What `vellum check` accepts.
+    #[serde(default)]
+    pub check: CheckConfig,
     /// Free settings for themes.
     #[serde(default)]
     pub extra: toml::Table,
@@ -59,6 +65,56 @@ impl Default for MarkdownConfig {
             external_links_new_tab: false,
         }
     }
+}
+
+/// The `_headers` file (Netlify and Cloudflare Pages format).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeadersConfig {
+    /// Write `_headers` at all.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// The default theme needs nothing but its own files.
+    #[serde(default = "default_csp")]
+    pub content_security_policy: String,
+    #[serde(default = "default_referrer_policy")]
+    pub referrer_policy: String,
+    /// More headers for every response, e.g. `"Permissions-Policy" = "camera=()"`.
+    #[serde(default)]
+    pub extra: std::collections::BTreeMap<String, String>,
+}
+
+impl Default for HeadersConfig {
+    fn default() -> Self {
+        HeadersConfig {
+            enabled: true,
+            content_security_policy: default_csp(),
+            referrer_policy: default_referrer_policy(),
+            extra: Default::default(),
+        }
+    }
+}
+
+fn default_csp() -> String {
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+     object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+        .to_string()
+}
+
+fn default_referrer_policy() -> String {
+    "strict-origin-when-cross-origin".to_string()
+}
+
+/// `vellum check` settings.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckConfig {
+    /// URL paths that may have no link to them from the rest of the site, e.g. "/thanks/".
+    #[serde(default)]
+    pub allow_orphans: Vec<String>,
+    /// External URLs (prefixes) `vellum check --external` skips.
+    #[serde(default)]
+    pub skip_external: Vec<String>,
 }
 
 fn default_language() -> String {

@@ -70,6 +70,8 @@ pub struct Site {
     pub policies: Vec<Policy>,
     /// Files from `content/` copied as they are, with their output paths.
     pub assets: Vec<(Asset, String)>,
+    /// Static files (theme and site `static/`) by output path, with their fingerprints.
+    pub fingerprints: std::collections::BTreeMap<String, crate::output::fingerprint::Fingerprint>,
     by_relative: HashMap<String, usize>,
 }
 
@@ -117,6 +119,7 @@ impl Site {
             pages,
             policies,
             assets,
+            fingerprints: Default::default(),
             by_relative,
         })
     }

@@ -2,7 +2,12 @@
 //! output folder, which replaces the old output only once every file is written, so a
 //! failed build never leaves a half-written site.
 
+mod content_type;
+pub mod fingerprint;
+pub mod headers;
+pub mod manifest;
 mod minify;
+pub mod sitemap;
 mod swap;
 
 use std::path::{Component, Path, PathBuf};
@@ -10,6 +15,7 @@ use std::path::{Component, Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::diagnostic::Diagnostic;
+pub use content_type::content_type;
 pub use minify::minify_html;
 pub use swap::{MARKER, check_output_dir, replace_dir};
 

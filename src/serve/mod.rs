@@ -107,28 +107,11 @@ impl Rebuilder {
 
 fn served(path: &str, bytes: Vec<u8>) -> Served {
     let etag = format!("\"{:016x}\"", hash_of(&bytes));
-    let content_type = content_type(path);
+    let content_type = crate::output::content_type(path);
     Served {
         bytes: Arc::from(bytes),
         etag,
         content_type,
-    }
-}
-
-fn content_type(path: &str) -> String {
-    if path.ends_with("atom.xml") {
-        return "application/atom+xml; charset=utf-8".into();
-    }
-    let mime = mime_guess::from_path(path).first_or_octet_stream();
-    match mime.type_() {
-        mime_guess::mime::TEXT => format!("{mime}; charset=utf-8"),
-        _ if mime.subtype() == "javascript"
-            || mime.subtype() == "json"
-            || mime.subtype() == "xml" =>
-        {
-            format!("{mime}; charset=utf-8")
-        }
-        _ => mime.to_string(),
     }
 }
 

@@ -14,7 +14,14 @@ use super::context::{Depth, PageView};
 use crate::site::Site;
 
 /// The functions vellum adds to Tera.
-pub const NAMES: &[&str] = &["get_url", "get_page", "get_section", "now"];
+pub const NAMES: &[&str] = &[
+    "get_url",
+    "get_page",
+    "get_section",
+    "now",
+    "asset",
+    "asset_integrity",
+];
 
 /// One function call a template made, with its result.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,6 +73,8 @@ pub fn call(site: &Site, name: &str, args: &HashMap<String, Value>) -> tera::Res
         "get_page" => get_page(site, args, false),
         "get_section" => get_page(site, args, true),
         "now" => Ok(now(site, args)),
+        "asset" => asset(site, args).map(|(url, _)| Value::from(url)),
+        "asset_integrity" => asset(site, args).map(|(_, integrity)| Value::from(integrity)),
         _ => Err(tera::Error::msg(format!("unknown function `{name}`"))),
     }
 }
@@ -113,9 +122,29 @@ fn get_url(site: &Site, args: &HashMap<String, Value>) -> tera::Result<Value> {
     if path.starts_with("http://") || path.starts_with("https://") {
         return Ok(Value::from(path));
     }
+    if args
+        .get("cachebust")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+    {
+        return asset(site, args).map(|(url, _)| Value::from(url));
+    }
     Ok(Value::from(
         site.permalink(&format!("/{}", path.trim_start_matches('/'))),
     ))
+}
+
+/// `asset(path="style.css")`: the URL of the static file's fingerprinted copy, which
+/// can be cached forever; `asset_integrity` gives its Subresource Integrity value.
+fn asset(site: &Site, args: &HashMap<String, Value>) -> tera::Result<(String, String)> {
+    let path = path_arg("asset", args)?.trim_start_matches('/');
+    let fingerprint = site.fingerprints.get(path).ok_or_else(|| {
+        tera::Error::msg(format!(
+            "asset: there is no static file `{path}` (in static/ or the theme's static/)"
+        ))
+    })?;
+    let url = site.permalink(&format!("/{}", fingerprint.path));
+    Ok((url, fingerprint.integrity.clone()))
 }
 
 /// `get_page(path="about.md")` / `get_section(path="products/_index.md")`.

@@ -1,0 +1,192 @@
+//! The build manifest: every output file with its size, hash and type, written beside
+//! the output folder (not inside it, so it is not published). `vellum diff` compares two
+//! manifests so that CI uploads only what changed and purges only what it must.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{CopiedFile, OutputFile, content_type};
+use crate::diagnostic::Diagnostic;
+
+/// One output file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub size: u64,
+    pub sha256: String,
+    pub content_type: String,
+}
+
+/// The manifest of one build.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub base_url: String,
+    /// By output path (`about/index.html`).
+    pub files: BTreeMap<String, Entry>,
+}
+
+/// Where the manifest of `output` goes: `public.manifest.json` beside `public/`.
+pub fn manifest_path(output: &Path) -> PathBuf {
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    output.with_file_name(format!("{name}.manifest.json"))
+}
+
+impl Manifest {
+    pub fn new(
+        base_url: &str,
+        copies: &[CopiedFile],
+        files: &[OutputFile],
+    ) -> Result<Manifest, Diagnostic> {
+        let mut entries = BTreeMap::new();
+        for copy in copies {
+            let bytes = std::fs::read(&copy.source).map_err(|e| {
+                Diagnostic::error(&copy.source, format!("cannot read this file: {e}"))
+            })?;
+            entries.insert(
+                copy.path.trim_start_matches('/').to_string(),
+                entry(&copy.path, &bytes),
+            );
+        }
+        for file in files {
+            entries.insert(
+                file.path.trim_start_matches('/').to_string(),
+                entry(&file.path, &file.bytes),
+            );
+        }
+        Ok(Manifest {
+            base_url: base_url.to_string(),
+            files: entries,
+        })
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a manifest always serializes") + "\n"
+    }
+
+    pub fn read(path: &Path) -> Result<Manifest, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        serde_json::from_str(&text)
+            .map_err(|e| format!("{} is not a vellum manifest: {e}", path.display()))
+    }
+
+    /// The public URL of an output path: folders for `index.html` pages.
+    pub fn url(&self, path: &str) -> String {
+        let path = path.strip_suffix("index.html").unwrap_or(path);
+        format!("{}/{}", self.base_url.trim_end_matches('/'), path)
+    }
+}
+
+fn entry(path: &str, bytes: &[u8]) -> Entry {
+    Entry {
+        size: bytes.len() as u64,
+        sha256: Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+        content_type: content_type(path),
+    }
+}
+
+/// What changed between two builds.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Changes {
+    pub added: Vec<String>,
+    pub changed: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+impl Changes {
+    pub fn between(old: &Manifest, new: &Manifest) -> Changes {
+        let mut changes = Changes::default();
+        for (path, entry) in &new.files {
+            match old.files.get(path) {
+                None => changes.added.push(path.clone()),
+                Some(before) if before != entry => changes.changed.push(path.clone()),
+                Some(_) => {}
+            }
+        }
+        changes.removed = old
+            .files
+            .keys()
+            .filter(|p| !new.files.contains_key(*p))
+            .cloned()
+            .collect();
+        changes
+    }
+
+    /// One line per path (`added`, `changed`, `removed`), then the URLs a CDN must
+    /// purge (`purge`): everything changed or removed.
+    pub fn report(&self, new: &Manifest) -> String {
+        let mut out = String::new();
+        for (kind, paths) in [
+            ("added", &self.added),
+            ("changed", &self.changed),
+            ("removed", &self.removed),
+        ] {
+            for path in paths {
+                let _ = writeln!(out, "{kind} {path}");
+            }
+        }
+        for path in self.changed.iter().chain(&self.removed) {
+            let _ = writeln!(out, "purge {}", new.url(path));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(files: &[(&str, &str)]) -> Manifest {
+        let files = files
+            .iter()
+            .map(|(p, h)| {
+                (
+                    p.to_string(),
+                    Entry {
+                        size: 1,
+                        sha256: h.to_string(),
+                        content_type: content_type(p),
+                    },
+                )
+            })
+            .collect();
+        Manifest {
+            base_url: "https://x.test".into(),
+            files,
+        }
+    }
+
+    #[test]
+    fn changes_are_sorted_into_added_changed_removed_and_purges() {
+        let old = manifest(&[
+            ("index.html", "a"),
+            ("about/index.html", "b"),
+            ("old.css", "c"),
+        ]);
+        let new = manifest(&[
+            ("index.html", "a"),
+            ("about/index.html", "B"),
+            ("new.css", "d"),
+        ]);
+        let changes = Changes::between(&old, &new);
+        assert_eq!(changes.added, ["new.css"]);
+        assert_eq!(changes.changed, ["about/index.html"]);
+        assert_eq!(changes.removed, ["old.css"]);
+        let report = changes.report(&new);
+        assert!(report.contains("purge https://x.test/about/\n"), "{report}");
+        assert!(
+            report.contains("purge https://x.test/old.css\n"),
+            "{report}"
+        );
+        assert!(!report.contains("purge https://x.test/new.css"), "{report}");
+    }
+}
