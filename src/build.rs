@@ -51,6 +51,8 @@ pub struct RenderedSite {
     pub policy_pages: usize,
     /// The site's base URL, as built.
     pub base_url: String,
+    /// For each rendered output path, the content file it shows.
+    pub sources: Vec<(String, PathBuf)>,
     /// New text for `policies.lock`, written once the output is in place.
     pub lock_update: Option<String>,
     pub warnings: Vec<Diagnostic>,
@@ -145,6 +147,7 @@ pub fn render_site(
         sections,
         policy_pages,
         base_url: site.config.base_url.clone(),
+        sources: render::sources(&site, &templates),
         files,
         copies,
         lock_update,

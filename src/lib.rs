@@ -13,6 +13,7 @@
 //! [`diagnostic::Diagnostic`]s that name the file and line.
 
 pub mod build;
+pub mod check;
 pub mod clock;
 pub mod config;
 pub mod content;

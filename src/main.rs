@@ -52,6 +52,26 @@ enum Command {
         #[command(flatten)]
         now: NowArg,
     },
+    /// Build the site without writing it and check every link, anchor, image and
+    /// page; prints each problem with its file and line.
+    Check {
+        /// Also fetch links to other sites (10 s timeout each, 8 at a time).
+        #[arg(long)]
+        external: bool,
+        /// Also check pages marked `draft = true`.
+        #[arg(long)]
+        drafts: bool,
+        #[command(flatten)]
+        now: NowArg,
+    },
+    /// Compare two build manifests (public.manifest.json): prints the paths added,
+    /// changed and removed, and the URLs a CDN must purge.
+    Diff {
+        /// The manifest of the site now published.
+        old: PathBuf,
+        /// The manifest of the new build.
+        new: PathBuf,
+    },
     /// Create a new site in DIR that builds at once.
     Init {
         /// A new or empty folder.
@@ -113,6 +133,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Build(args) => run_build(&cli.root, args),
         Command::Init { dir } => run_init(&dir),
+        Command::Check {
+            external,
+            drafts,
+            now,
+        } => run_check(&cli.root, external, drafts, &now),
+        Command::Diff { old, new } => run_diff(&old, &new),
         Command::Serve {
             port,
             bind,
@@ -191,6 +217,62 @@ fn run_build(root: &Path, args: BuildArgs) -> Result<ExitCode, String> {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+fn run_check(root: &Path, external: bool, drafts: bool, now: &NowArg) -> Result<ExitCode, String> {
+    let options = BuildOptions {
+        root: root.to_path_buf(),
+        output: root.join("public"),
+        base_url: None,
+        drafts,
+        now: now.resolve()?,
+        progress: false,
+        locked: false,
+    };
+    let report = match vellum::check::check(&options, external) {
+        Ok(report) => report,
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics.0);
+            eprintln!("The site does not build, so it could not be checked.");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    print_diagnostics(&report.problems.0);
+    let problems = report.problems.error_count();
+    let external = if external {
+        format!(", {} external links", report.external_checked)
+    } else {
+        String::new()
+    };
+    let summary = format!(
+        "Checked {} pages and {} links{external}",
+        report.pages_checked, report.links_checked
+    );
+    if problems == 0 {
+        println!("{summary}: no problems.");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "{summary}: {problems} problem{}.",
+            if problems == 1 { "" } else { "s" }
+        );
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+fn run_diff(old: &Path, new: &Path) -> Result<ExitCode, String> {
+    use vellum::output::manifest::{Changes, Manifest};
+    let old = Manifest::read(old)?;
+    let new = Manifest::read(new)?;
+    let changes = Changes::between(&old, &new);
+    print!("{}", changes.report(&new));
+    eprintln!(
+        "{} added, {} changed, {} removed.",
+        changes.added.len(),
+        changes.changed.len(),
+        changes.removed.len()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_policy(root: &Path, command: PolicyCommand) -> Result<ExitCode, String> {

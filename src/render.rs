@@ -179,6 +179,36 @@ fn jobs<'a>(site: &'a Site, templates: &Templates) -> Vec<(String, Job<'a>, bool
     jobs
 }
 
+/// For every output file rendered from a template, the content file it shows (for
+/// pointing at lines in `vellum check`).
+pub fn sources(site: &Site, templates: &Templates) -> Vec<(String, PathBuf)> {
+    jobs(site, templates)
+        .into_iter()
+        .map(|(path, job, _)| {
+            let source = match job {
+                Job::Page(page) => page.file.display_path.clone(),
+                Job::Policy(page) => match page {
+                    policy::pages::PolicyPage::Current { policy } => {
+                        let p = &site.policies[policy];
+                        let shown = p.current_index(site.today()).unwrap_or(0);
+                        p.versions[shown].file.display_path.clone()
+                    }
+                    policy::pages::PolicyPage::Version { policy, version }
+                    | policy::pages::PolicyPage::Changes { policy, version } => {
+                        site.policies[policy].versions[version]
+                            .file
+                            .display_path
+                            .clone()
+                    }
+                    _ => PathBuf::from(page.template()),
+                },
+                Job::Standalone { template, .. } => PathBuf::from(template),
+            };
+            (path, source)
+        })
+        .collect()
+}
+
 type JobResult = Result<(OutputFile, Option<(u64, Vec<functions::Call>)>), Diagnostic>;
 
 /// Renders every output file in parallel. Pages whose inputs are unchanged since the

@@ -523,8 +523,28 @@ fn section_title(block: &str) -> Option<String> {
     Some(text.trim().trim_end_matches('#').trim().to_string())
 }
 
-/// Removes `id` attributes, so deleted headings don't duplicate ids of the new text.
+/// Makes deleted HTML inert: removes `id` attributes (so deleted headings don't duplicate
+/// ids of the new text) and the heading anchor links that pointed at them.
 fn strip_ids(html: &str) -> String {
+    strip_attribute_ids(&strip_heading_anchors(html))
+}
+
+fn strip_heading_anchors(html: &str) -> String {
+    const START: &str = "<a class=\"heading-anchor\"";
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find(START) {
+        out.push_str(rest[..at].trim_end_matches(' '));
+        rest = match rest[at..].find("</a>") {
+            Some(end) => &rest[at + end + 4..],
+            None => "",
+        };
+    }
+    out.push_str(rest);
+    out
+}
+
+fn strip_attribute_ids(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(at) = rest.find(" id=\"") {
@@ -706,6 +726,14 @@ mod tests {
 
     #[test]
     fn removed_section_is_one_deleted_block_without_ids() {
+        let anchored = "<h2 id=\"gone\">Gone <a class=\"heading-anchor\" href=\"#gone\" aria-label=\"Link to this section\">#</a></h2>";
+        let r = redline(&[anchored, "<p>kept</p>"], &["<p>kept</p>"]);
+        assert!(
+            r.html
+                .contains("<del class=\"redline-block\"><h2>Gone</h2></del>"),
+            "{}",
+            r.html
+        );
         let r = redline(
             &[
                 "<h2 id=\"a\">Alpha</h2>",

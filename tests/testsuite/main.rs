@@ -8,5 +8,6 @@ mod common;
 mod errors;
 mod incremental;
 mod policies;
+mod publish;
 mod serve;
 mod shop;
