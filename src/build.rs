@@ -51,6 +51,8 @@ pub struct RenderedSite {
     pub policy_pages: usize,
     /// The site's base URL, as built.
     pub base_url: String,
+    /// Output paths of fingerprinted copies.
+    pub fingerprinted: Vec<String>,
     /// For each rendered output path, the content file it shows.
     pub sources: Vec<(String, PathBuf)>,
     /// New text for `policies.lock`, written once the output is in place.
@@ -148,6 +150,7 @@ pub fn render_site(
         policy_pages,
         base_url: site.config.base_url.clone(),
         sources: render::sources(&site, &templates),
+        fingerprinted: site.fingerprints.values().map(|f| f.path.clone()).collect(),
         files,
         copies,
         lock_update,
@@ -171,9 +174,21 @@ pub fn build(options: &BuildOptions) -> Result<RenderedSite, Diagnostics> {
     Ok(rendered)
 }
 
+impl RenderedSite {
+    /// Output paths of fingerprinted files, which never change.
+    pub fn immutable(&self) -> std::collections::BTreeSet<&str> {
+        self.fingerprinted.iter().map(String::as_str).collect()
+    }
+}
+
 /// Writes `public.manifest.json` beside the output folder.
 fn write_manifest(options: &BuildOptions, rendered: &RenderedSite) -> Result<(), Diagnostic> {
-    let manifest = Manifest::new(&rendered.base_url, &rendered.copies, &rendered.files)?;
+    let manifest = Manifest::new(
+        &rendered.base_url,
+        &rendered.copies,
+        &rendered.files,
+        &rendered.immutable(),
+    )?;
     let path = manifest_path(&options.output);
     std::fs::write(&path, manifest.to_json())
         .map_err(|e| Diagnostic::error(&path, format!("cannot write the manifest: {e}")))

@@ -2,13 +2,14 @@
 //! the output folder (not inside it, so it is not published). `vellum diff` compares two
 //! manifests so that CI uploads only what changed and purges only what it must.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::headers::{IMMUTABLE, REVALIDATE};
 use super::{CopiedFile, OutputFile, content_type};
 use crate::diagnostic::Diagnostic;
 
@@ -18,6 +19,9 @@ pub struct Entry {
     pub size: u64,
     pub sha256: String,
     pub content_type: String,
+    /// What to send as `Cache-Control` when uploading to storage that does not read
+    /// `_headers` (S3, R2, GCS).
+    pub cache_control: String,
 }
 
 /// The manifest of one build.
@@ -38,26 +42,29 @@ pub fn manifest_path(output: &Path) -> PathBuf {
 }
 
 impl Manifest {
+    /// `immutable` holds the output paths of fingerprinted files.
     pub fn new(
         base_url: &str,
         copies: &[CopiedFile],
         files: &[OutputFile],
+        immutable: &BTreeSet<&str>,
     ) -> Result<Manifest, Diagnostic> {
         let mut entries = BTreeMap::new();
+        let mut add = |path: &str, bytes: &[u8]| {
+            let path = path.trim_start_matches('/');
+            entries.insert(
+                path.to_string(),
+                entry(path, bytes, immutable.contains(path)),
+            );
+        };
         for copy in copies {
             let bytes = std::fs::read(&copy.source).map_err(|e| {
                 Diagnostic::error(&copy.source, format!("cannot read this file: {e}"))
             })?;
-            entries.insert(
-                copy.path.trim_start_matches('/').to_string(),
-                entry(&copy.path, &bytes),
-            );
+            add(&copy.path, &bytes);
         }
         for file in files {
-            entries.insert(
-                file.path.trim_start_matches('/').to_string(),
-                entry(&file.path, &file.bytes),
-            );
+            add(&file.path, &file.bytes);
         }
         Ok(Manifest {
             base_url: base_url.to_string(),
@@ -83,7 +90,7 @@ impl Manifest {
     }
 }
 
-fn entry(path: &str, bytes: &[u8]) -> Entry {
+fn entry(path: &str, bytes: &[u8], immutable: bool) -> Entry {
     Entry {
         size: bytes.len() as u64,
         sha256: Sha256::digest(bytes)
@@ -91,6 +98,7 @@ fn entry(path: &str, bytes: &[u8]) -> Entry {
             .map(|b| format!("{b:02x}"))
             .collect(),
         content_type: content_type(path),
+        cache_control: if immutable { IMMUTABLE } else { REVALIDATE }.to_string(),
     }
 }
 
@@ -155,6 +163,7 @@ mod tests {
                         size: 1,
                         sha256: h.to_string(),
                         content_type: content_type(p),
+                        cache_control: REVALIDATE.into(),
                     },
                 )
             })

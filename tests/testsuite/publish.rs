@@ -156,6 +156,15 @@ fn manifest_beside_the_output_lists_every_file() {
         files["changelog/atom.xml"]["content_type"],
         "application/atom+xml; charset=utf-8"
     );
+    let css = fingerprinted_css(&site);
+    assert_eq!(
+        files[&css]["cache_control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(
+        files["index.html"]["cache_control"],
+        "public, max-age=0, must-revalidate"
+    );
 }
 
 #[test]
