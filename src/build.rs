@@ -16,7 +16,7 @@ use crate::output::fingerprint::fingerprint_all;
 use crate::output::manifest::{Manifest, manifest_path};
 use crate::output::{self, CopiedFile, OutputFile};
 use crate::output::{headers, sitemap};
-use crate::policy::{self, lock::Outcome};
+use crate::policy::{self, lock::Outcome, machine};
 use crate::render;
 use crate::site::Site;
 use crate::templates::{self, Templates};
@@ -72,7 +72,7 @@ pub fn render_site(
         config.base_url = base_url.trim_end_matches('/').to_string();
     }
     let (mut content, mut diagnostics) = crate::content::load(root);
-    let policies = match policy::collect(&mut content, options.drafts) {
+    let policies = match policy::collect(&mut content, &config.policies, options.drafts) {
         Ok(policies) => policies,
         Err(errors) => {
             diagnostics.extend(errors);
@@ -135,7 +135,7 @@ pub fn render_site(
     templates.register_functions(Arc::clone(&site));
     let files = render::render_outputs(&site, &templates, cache, options.progress)
         .map_err(|e| fail(e, warnings.clone()))?;
-    let policy_pages = policy::pages::all(&site.policies).len();
+    let policy_pages = policy::pages::all(&site.policies, site.today()).len();
     copies.extend(site.assets.iter().map(|(asset, path)| CopiedFile {
         source: asset.source.clone(),
         path: path.clone(),
@@ -249,15 +249,31 @@ fn site_files(site: &Site, copies: &[CopiedFile]) -> Vec<OutputFile> {
             bytes: sitemap::robots(site).into_bytes(),
         });
     }
+    for policy in &site.policies {
+        let path = machine::versions_path(policy);
+        files.push(OutputFile {
+            path: path.trim_start_matches('/').to_string(),
+            bytes: machine::versions_json(site, policy).into_bytes(),
+        });
+    }
+    if !site.policies.is_empty() {
+        files.push(OutputFile {
+            path: "policies/index.json".into(),
+            bytes: machine::index_json(site).into_bytes(),
+        });
+    }
     if site.config.headers.enabled && !provided("_headers") {
         let fingerprinted: Vec<&str> = site
             .fingerprints
             .values()
             .map(|f| f.path.as_str())
             .collect();
+        let versions: Vec<String> = site.policies.iter().map(machine::versions_path).collect();
         let mut feeds = vec!["sitemap.xml", "robots.txt"];
         if !site.policies.is_empty() {
             feeds.push(crate::policy::pages::FEED_PATH);
+            feeds.push("policies/index.json");
+            feeds.extend(versions.iter().map(String::as_str));
         }
         let text = headers::headers_file(&site.config.headers, &fingerprinted, &feeds);
         files.push(OutputFile {

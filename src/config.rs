@@ -37,6 +37,9 @@ pub struct Config {
     /// What `vellum check` accepts.
     #[serde(default)]
     pub check: CheckConfig,
+    /// Rules for policy changes.
+    #[serde(default)]
+    pub policies: PolicyRules,
     /// Free settings for themes.
     #[serde(default)]
     pub extra: toml::Table,
@@ -103,6 +106,36 @@ fn default_csp() -> String {
 
 fn default_referrer_policy() -> String {
     "strict-origin-when-cross-origin".to_string()
+}
+
+/// Rules for policy changes (GDPR-style notice, CCPA-style yearly review).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyRules {
+    /// Days between `announced` and `effective` a material change needs at least.
+    /// A policy's `_index.md` may set its own `notice_days`.
+    #[serde(default = "default_notice_days")]
+    pub notice_days: u32,
+    /// `vellum check` warns when a policy's newest version is older than this.
+    #[serde(default = "default_review_months")]
+    pub review_months: u32,
+}
+
+impl Default for PolicyRules {
+    fn default() -> Self {
+        PolicyRules {
+            notice_days: default_notice_days(),
+            review_months: default_review_months(),
+        }
+    }
+}
+
+fn default_notice_days() -> u32 {
+    30
+}
+
+fn default_review_months() -> u32 {
+    12
 }
 
 /// `vellum check` settings.

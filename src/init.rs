@@ -6,6 +6,10 @@ use std::path::Path;
 /// A test checks this list against `themes/default/` so the two never drift apart.
 pub const DEFAULT_THEME: &[(&str, &str)] = &[
     (
+        "static/policy-date.js",
+        include_str!("../themes/default/static/policy-date.js"),
+    ),
+    (
         "static/style.css",
         include_str!("../themes/default/static/style.css"),
     ),

@@ -58,6 +58,9 @@ enum Command {
         /// Also fetch links to other sites (10 s timeout each, 8 at a time).
         #[arg(long)]
         external: bool,
+        /// Fail on warnings too (such as a policy not reviewed in `review_months`).
+        #[arg(long)]
+        strict: bool,
         /// Also check pages marked `draft = true`.
         #[arg(long)]
         drafts: bool,
@@ -126,6 +129,21 @@ enum PolicyCommand {
         #[command(flatten)]
         now: NowArg,
     },
+    /// Print which version of a policy was in force on a date, and its file.
+    At {
+        /// The policy's folder name, e.g. privacy.
+        policy: String,
+        /// YYYY-MM-DD.
+        date: String,
+    },
+    /// Print a ready-to-send notice (Markdown and plain text) of a policy's upcoming
+    /// version, for the email or in-app message that announces it.
+    Notice {
+        /// The policy's folder name, e.g. privacy.
+        policy: String,
+        #[command(flatten)]
+        now: NowArg,
+    },
 }
 
 fn main() -> ExitCode {
@@ -135,9 +153,10 @@ fn main() -> ExitCode {
         Command::Init { dir } => run_init(&dir),
         Command::Check {
             external,
+            strict,
             drafts,
             now,
-        } => run_check(&cli.root, external, drafts, &now),
+        } => run_check(&cli.root, external, strict, drafts, &now),
         Command::Diff { old, new } => run_diff(&old, &new),
         Command::Serve {
             port,
@@ -219,7 +238,13 @@ fn run_build(root: &Path, args: BuildArgs) -> Result<ExitCode, String> {
     }
 }
 
-fn run_check(root: &Path, external: bool, drafts: bool, now: &NowArg) -> Result<ExitCode, String> {
+fn run_check(
+    root: &Path,
+    external: bool,
+    strict: bool,
+    drafts: bool,
+    now: &NowArg,
+) -> Result<ExitCode, String> {
     let options = BuildOptions {
         root: root.to_path_buf(),
         output: root.join("public"),
@@ -238,7 +263,8 @@ fn run_check(root: &Path, external: bool, drafts: bool, now: &NowArg) -> Result<
         }
     };
     print_diagnostics(&report.problems.0);
-    let problems = report.problems.error_count();
+    let warnings = report.problems.0.len() - report.problems.error_count();
+    let problems = report.problems.error_count() + if strict { warnings } else { 0 };
     let external = if external {
         format!(", {} external links", report.external_checked)
     } else {
@@ -248,7 +274,13 @@ fn run_check(root: &Path, external: bool, drafts: bool, now: &NowArg) -> Result<
         "Checked {} pages and {} links{external}",
         report.pages_checked, report.links_checked
     );
-    if problems == 0 {
+    if problems == 0 && warnings > 0 {
+        println!(
+            "{summary}: {warnings} warning{} (--strict makes them fail).",
+            if warnings == 1 { "" } else { "s" }
+        );
+        Ok(ExitCode::SUCCESS)
+    } else if problems == 0 {
         println!("{summary}: no problems.");
         Ok(ExitCode::SUCCESS)
     } else {
@@ -289,16 +321,27 @@ fn run_policy(root: &Path, command: PolicyCommand) -> Result<ExitCode, String> {
             effective,
             now,
         } => {
+            let today = now.resolve()?.date_naive();
             let effective = match effective {
                 Some(text) => vellum::clock::parse_now(&text)?.date_naive(),
-                None => now.resolve()?.date_naive(),
+                None => today,
             };
-            let path = editor::new_version(root, &policies, &policy, effective)?;
+            let path = editor::new_version(root, &policies, &policy, effective, today)?;
             println!("{}", path.display());
             eprintln!("Edit the text, then write what changed and why in `summary`.");
         }
         PolicyCommand::List { now } => {
             print!("{}", editor::list(&policies, now.resolve()?.date_naive()));
+        }
+        PolicyCommand::At { policy, date } => {
+            let day = vellum::clock::parse_now(&date)?.date_naive();
+            let (policy, index) = editor::in_force_on(&policies, &policy, day)?;
+            print!("{}", editor::describe_in_force(policy, index));
+        }
+        PolicyCommand::Notice { policy, now } => {
+            let config = vellum::config::Config::load(root).map_err(|d| d.to_string())?;
+            let today = now.resolve()?.date_naive();
+            print!("{}", editor::notice(&policies, &policy, today, &config)?);
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -162,7 +162,7 @@ fn jobs<'a>(site: &'a Site, templates: &Templates) -> Vec<(String, Job<'a>, bool
         .map(|page| (format!("{}index.html", page.path), Job::Page(page), true))
         .collect();
     jobs.extend(
-        policy::pages::all(&site.policies)
+        policy::pages::all(&site.policies, site.today())
             .into_iter()
             .map(|p| (p.output_path(&site.policies), Job::Policy(p), p.is_html())),
     );

@@ -127,9 +127,24 @@ pub struct FrontMatter {
     /// Policy versions only: changes made after the version was published.
     #[serde(default)]
     pub corrections: Vec<Correction>,
+    /// Policy versions only: `material` (needs notice) or `editorial`.
+    pub change: Option<ChangeKind>,
+    /// Policy versions only: the day notice of a material change went out.
+    pub announced: Option<PageDate>,
+    /// A policy's `_index.md` only: days of notice its material changes need.
+    pub notice_days: Option<u32>,
     /// Free values for themes.
     #[serde(default, deserialize_with = "deserialize_extra")]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// How much a policy version changes: a material change alters rights or obligations
+/// and needs advance notice; an editorial one (wording, layout, typos) does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    Material,
+    Editorial,
 }
 
 /// A change to a published policy version, recorded so that readers can see it.

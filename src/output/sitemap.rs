@@ -23,7 +23,7 @@ pub fn sitemap(site: &Site) -> String {
         })
         .collect();
     let today = site.today();
-    for page in pages::all(&site.policies) {
+    for page in pages::all(&site.policies, site.today()) {
         let changed = match page {
             PolicyPage::Current { policy } => {
                 let p = &site.policies[policy];
@@ -32,7 +32,11 @@ pub fn sitemap(site: &Site) -> String {
             PolicyPage::Version { policy, version } | PolicyPage::Changes { policy, version } => {
                 Some(site.policies[policy].versions[version].effective)
             }
-            PolicyPage::Changelog => site
+            PolicyPage::ChangesToCurrent { policy, .. } => {
+                let p = &site.policies[policy];
+                p.current_index(today).map(|v| p.versions[v].effective)
+            }
+            PolicyPage::Changelog | PolicyPage::MaterialChangelog => site
                 .policies
                 .iter()
                 .flat_map(|p| p.versions.iter().map(|v| v.effective))

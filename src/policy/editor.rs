@@ -11,12 +11,13 @@ use crate::diagnostic::Diagnostics;
 
 /// Reads the site's policies (drafts included), for the editor commands.
 pub fn load(root: &Path) -> Result<Vec<Policy>, Diagnostics> {
+    let config = crate::config::Config::load(root)?;
     let (mut content, mut diagnostics) = crate::content::load(root);
     diagnostics.take_warnings();
     if diagnostics.has_errors() {
         return Err(diagnostics);
     }
-    super::collect(&mut content, true)
+    super::collect(&mut content, &config.policies, true)
 }
 
 /// Starts a new version of `slug` taking effect on `effective`: copies the latest
@@ -27,14 +28,9 @@ pub fn new_version(
     policies: &[Policy],
     slug: &str,
     effective: NaiveDate,
+    today: NaiveDate,
 ) -> Result<PathBuf, String> {
-    let policy = policies.iter().find(|p| p.slug == slug).ok_or_else(|| {
-        let known: Vec<&str> = policies.iter().map(|p| p.slug.as_str()).collect();
-        format!(
-            "there is no policy `{slug}` (policies: {})",
-            known.join(", ")
-        )
-    })?;
+    let policy = find(policies, slug)?;
     let latest = policy
         .versions
         .last()
@@ -60,6 +56,14 @@ pub fn new_version(
     }
     text.push_str(
         "# What changed and why, in a sentence or two, for the changelog:\nsummary = \"\"\n",
+    );
+    text.push_str(
+        "# \"material\" if anyone's rights or obligations change (needs notice), else \"editorial\":\nchange = \"\"\n",
+    );
+    let _ = writeln!(
+        text,
+        "# The day notice of a material change goes out:\nannounced = {}",
+        today.format("%Y-%m-%d")
     );
     if !front.extra.is_empty() {
         let extra = toml::to_string(&serde_json::json!({ "extra": front.extra }))
@@ -102,4 +106,122 @@ pub fn list(policies: &[Policy], today: NaiveDate) -> String {
         }
     }
     out
+}
+
+/// The version of `slug` in force on `day`: its index, or why there is none.
+pub fn in_force_on<'a>(
+    policies: &'a [Policy],
+    slug: &str,
+    day: NaiveDate,
+) -> Result<(&'a Policy, usize), String> {
+    let policy = find(policies, slug)?;
+    match policy.current_index(day) {
+        Some(index) => Ok((policy, index)),
+        None => Err(format!(
+            "no version of the {slug} policy was in force on {day}: the first took effect on {}",
+            policy.versions[0].effective
+        )),
+    }
+}
+
+/// `vellum policy at`: which version was in force on a day, and its file.
+pub fn describe_in_force(policy: &Policy, index: usize) -> String {
+    let version = &policy.versions[index];
+    let until = policy
+        .versions
+        .get(index + 1)
+        .and_then(|n| n.effective.pred_opt())
+        .map_or("until further notice".to_string(), |d| format!("to {d}"));
+    format!(
+        "{}  {}  (in force from {} {until})\n",
+        version.effective,
+        version.file.display_path.display(),
+        version.effective
+    )
+}
+
+/// `vellum policy notice`: a ready-to-send notice of the next upcoming version, as
+/// Markdown and as plain text.
+pub fn notice(
+    policies: &[Policy],
+    slug: &str,
+    today: NaiveDate,
+    config: &crate::config::Config,
+) -> Result<String, String> {
+    let policy = find(policies, slug)?;
+    let next = policy.current_index(today).map_or(0, |c| c + 1);
+    let Some(version) = policy.versions.get(next) else {
+        return Err(format!(
+            "the {slug} policy has no upcoming version: start one with `vellum policy new {slug}`"
+        ));
+    };
+    let title = policy.title(today);
+    let effective = version.effective.format("%B %-d, %Y");
+    let summary = version
+        .summary()
+        .unwrap_or("This is the first version of this policy.");
+    let page = config.permalink(&policy.path());
+    let redline = config.permalink(&policy.changes_path(version));
+    let full = config.permalink(&policy.version_path(version));
+    let kind = match version.file.front_matter.change {
+        Some(crate::content::front_matter::ChangeKind::Material) => {
+            "This is a material change: it affects your rights or our obligations.\n\n"
+        }
+        _ => "",
+    };
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "----- Markdown -----\n\n\
+         **Changes to our {title}, effective {effective}**\n\n\
+         We are updating our [{title}]({page}). The new version takes effect on **{effective}**.\n\n\
+         {summary}\n\n{kind}\
+         - [See exactly what changes]({redline})\n\
+         - [Read the new version in full]({full})\n\n\
+         ----- Plain text -----\n\n\
+         Changes to our {title}, effective {effective}\n\n\
+         We are updating our {title} ({page}). The new version takes effect on {effective}.\n\n\
+         {summary}\n\n{kind}\
+         See exactly what changes: {redline}\n\
+         Read the new version in full: {full}\n"
+    );
+    Ok(out)
+}
+
+fn find<'a>(policies: &'a [Policy], slug: &str) -> Result<&'a Policy, String> {
+    policies.iter().find(|p| p.slug == slug).ok_or_else(|| {
+        let known: Vec<&str> = policies.iter().map(|p| p.slug.as_str()).collect();
+        format!(
+            "there is no policy `{slug}` (policies: {})",
+            known.join(", ")
+        )
+    })
+}
+
+/// Policies whose newest version is older than `review_months` on `today`: warnings
+/// at the newest version's file.
+pub fn stale(
+    policies: &[Policy],
+    today: NaiveDate,
+    review_months: u32,
+) -> Vec<crate::diagnostic::Diagnostic> {
+    policies
+        .iter()
+        .filter_map(|policy| {
+            let newest = policy.versions.last()?;
+            let due = newest.effective.checked_add_months(chrono::Months::new(review_months))?;
+            (due < today).then(|| {
+                crate::diagnostic::Diagnostic::warning(
+                    &newest.file.display_path,
+                    format!(
+                        "the {} policy was last revised on {}, more than {review_months} months ago",
+                        policy.slug, newest.effective
+                    ),
+                )
+                .with_help(format!(
+                    "review it (laws such as the CCPA ask for a yearly review) and publish a new version, even an editorial one; it was due on {due}"
+                ))
+            })
+        })
+        .collect()
 }

@@ -136,14 +136,11 @@ fn read(root: &Path) -> Result<LockFile, Diagnostic> {
 }
 
 /// SHA-256 of the source with line endings normalised, so a Windows checkout matches.
-fn source_hash(text: &Arc<str>) -> String {
-    let mut hasher = Sha256::new();
-    for piece in text.split("\r\n") {
-        hasher.update(piece.as_bytes());
-        hasher.update(b"\n");
-    }
-    hasher
-        .finalize()
+pub fn source_hash(text: &Arc<str>) -> String {
+    // Exactly `sha256sum` of the file once CRLF line endings are made LF, so anyone
+    // can verify a published hash against the source.
+    let normalised = text.replace("\r\n", "\n");
+    Sha256::digest(normalised.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()

@@ -11,6 +11,7 @@
 pub mod changelog;
 pub mod editor;
 pub mod lock;
+pub mod machine;
 pub mod pages;
 pub mod redline;
 
@@ -19,6 +20,8 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::config::PolicyRules;
+use crate::content::front_matter::ChangeKind;
 use crate::content::{Content, SourceFile};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::markdown::Heading;
@@ -107,6 +110,19 @@ impl Policy {
         format!("{}changes/", self.version_path(version))
     }
 
+    /// Days of notice a material change to this policy needs.
+    pub fn notice_days(&self, rules: &PolicyRules) -> u32 {
+        self.index
+            .as_ref()
+            .and_then(|i| i.front_matter.notice_days)
+            .unwrap_or(rules.notice_days)
+    }
+
+    /// A superseded version's redline against the version in force.
+    pub fn changes_to_current_path(&self, version: &Version) -> String {
+        format!("{}changes-to-current/", self.version_path(version))
+    }
+
     /// Index of the version in force on `today`, if any has taken effect yet.
     pub fn current_index(&self, today: NaiveDate) -> Option<usize> {
         self.versions.iter().rposition(|v| v.effective <= today)
@@ -135,7 +151,11 @@ impl Policy {
 
 /// Takes the policy version files out of `content`, checks them and returns the
 /// policies, sorted by slug. Drafts are dropped unless `include_drafts`.
-pub fn collect(content: &mut Content, include_drafts: bool) -> Result<Vec<Policy>, Diagnostics> {
+pub fn collect(
+    content: &mut Content,
+    rules: &PolicyRules,
+    include_drafts: bool,
+) -> Result<Vec<Policy>, Diagnostics> {
     let mut diagnostics = Diagnostics::default();
     let mut by_slug: HashMap<String, Policy> = HashMap::new();
     let files = std::mem::take(&mut content.files);
@@ -190,6 +210,7 @@ pub fn collect(content: &mut Content, include_drafts: bool) -> Result<Vec<Policy
     for policy in &mut policies {
         policy.versions.sort_by_key(|v| v.effective);
         check_versions(policy, &mut diagnostics);
+        check_notice(policy, rules, &mut diagnostics);
     }
     policies.retain(|p| !p.versions.is_empty());
     if diagnostics.has_errors() {
@@ -271,6 +292,62 @@ fn check_versions(policy: &Policy, diagnostics: &mut Diagnostics) {
     }
 }
 
+/// Every version after the first says whether it is a material or an editorial change,
+/// and a material one was announced at least the notice period before it takes effect.
+fn check_notice(policy: &Policy, rules: &PolicyRules, diagnostics: &mut Diagnostics) {
+    let notice_days = policy.notice_days(rules);
+    for version in policy.versions.iter().skip(1) {
+        let front = &version.file.front_matter;
+        let Some(kind) = front.change else {
+            diagnostics.push(
+                version
+                    .file
+                    .error_at_key("summary", "this policy version does not say what kind of change it is")
+                    .with_help("add change = \"material\" (rights or obligations change: needs notice) or change = \"editorial\" (wording only)"),
+            );
+            continue;
+        };
+        if kind != ChangeKind::Material {
+            continue;
+        }
+        let Some(announced) = &front.announced else {
+            diagnostics.push(
+                version
+                    .file
+                    .error_at_key(
+                        "change",
+                        "a material change needs the date its notice went out",
+                    )
+                    .with_help(format!(
+                        "add announced = YYYY-MM-DD, at least {notice_days} days before {}",
+                        version.effective
+                    )),
+            );
+            continue;
+        };
+        let given = (version.effective - announced.date()).num_days();
+        if given < i64::from(notice_days) {
+            let shortfall = i64::from(notice_days) - given;
+            diagnostics.push(
+                version
+                    .file
+                    .error_at_key(
+                        "announced",
+                        format!(
+                            "material change announced {} takes effect {}: {given} days' notice, {shortfall} short of the {notice_days} required",
+                            announced.date(),
+                            version.effective
+                        ),
+                    )
+                    .with_help(format!(
+                        "move `effective` to {} or later (and rename the file), or mark the change editorial if it does not change anyone's rights",
+                        announced.date() + chrono::Days::new(u64::from(notice_days))
+                    )),
+            );
+        }
+    }
+}
+
 fn check_not_policy_fields(file: &SourceFile, diagnostics: &mut Diagnostics) {
     let front = &file.front_matter;
     let field = if front.effective.is_some() {
@@ -279,6 +356,10 @@ fn check_not_policy_fields(file: &SourceFile, diagnostics: &mut Diagnostics) {
         "summary"
     } else if !front.corrections.is_empty() {
         "corrections"
+    } else if front.change.is_some() {
+        "change"
+    } else if front.announced.is_some() {
+        "announced"
     } else {
         return;
     };

@@ -1,6 +1,8 @@
 //! The pages the policy feature publishes, and where each goes.
 
-use super::{CHANGELOG_PATH, Policy};
+use chrono::NaiveDate;
+
+use super::{CHANGELOG_PATH, Policy, Status};
 
 /// A page generated from the policies rather than from one content file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,14 +13,21 @@ pub enum PolicyPage {
     Version { policy: usize, version: usize },
     /// `/policies/NAME/DATE/changes/`: the redline against the version before it.
     Changes { policy: usize, version: usize },
+    /// `/policies/NAME/DATE/changes-to-current/`: a superseded version's redline against
+    /// the version in force, for readers holding an old copy.
+    ChangesToCurrent { policy: usize, version: usize },
     /// `/changelog/`: every version of every policy.
     Changelog,
-    /// `/changelog/atom.xml`: the same as an Atom feed.
+    /// `/changelog/material/`: only the material changes.
+    MaterialChangelog,
+    /// `/changelog/atom.xml`: the changelog as an Atom feed.
     Feed,
 }
 
 /// URL path of the changelog's Atom feed.
 pub const FEED_PATH: &str = "/changelog/atom.xml";
+/// URL path of the changelog of material changes.
+pub const MATERIAL_CHANGELOG_PATH: &str = "/changelog/material/";
 
 impl PolicyPage {
     /// The template that renders the page.
@@ -26,8 +35,10 @@ impl PolicyPage {
         match self {
             PolicyPage::Current { .. } => "policy.html",
             PolicyPage::Version { .. } => "policy-version.html",
-            PolicyPage::Changes { .. } => "policy-changes.html",
-            PolicyPage::Changelog => "changelog.html",
+            PolicyPage::Changes { .. } | PolicyPage::ChangesToCurrent { .. } => {
+                "policy-changes.html"
+            }
+            PolicyPage::Changelog | PolicyPage::MaterialChangelog => "changelog.html",
             PolicyPage::Feed => "atom.xml",
         }
     }
@@ -42,7 +53,11 @@ impl PolicyPage {
             PolicyPage::Changes { policy, version } => {
                 policies[policy].changes_path(&policies[policy].versions[version])
             }
+            PolicyPage::ChangesToCurrent { policy, version } => {
+                policies[policy].changes_to_current_path(&policies[policy].versions[version])
+            }
             PolicyPage::Changelog => CHANGELOG_PATH.to_string(),
+            PolicyPage::MaterialChangelog => MATERIAL_CHANGELOG_PATH.to_string(),
             PolicyPage::Feed => FEED_PATH.to_string(),
         }
     }
@@ -63,8 +78,8 @@ impl PolicyPage {
     }
 }
 
-/// Every policy page of the site, in a stable order.
-pub fn all(policies: &[Policy]) -> Vec<PolicyPage> {
+/// Every policy page of the site on `today`, in a stable order.
+pub fn all(policies: &[Policy], today: NaiveDate) -> Vec<PolicyPage> {
     let mut pages = Vec::new();
     for (p, policy) in policies.iter().enumerate() {
         pages.push(PolicyPage::Current { policy: p });
@@ -77,10 +92,17 @@ pub fn all(policies: &[Policy]) -> Vec<PolicyPage> {
                 policy: p,
                 version: v,
             });
+            if policy.status(v, today) == Status::Superseded {
+                pages.push(PolicyPage::ChangesToCurrent {
+                    policy: p,
+                    version: v,
+                });
+            }
         }
     }
     if !policies.is_empty() {
         pages.push(PolicyPage::Changelog);
+        pages.push(PolicyPage::MaterialChangelog);
         pages.push(PolicyPage::Feed);
     }
     pages

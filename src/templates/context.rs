@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::content::front_matter::{Correction, PageDate};
+use crate::content::front_matter::{ChangeKind, Correction, PageDate};
 use crate::markdown::Heading;
 use crate::policy::{Policy, Status};
 use crate::site::{Page, Site};
@@ -177,6 +177,14 @@ pub struct VersionView<'a> {
     pub changes_path: String,
     pub changes_permalink: String,
     pub corrections: &'a [Correction],
+    /// `material` or `editorial` (none for a first version).
+    pub change: Option<ChangeKind>,
+    /// The day notice of the change went out.
+    pub announced: Option<&'a str>,
+    /// For superseded versions: the redline against the version in force.
+    pub changes_to_current_permalink: Option<String>,
+    /// schema.org JSON-LD for the version page, ready to put in a `<script>` element.
+    pub json_ld: String,
     /// Source path under `content/`.
     pub relative_path: &'a str,
     pub extra: &'a serde_json::Map<String, serde_json::Value>,
@@ -193,23 +201,28 @@ impl<'a> VersionView<'a> {
         let front = &version.file.front_matter;
         let path = policy.version_path(version);
         let changes_path = policy.changes_path(version);
+        let status = policy.status(index, site.today());
+        let in_force_until = next.and_then(|n| n.effective.pred_opt());
         VersionView {
             policy: &policy.slug,
             title: front.title.as_deref().unwrap_or(&policy.slug),
             description: front.description.as_deref(),
             effective: version.effective.format("%Y-%m-%d").to_string(),
             summary: version.summary(),
-            status: policy.status(index, site.today()),
+            status,
             first: index == 0,
-            in_force_until: next
-                .and_then(|n| n.effective.pred_opt())
-                .map(|d| d.format("%Y-%m-%d").to_string()),
+            in_force_until: in_force_until.map(|d| d.format("%Y-%m-%d").to_string()),
             next_effective: next.map(|n| n.effective.format("%Y-%m-%d").to_string()),
             permalink: site.permalink(&path),
             path,
             changes_permalink: site.permalink(&changes_path),
             changes_path,
             corrections: &front.corrections,
+            change: front.change,
+            announced: front.announced.as_ref().map(|d| d.text.as_str()),
+            changes_to_current_permalink: (status == Status::Superseded)
+                .then(|| site.permalink(&policy.changes_to_current_path(version))),
+            json_ld: crate::policy::machine::json_ld(site, policy, index),
             relative_path: &version.file.relative,
             extra: &front.extra,
             content: full.then_some(version.content.as_str()),

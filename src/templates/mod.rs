@@ -15,6 +15,7 @@ use std::sync::Arc;
 use tera::{Context, Tera};
 use walkdir::WalkDir;
 
+use crate::content::front_matter::ChangeKind;
 use crate::content::read_utf8;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::policy::pages::{FEED_PATH, PolicyPage};
@@ -180,8 +181,28 @@ impl Templates {
                 }
                 p.versions[version].file.display_path.clone()
             }
-            PolicyPage::Changelog | PolicyPage::Feed => {
-                let entries = changelog_entries(site);
+            PolicyPage::ChangesToCurrent { policy, version } => {
+                let p = &site.policies[policy];
+                let current = p.current_index(site.today()).unwrap_or(version);
+                context.insert("policy", &PolicyView::new(site, p));
+                context.insert("version", &VersionView::new(site, p, current, false));
+                context.insert("previous", &VersionView::new(site, p, version, false));
+                context.insert("since", &true);
+                let (old, new) = (&p.versions[version], &p.versions[current]);
+                context.insert("redline", &redline(&old.blocks(), &new.blocks()));
+                p.versions[version].file.display_path.clone()
+            }
+            PolicyPage::Changelog | PolicyPage::MaterialChangelog | PolicyPage::Feed => {
+                let material_only = page == PolicyPage::MaterialChangelog;
+                let mut entries = changelog_entries(site);
+                if material_only {
+                    entries.retain(|e| e.version.change == Some(ChangeKind::Material));
+                }
+                context.insert("material_only", &material_only);
+                context.insert(
+                    "material_changelog_url",
+                    &site.permalink(crate::policy::pages::MATERIAL_CHANGELOG_PATH),
+                );
                 let updated = entries.iter().map(|e| e.version.effective.clone()).max();
                 context.insert(
                     "feed_updated",

@@ -42,3 +42,11 @@ fn chromium_tab_follows_edits_shows_the_error_overlay_and_swaps_css() {
     assert!(out.contains("\"ok\":true"), "{out}");
     eprintln!("live reload in Chromium: {}", out.trim());
 }
+
+#[test]
+fn chromium_date_form_jumps_to_the_version_in_force() {
+    let site = Site::fixture_with_default_theme("policies");
+    let server = site.serve();
+    let out = run_browser_script("policy_date.mjs", &[&server.url]);
+    assert!(out.contains("\"ok\":true"), "{out}");
+}

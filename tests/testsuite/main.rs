@@ -5,6 +5,7 @@ mod browser;
 mod build;
 mod cli;
 mod common;
+mod compliance;
 mod errors;
 mod incremental;
 mod policies;

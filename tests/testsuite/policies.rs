@@ -392,7 +392,7 @@ fn locked_build_fails_when_the_lock_would_change() {
     site.build_ok();
     site.write(
         "content/policies/privacy/2026-12-01.md",
-        "+++\ntitle = \"Privacy Notice\"\nsummary = \"Shorter retention.\"\n+++\n\n## Data\n\nWe keep it briefly.\n",
+        "+++\ntitle = \"Privacy Notice\"\nsummary = \"Shorter retention.\"\nchange = \"editorial\"\n+++\n\n## Data\n\nWe keep it briefly.\n",
     );
     let lock = site.read("policies.lock");
     let run = site.build(&["--locked"]);
@@ -500,7 +500,7 @@ fn a_drafts_preview_does_not_record_drafts_in_the_lock() {
     let site = site();
     site.write(
         "content/policies/privacy/2026-12-01.md",
-        "+++\ntitle = \"Privacy Notice\"\nsummary = \"Work in progress.\"\ndraft = true\n+++\n",
+        "+++\ntitle = \"Privacy Notice\"\nsummary = \"Work in progress.\"\nchange = \"editorial\"\ndraft = true\n+++\n",
     );
     let run = site.build(&["--drafts"]);
     assert!(run.success, "{}", run.stderr);

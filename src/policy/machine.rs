@@ -1,0 +1,161 @@
+//! Machine-readable policy history: `versions.json` per policy, `policies/index.json`,
+//! and schema.org JSON-LD for each version page. The schema is documented in README.md.
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::{Policy, Status, lock::source_hash};
+use crate::content::front_matter::{ChangeKind, Correction};
+use crate::site::Site;
+
+/// One version in `versions.json`.
+#[derive(Debug, Serialize)]
+struct VersionRecord<'a> {
+    effective: String,
+    announced: Option<&'a str>,
+    /// Last day in force, if a later version exists.
+    in_force_until: Option<String>,
+    status: Status,
+    change: Option<ChangeKind>,
+    summary: Option<&'a str>,
+    corrections: &'a [Correction],
+    url: String,
+    changes_url: String,
+    changes_to_current_url: Option<String>,
+    /// The source file, relative to the site root.
+    source: String,
+    /// SHA-256 of the source (line endings normalised), as in `policies.lock`.
+    sha256: String,
+}
+
+/// `/policies/NAME/versions.json`.
+pub fn versions_json(site: &Site, policy: &Policy) -> String {
+    let today = site.today();
+    let versions: Vec<VersionRecord> = policy
+        .versions
+        .iter()
+        .enumerate()
+        .map(|(i, version)| {
+            let front = &version.file.front_matter;
+            let status = policy.status(i, today);
+            VersionRecord {
+                effective: date(version.effective),
+                announced: front.announced.as_ref().map(|d| d.text.as_str()),
+                in_force_until: policy
+                    .versions
+                    .get(i + 1)
+                    .and_then(|n| n.effective.pred_opt())
+                    .map(date),
+                status,
+                change: front.change,
+                summary: version.summary(),
+                corrections: &front.corrections,
+                url: site.permalink(&policy.version_path(version)),
+                changes_url: site.permalink(&policy.changes_path(version)),
+                changes_to_current_url: (status == Status::Superseded)
+                    .then(|| site.permalink(&policy.changes_to_current_path(version))),
+                source: version
+                    .file
+                    .display_path
+                    .to_string_lossy()
+                    .replace('\\', "/"),
+                sha256: source_hash(&version.file.text),
+            }
+        })
+        .collect();
+    let document = json!({
+        "policy": policy.slug,
+        "title": policy.title(today),
+        "url": site.permalink(&policy.path()),
+        "notice_days": policy.notice_days(&site.config.policies),
+        "versions": versions,
+    });
+    serde_json::to_string_pretty(&document).expect("JSON values always serialize") + "\n"
+}
+
+/// `/policies/index.json`: every policy and where its history is.
+pub fn index_json(site: &Site) -> String {
+    let today = site.today();
+    let policies: Vec<_> = site
+        .policies
+        .iter()
+        .map(|policy| {
+            let current = policy.current_index(today);
+            let upcoming = policy
+                .versions
+                .get(current.map_or(0, |c| c + 1))
+                .map(|v| date(v.effective));
+            json!({
+                "policy": policy.slug,
+                "title": policy.title(today),
+                "url": site.permalink(&policy.path()),
+                "versions_url": site.permalink(&versions_path(policy)),
+                "current": current.map(|c| date(policy.versions[c].effective)),
+                "upcoming": upcoming,
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&json!({ "policies": policies }))
+        .expect("JSON values always serialize")
+        + "\n"
+}
+
+/// Where a policy's `versions.json` is published.
+pub fn versions_path(policy: &Policy) -> String {
+    format!("{}versions.json", policy.path())
+}
+
+/// schema.org JSON-LD for a version page: a `WebPage` whose main entity is the policy
+/// text as a `CreativeWork`, with its version, dates and the period it is valid for.
+/// Escaped so that it is safe inside `<script type="application/ld+json">`.
+pub fn json_ld(site: &Site, policy: &Policy, index: usize) -> String {
+    let today = site.today();
+    let version = &policy.versions[index];
+    let front = &version.file.front_matter;
+    let next = policy.versions.get(index + 1);
+    let published = front
+        .announced
+        .as_ref()
+        .map_or(version.effective, |a| a.date());
+    let modified = front
+        .corrections
+        .iter()
+        .map(|c| c.date.date())
+        .max()
+        .unwrap_or(published)
+        .max(published);
+    let period_end = next.map_or("..".to_string(), |n| date(n.effective));
+    let url = site.permalink(&policy.version_path(version));
+    let mut work = json!({
+        "@type": "CreativeWork",
+        "name": policy.title(today),
+        "version": date(version.effective),
+        "datePublished": date(published),
+        "dateModified": date(modified),
+        "temporalCoverage": format!("{}/{period_end}", date(version.effective)),
+        "inLanguage": site.config.language,
+    });
+    if let Some(next) = next {
+        work["expires"] = json!(date(next.effective));
+    }
+    if let Some(summary) = version.summary() {
+        work["abstract"] = json!(summary);
+    }
+    let document = json!({
+        "@context": "https://schema.org",
+        "@type": "WebPage",
+        "url": url,
+        "name": format!("{}, effective {}", policy.title(today), date(version.effective)),
+        "isPartOf": { "@type": "WebSite", "name": site.config.title, "url": site.permalink("/") },
+        "mainEntity": work,
+    });
+    let text = serde_json::to_string(&document).expect("JSON values always serialize");
+    // `</script>` in a summary must not end the script element.
+    text.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+fn date(day: chrono::NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
