@@ -20,6 +20,7 @@ use crate::policy::{self, lock::Outcome, machine};
 use crate::render;
 use crate::site::Site;
 use crate::templates::{self, Templates};
+use crate::{images, product};
 
 /// What to build and how.
 #[derive(Debug, Clone)]
@@ -79,6 +80,8 @@ pub fn render_site(
             Vec::new()
         }
     };
+    let (data, data_problems) = crate::data::load(root);
+    diagnostics.extend(data_problems);
     let templates = Templates::load(root, &config.theme);
     if let Err(errors) = &templates {
         diagnostics.extend(errors.0.iter().cloned());
@@ -106,12 +109,28 @@ pub fn render_site(
             })
             .collect::<Vec<_>>(),
     );
+    site.data = data;
+    match product_images(root, &site, &copies) {
+        Ok(images) => {
+            site.images = images.processed;
+            copies.extend(images.files);
+        }
+        Err(e) => return Err(fail(e.into(), warnings)),
+    }
+    let product_problems = product::check(&site, &site.images);
+    if product_problems.has_errors() {
+        return Err(fail(product_problems, warnings));
+    }
+    // From here the model is shared read-only: template functions (also used by
+    // shortcodes while Markdown renders) read it, and bodies are filled in once.
+    let site = Arc::new(site);
+    templates.register_functions(Arc::clone(&site));
     // Both checks run so that one build reports a bad template name and a bad link.
     let mut errors = Diagnostics::default();
     if let Err(e) = check_templates_exist(&site, &templates) {
         errors.extend(e);
     }
-    if let Err(e) = render::render_markdown(&mut site, cache.as_deref_mut()) {
+    if let Err(e) = render::render_markdown(&site, &templates, cache.as_deref_mut()) {
         errors.extend(e);
     }
     // A drafts build is a preview: it neither checks nor records published versions.
@@ -131,8 +150,6 @@ pub fn render_site(
     if errors.has_errors() {
         return Err(fail(errors, warnings));
     }
-    let site = Arc::new(site);
-    templates.register_functions(Arc::clone(&site));
     let files = render::render_outputs(&site, &templates, cache, options.progress)
         .map_err(|e| fail(e, warnings.clone()))?;
     let policy_pages = policy::pages::all(&site.policies, site.today()).len();
@@ -226,6 +243,41 @@ fn check_templates_exist(site: &Site, templates: &Templates) -> Result<(), Diagn
     } else {
         Ok(())
     }
+}
+
+/// Resizes the images products show (cached between builds).
+fn product_images(
+    root: &Path,
+    site: &Site,
+    copies: &[CopiedFile],
+) -> Result<images::Images, Diagnostic> {
+    let mut sources: Vec<(PathBuf, String)> = Vec::new();
+    for page in site
+        .pages
+        .iter()
+        .filter(|p| product::is_product(&p.file.relative))
+    {
+        for image in &page.front_matter().images {
+            let key = product::image_key(page, &image.src);
+            let source = site
+                .assets
+                .iter()
+                .find(|(_, path)| path.trim_start_matches('/') == key)
+                .map(|(asset, _)| asset.source.clone())
+                .or_else(|| {
+                    copies
+                        .iter()
+                        .find(|c| c.path.trim_start_matches('/') == key)
+                        .map(|c| c.source.clone())
+                });
+            if let Some(source) = source
+                && !sources.iter().any(|(_, k)| *k == key)
+            {
+                sources.push((source, key));
+            }
+        }
+    }
+    images::process(root, &sources)
 }
 
 /// The files every published site needs beside its pages: `sitemap.xml`, `robots.txt`

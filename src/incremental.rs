@@ -75,6 +75,7 @@ impl Cache {
         same.then(|| entry.rendered.clone())
     }
 
+    /// Remembers a rendering, unless shortcodes made it depend on other files.
     pub fn store_markdown(
         &mut self,
         file: &SourceFile,
@@ -82,6 +83,10 @@ impl Cache {
         resolve: &Resolve,
         rendered: &Rendered,
     ) {
+        if rendered.has_shortcodes {
+            self.markdown.remove(&file.display_path);
+            return;
+        }
         let links = rendered
             .internal_links
             .iter()

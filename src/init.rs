@@ -26,6 +26,10 @@ pub const DEFAULT_THEME: &[(&str, &str)] = &[
         include_str!("../themes/default/templates/base.html"),
     ),
     (
+        "templates/catalog.html",
+        include_str!("../themes/default/templates/catalog.html"),
+    ),
+    (
         "templates/category.html",
         include_str!("../themes/default/templates/category.html"),
     ),
@@ -68,6 +72,18 @@ pub const DEFAULT_THEME: &[(&str, &str)] = &[
     (
         "templates/section.html",
         include_str!("../themes/default/templates/section.html"),
+    ),
+    (
+        "templates/shortcodes/callout.html",
+        include_str!("../themes/default/templates/shortcodes/callout.html"),
+    ),
+    (
+        "templates/shortcodes/cookie_table.html",
+        include_str!("../themes/default/templates/shortcodes/cookie_table.html"),
+    ),
+    (
+        "templates/shortcodes/product_card.html",
+        include_str!("../themes/default/templates/shortcodes/product_card.html"),
     ),
 ];
 

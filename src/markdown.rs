@@ -5,6 +5,7 @@
 //! to the target page's URL (a missing target is an error at its line).
 
 use std::collections::HashSet;
+use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
@@ -12,6 +13,7 @@ use serde::Serialize;
 use crate::config::MarkdownConfig;
 use crate::content::SourceFile;
 use crate::diagnostic::Diagnostic;
+use crate::shortcodes::{self, Call};
 
 /// An entry of a page's table of contents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -20,6 +22,15 @@ pub struct Heading {
     pub id: String,
     pub title: String,
     pub children: Vec<Heading>,
+}
+
+/// A rendered Markdown body, as the model keeps it once the render stage has run.
+#[derive(Debug, Clone, Default)]
+pub struct Body {
+    pub html: String,
+    pub toc: Vec<Heading>,
+    /// Where each top-level block of `html` ends (policy versions only, for redlines).
+    pub block_ends: Vec<usize>,
 }
 
 /// An `@/` link found in a page, kept so that its `#anchor` can be checked once every
@@ -43,11 +54,16 @@ pub struct Rendered {
     pub internal_links: Vec<InternalLink>,
     /// Where each top-level block of `html` ends (only when asked for, for redlines).
     pub block_ends: Vec<usize>,
+    /// Whether shortcodes were expanded: their output depends on more than this file.
+    pub has_shortcodes: bool,
 }
 
 /// Separates top-level blocks while rendering; a control character that Markdown text
 /// never carries into HTML.
 const BLOCK_MARK: char = '\u{1f}';
+
+/// Renders a shortcode call, given the call and its body rendered to HTML.
+pub type ShortcodeFn<'a> = dyn Fn(&Call, Option<String>) -> Result<String, String> + Sync + 'a;
 
 /// Renders a file's body. `resolve` maps a path under `content/` to the page's URL.
 pub fn render(
@@ -56,8 +72,160 @@ pub fn render(
     resolve: &dyn Fn(&str) -> Option<String>,
     with_blocks: bool,
 ) -> Result<Rendered, Vec<Diagnostic>> {
+    render_with_shortcodes(file, config, resolve, with_blocks, None)
+}
+
+/// Renders a file's body, expanding shortcodes with `shortcode`.
+pub fn render_with_shortcodes(
+    file: &SourceFile,
+    config: &MarkdownConfig,
+    resolve: &dyn Fn(&str) -> Option<String>,
+    with_blocks: bool,
+    shortcode: Option<&ShortcodeFn>,
+) -> Result<Rendered, Vec<Diagnostic>> {
     let body = file.body();
     let offset = file.body_range.start;
+    let at = |range: Range<usize>| offset + range.start..offset + range.end;
+    let calls = match shortcode {
+        Some(_) => shortcodes::find(body).map_err(|e| {
+            vec![
+                Diagnostic::error(&file.display_path, format!("shortcode: {}", e.message))
+                    .at_span(&file.text, at(e.span))
+                    .with_help("write shortcodes like {{ name(arg=\"value\") }} or {% name() %}...{% end %}"),
+            ]
+        })?,
+        None => Vec::new(),
+    };
+    let expanded = Expanded::new(body, &calls);
+    let (mut rendered, missing) = render_text(&expanded.text, config, resolve, with_blocks);
+    if !missing.is_empty() {
+        return Err(missing
+            .into_iter()
+            .map(|(target, span)| missing_link_error(file, &target, at(expanded.original(span))))
+            .collect());
+    }
+    for link in &mut rendered.internal_links {
+        link.span = at(expanded.original(link.span.clone()));
+    }
+    if let Some(shortcode) = shortcode.filter(|_| !calls.is_empty()) {
+        rendered.has_shortcodes = true;
+        let mut outputs = Vec::with_capacity(calls.len());
+        let mut errors = Vec::new();
+        for call in &calls {
+            let body = call
+                .body
+                .as_deref()
+                .map(|b| render_fragment(b, config, resolve));
+            let result = match body {
+                Some(Err(message)) => Err(message),
+                Some(Ok(html)) => shortcode(call, Some(html)),
+                None => shortcode(call, None),
+            };
+            match result {
+                Ok(html) => outputs.push(html),
+                Err(message) => errors.push(
+                    Diagnostic::error(&file.display_path, message)
+                        .at_span(&file.text, at(call.span.clone()))
+                        .with_help("check the shortcode's name and arguments (templates/shortcodes/NAME.html)"),
+                ),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        rendered.html = substitute(&rendered.html, &outputs);
+    }
+    if with_blocks {
+        split_blocks(&mut rendered);
+    }
+    Ok(rendered)
+}
+
+/// A shortcode body's Markdown as HTML; a link that goes nowhere is an error.
+fn render_fragment(
+    text: &str,
+    config: &MarkdownConfig,
+    resolve: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, String> {
+    let (rendered, missing) = render_text(text, config, resolve, false);
+    match missing.first() {
+        Some((target, _)) => Err(format!(
+            "link to `@/{target}` goes nowhere: there is no content/{target}"
+        )),
+        None => Ok(rendered.html),
+    }
+}
+
+/// The body with each shortcode call replaced by a placeholder, and the way back to
+/// the original offsets.
+struct Expanded {
+    text: String,
+    /// (start in `text`, placeholder length, original span).
+    replaced: Vec<(usize, usize, Range<usize>)>,
+}
+
+/// Marks a placeholder; a control character Markdown passes through untouched.
+const PLACEHOLDER: char = '\u{1a}';
+
+impl Expanded {
+    fn new(body: &str, calls: &[Call]) -> Expanded {
+        let mut text = String::with_capacity(body.len());
+        let mut replaced = Vec::with_capacity(calls.len());
+        let mut last = 0;
+        for (i, call) in calls.iter().enumerate() {
+            text.push_str(&body[last..call.span.start]);
+            let token = format!("{PLACEHOLDER}{i}{PLACEHOLDER}");
+            replaced.push((text.len(), token.len(), call.span.clone()));
+            text.push_str(&token);
+            last = call.span.end;
+        }
+        text.push_str(&body[last..]);
+        Expanded { text, replaced }
+    }
+
+    /// Maps a range of `text` back to the body.
+    fn original(&self, range: Range<usize>) -> Range<usize> {
+        let map = |at: usize| {
+            let mut shift: isize = 0;
+            for (start, len, span) in &self.replaced {
+                if at < *start {
+                    break;
+                }
+                if at < start + len {
+                    return span.start;
+                }
+                shift += span.len() as isize - *len as isize;
+            }
+            (at as isize + shift) as usize
+        };
+        map(range.start)..map(range.end).max(map(range.start))
+    }
+}
+
+/// Puts each shortcode's HTML where its placeholder is; a placeholder alone in a
+/// paragraph takes the paragraph's place, so block output is not wrapped in `<p>`.
+fn substitute(html: &str, outputs: &[String]) -> String {
+    let mut html = html.to_string();
+    for (i, output) in outputs.iter().enumerate() {
+        let token = format!("{PLACEHOLDER}{i}{PLACEHOLDER}");
+        let paragraph = format!("<p>{token}</p>");
+        html = if html.contains(&paragraph) {
+            html.replacen(&paragraph, output, 1)
+        } else {
+            html.replacen(&token, output, 1)
+        };
+    }
+    html
+}
+
+/// The event pipeline: heading ids and anchors, `@/` links, block marks. Returns the
+/// rendering and the `@/` targets that do not exist, with their spans in `text`.
+fn render_text(
+    text: &str,
+    config: &MarkdownConfig,
+    resolve: &dyn Fn(&str) -> Option<String>,
+    with_blocks: bool,
+) -> (Rendered, Vec<(String, Range<usize>)>) {
     let mut options = Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
@@ -68,12 +236,12 @@ pub fn render(
     }
     let mut events: Vec<Event> = Vec::new();
     let mut rendered = Rendered::default();
-    let mut errors = Vec::new();
+    let mut missing = Vec::new();
     let mut used_ids = HashSet::new();
     let mut headings: Vec<(u8, String, String)> = Vec::new();
     let mut open_heading: Option<usize> = None;
     let mut depth = 0usize;
-    for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
+    for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
         match &event {
             Event::Start(_) => depth += 1,
             Event::End(_) => depth -= 1,
@@ -113,15 +281,17 @@ pub fn render(
                 title,
                 id,
             }) => {
-                let span = offset + range.start..offset + range.end;
                 let dest_url = match resolve_link(&dest_url, resolve) {
                     LinkTarget::External => dest_url,
                     LinkTarget::Internal { url, link } => {
-                        rendered.internal_links.push(InternalLink { span, ..link });
+                        rendered.internal_links.push(InternalLink {
+                            span: range,
+                            ..link
+                        });
                         url.into()
                     }
                     LinkTarget::Missing(target) => {
-                        errors.push(missing_link_error(file, &target, span));
+                        missing.push((target, range));
                         dest_url
                     }
                 };
@@ -138,15 +308,9 @@ pub fn render(
             events.push(Event::Html(BLOCK_MARK.to_string().into()));
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
     html::push_html(&mut rendered.html, events.into_iter());
-    if with_blocks {
-        split_blocks(&mut rendered);
-    }
     rendered.toc = nest_headings(&headings);
-    Ok(rendered)
+    (rendered, missing)
 }
 
 /// Removes the block marks from the HTML, remembering where each block ended.

@@ -10,26 +10,39 @@ use rayon::prelude::*;
 use crate::content::SourceFile;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::incremental::{Cache, hash_of};
-use crate::markdown::{self, Rendered};
+use crate::markdown::{self, Body, Rendered};
 use crate::output::{self, OutputFile};
 use crate::policy;
 use crate::site::Site;
-use crate::templates::{Job, Templates, functions};
+use crate::templates::{CATALOG_TEMPLATE, CatalogOrder, Job, Templates, functions};
 
 /// Renders the Markdown of every page and policy version, then checks `@/page.md#anchor`
 /// links against the headings of their targets.
-pub fn render_markdown(site: &mut Site, cache: Option<&mut Cache>) -> Result<(), Diagnostics> {
+pub fn render_markdown(
+    site: &Site,
+    templates: &Templates,
+    cache: Option<&mut Cache>,
+) -> Result<(), Diagnostics> {
     let resolve = |target: &str| site.path_of(target).map(|path| site.permalink(&path));
     let options = hash_of(&site.config.markdown);
     let shared = cache.as_deref();
     let reused = AtomicUsize::new(0);
+    let shortcode = |call: &crate::shortcodes::Call, body: Option<String>| {
+        templates.render_shortcode(site, call, body)
+    };
     let render = |file: &SourceFile, blocks: bool| {
         let options = options ^ u64::from(blocks);
         if let Some(rendered) = shared.and_then(|c| c.markdown(file, options, &resolve)) {
             reused.fetch_add(1, Ordering::Relaxed);
             return Ok(rendered);
         }
-        markdown::render(file, &site.config.markdown, &resolve, blocks)
+        markdown::render_with_shortcodes(
+            file,
+            &site.config.markdown,
+            &resolve,
+            blocks,
+            Some(&shortcode),
+        )
     };
     let pages: Vec<_> = site
         .pages
@@ -70,15 +83,20 @@ pub fn render_markdown(site: &mut Site, cache: Option<&mut Cache>) -> Result<(),
         cache.stats.markdown_reused = reused;
         cache.stats.markdown_rendered = total - reused;
     }
-    for (page, r) in site.pages.iter_mut().zip(pages) {
-        page.content = r.html;
-        page.toc = r.toc;
+    for (page, r) in site.pages.iter().zip(pages) {
+        let _ = page.body.set(Body {
+            html: r.html,
+            toc: r.toc,
+            block_ends: Vec::new(),
+        });
     }
-    for (policy, rendered) in site.policies.iter_mut().zip(versions) {
-        for (version, r) in policy.versions.iter_mut().zip(rendered) {
-            version.content = r.html;
-            version.toc = r.toc;
-            version.block_ends = r.block_ends;
+    for (policy, rendered) in site.policies.iter().zip(versions) {
+        for (version, r) in policy.versions.iter().zip(rendered) {
+            let _ = version.body.set(Body {
+                html: r.html,
+                toc: r.toc,
+                block_ends: r.block_ends,
+            });
         }
     }
     Ok(())
@@ -166,6 +184,12 @@ fn jobs<'a>(site: &'a Site, templates: &Templates) -> Vec<(String, Job<'a>, bool
             .into_iter()
             .map(|p| (p.output_path(&site.policies), Job::Policy(p), p.is_html())),
     );
+    for page in site.pages.iter().filter(|p| p.template == CATALOG_TEMPLATE) {
+        for order in [CatalogOrder::PriceLowToHigh, CatalogOrder::PriceHighToLow] {
+            let path = format!("{}{}index.html", page.path, order.slug());
+            jobs.push((path, Job::Sorted { page, order }, true));
+        }
+    }
     if templates.has("404.html") {
         jobs.push((
             "404.html".into(),
@@ -203,6 +227,7 @@ pub fn sources(site: &Site, templates: &Templates) -> Vec<(String, PathBuf)> {
                     _ => PathBuf::from(page.template()),
                 },
                 Job::Standalone { template, .. } => PathBuf::from(template),
+                Job::Sorted { page, .. } => page.file.display_path.clone(),
             };
             (path, source)
         })

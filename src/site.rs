@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::content::front_matter::{FrontMatter, SortBy};
 use crate::content::{Asset, Content, SourceFile};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::markdown::Heading;
+use crate::markdown::{Body, Heading};
 use crate::policy::Policy;
 
 /// A page or a section (a folder with an `_index.md`), with everything needed to render it.
@@ -29,10 +29,8 @@ pub struct Page {
     pub pages: Vec<usize>,
     /// Sections only: their direct subsections, by path.
     pub subsections: Vec<usize>,
-    /// Set by the render stage.
-    pub content: String,
-    /// Set by the render stage.
-    pub toc: Vec<Heading>,
+    /// The rendered Markdown, set once by the render stage.
+    pub body: std::sync::OnceLock<Body>,
 }
 
 impl Page {
@@ -44,6 +42,16 @@ impl Page {
         &self.file.front_matter
     }
 
+    /// The rendered HTML of the Markdown body (empty before the render stage).
+    pub fn content(&self) -> &str {
+        self.body.get().map_or("", |b| b.html.as_str())
+    }
+
+    /// The table of contents (empty before the render stage).
+    pub fn toc(&self) -> &[Heading] {
+        self.body.get().map_or(&[], |b| b.toc.as_slice())
+    }
+
     /// Words in the Markdown body.
     pub fn word_count(&self) -> usize {
         self.file.body().split_whitespace().count()
@@ -51,10 +59,12 @@ impl Page {
 
     /// The title, falling back to the slug so that listings never show a blank.
     pub fn title(&self) -> &str {
-        match &self.file.front_matter.title {
-            Some(title) => title,
-            None => &self.slug,
-        }
+        let front = &self.file.front_matter;
+        front
+            .title
+            .as_deref()
+            .or(front.name.as_deref())
+            .unwrap_or(&self.slug)
     }
 }
 
@@ -70,6 +80,10 @@ pub struct Site {
     pub policies: Vec<Policy>,
     /// Files from `content/` copied as they are, with their output paths.
     pub assets: Vec<(Asset, String)>,
+    /// Data files under `data/`, for `load_data`.
+    pub data: crate::data::Data,
+    /// Product images by output path, with their sizes and variants.
+    pub images: HashMap<String, crate::images::Processed>,
     /// Static files (theme and site `static/`) by output path, with their fingerprints.
     pub fingerprints: std::collections::BTreeMap<String, crate::output::fingerprint::Fingerprint>,
     by_relative: HashMap<String, usize>,
@@ -120,6 +134,8 @@ impl Site {
             policies,
             assets,
             fingerprints: Default::default(),
+            images: HashMap::new(),
+            data: Default::default(),
             by_relative,
         })
     }
@@ -338,8 +354,7 @@ fn place_pages(
             parent: None,
             pages: Vec::new(),
             subsections: Vec::new(),
-            content: String::new(),
-            toc: Vec::new(),
+            body: Default::default(),
         });
     }
     // The home page first, then sections and pages by path, so indices are stable.
@@ -367,8 +382,7 @@ fn implicit_home() -> Page {
         parent: None,
         pages: Vec::new(),
         subsections: Vec::new(),
-        content: String::new(),
-        toc: Vec::new(),
+        body: Default::default(),
     }
 }
 

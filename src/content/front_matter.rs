@@ -133,6 +133,22 @@ pub struct FrontMatter {
     pub announced: Option<PageDate>,
     /// A policy's `_index.md` only: days of notice its material changes need.
     pub notice_days: Option<u32>,
+    /// Products only: see [`crate::product`].
+    pub name: Option<String>,
+    pub sku: Option<String>,
+    pub brand: Option<String>,
+    /// A decimal string such as "199.95", never a float.
+    pub price: Option<String>,
+    /// ISO 4217 code such as "USD".
+    pub currency: Option<String>,
+    pub availability: Option<Availability>,
+    #[serde(default)]
+    pub images: Vec<ProductImage>,
+    #[serde(default, deserialize_with = "deserialize_specs")]
+    pub specs: Vec<Spec>,
+    #[serde(default)]
+    pub variants: Vec<String>,
+    pub buy_url: Option<String>,
     /// Free values for themes.
     #[serde(default, deserialize_with = "deserialize_extra")]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -145,6 +161,59 @@ pub struct FrontMatter {
 pub enum ChangeKind {
     Material,
     Editorial,
+}
+
+/// Whether a product can be bought now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Availability {
+    InStock,
+    OutOfStock,
+    Preorder,
+}
+
+/// A product photo; `alt` is required, for people who cannot see it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductImage {
+    /// Relative to the product's file, or absolute from the site root (`/images/x.png`).
+    pub src: String,
+    pub alt: String,
+}
+
+/// One row of a product's specification table.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    pub name: String,
+    pub value: String,
+}
+
+/// `specs` as a table (`Display = "1.58 in"`, in the order written) or as a list of
+/// `{ name, value }` rows.
+fn deserialize_specs<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Spec>, D::Error> {
+    struct SpecsVisitor;
+    impl<'de> Visitor<'de> for SpecsVisitor {
+        type Value = Vec<Spec>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a table of specification names and values")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Spec>, A::Error> {
+            let mut specs = Vec::new();
+            while let Some((name, value)) = map.next_entry::<String, String>()? {
+                specs.push(Spec { name, value });
+            }
+            Ok(specs)
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Spec>, A::Error> {
+            let mut specs = Vec::new();
+            while let Some(spec) = seq.next_element::<Spec>()? {
+                specs.push(spec);
+            }
+            Ok(specs)
+        }
+    }
+    deserializer.deserialize_any(SpecsVisitor)
 }
 
 /// A change to a published policy version, recorded so that readers can see it.
@@ -314,7 +383,8 @@ fn deserialize_extra<'de, D: Deserializer<'de>>(
     Ok(map)
 }
 
-fn flatten_toml_dates(value: &mut serde_json::Value) {
+/// Turns TOML dates (which serialize as a one-entry map) into their text.
+pub fn flatten_toml_dates(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::Object(map) => {
             if map.len() == 1

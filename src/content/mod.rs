@@ -49,6 +49,19 @@ impl SourceFile {
         front_matter::key_line(front_matter, key).map_or(1, |line| first + line - 1)
     }
 
+    /// An error pointing at the first front matter line that contains `text` (for
+    /// values inside inline tables and lists), else at `key`.
+    pub fn error_at_text(&self, text: &str, key: &str, message: impl Into<String>) -> Diagnostic {
+        let front_matter = &self.text[self.front_matter_range.clone()];
+        match front_matter.find(text) {
+            Some(at) => Diagnostic::error(&self.display_path, message).at_line(
+                &self.text,
+                line_of_offset(&self.text, self.front_matter_range.start + at),
+            ),
+            None => self.error_at_key(key, message),
+        }
+    }
+
     /// An error pointing at the line where `key` is set.
     pub fn error_at_key(&self, key: &str, message: impl Into<String>) -> Diagnostic {
         Diagnostic::error(&self.display_path, message).at_line(&self.text, self.key_line(key))

@@ -24,7 +24,7 @@ use crate::config::PolicyRules;
 use crate::content::front_matter::ChangeKind;
 use crate::content::{Content, SourceFile};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::markdown::Heading;
+use crate::markdown::{Body, Heading};
 
 /// The folder under `content/` that holds policies.
 pub const POLICIES_DIR: &str = "policies";
@@ -47,26 +47,35 @@ pub struct Policy {
 pub struct Version {
     pub file: SourceFile,
     pub effective: NaiveDate,
-    /// Set by the render stage.
-    pub content: String,
-    /// Set by the render stage.
-    pub toc: Vec<Heading>,
-    /// Set by the render stage: where each top-level block of `content` ends, for redlines.
-    pub block_ends: Vec<usize>,
+    /// The rendered Markdown, set once by the render stage.
+    pub body: std::sync::OnceLock<Body>,
 }
 
 impl Version {
     /// The version's rendered top-level blocks.
     pub fn blocks(&self) -> Vec<&str> {
+        let Some(body) = self.body.get() else {
+            return Vec::new();
+        };
         let mut start = 0;
-        self.block_ends
+        body.block_ends
             .iter()
             .map(|&end| {
-                let block = &self.content[start..end];
+                let block = &body.html[start..end];
                 start = end;
                 block
             })
             .collect()
+    }
+
+    /// The rendered HTML (empty before the render stage).
+    pub fn content(&self) -> &str {
+        self.body.get().map_or("", |b| b.html.as_str())
+    }
+
+    /// The table of contents (empty before the render stage).
+    pub fn toc(&self) -> &[Heading] {
+        self.body.get().map_or(&[], |b| b.toc.as_slice())
     }
 
     pub fn summary(&self) -> Option<&str> {
@@ -198,9 +207,7 @@ pub fn collect(
             Ok(effective) => policy.versions.push(Version {
                 file,
                 effective,
-                content: String::new(),
-                toc: Vec::new(),
-                block_ends: Vec::new(),
+                body: Default::default(),
             }),
             Err(diagnostic) => diagnostics.push(diagnostic),
         }

@@ -47,6 +47,9 @@ pub struct PageView<'a> {
     pub extra: &'a serde_json::Map<String, serde_json::Value>,
     /// Sections from the home page down to the parent, for breadcrumbs.
     pub ancestors: Vec<Crumb<'a>>,
+    /// Products only: price, images, specs... (see `crate::product::ProductView`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product: Option<crate::product::ProductView<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<Vec<PageView<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -86,8 +89,8 @@ impl<'a> PageView<'a> {
             kind: if page.is_section() { "section" } else { "page" },
             title: page.title(),
             description: front.description.as_deref(),
-            content: full.then_some(page.content.as_str()),
-            toc: full.then_some(page.toc.as_slice()),
+            content: full.then_some(page.content()),
+            toc: full.then_some(page.toc()),
             date: front.date.as_ref(),
             updated: front.updated.as_ref(),
             weight: front.weight,
@@ -109,6 +112,7 @@ impl<'a> PageView<'a> {
                     permalink: site.permalink(&a.path),
                 })
                 .collect(),
+            product: crate::product::ProductView::new(site, page),
             pages,
             subsections,
         }
@@ -225,8 +229,8 @@ impl<'a> VersionView<'a> {
             json_ld: crate::policy::machine::json_ld(site, policy, index),
             relative_path: &version.file.relative,
             extra: &front.extra,
-            content: full.then_some(version.content.as_str()),
-            toc: full.then_some(version.toc.as_slice()),
+            content: full.then_some(version.content()),
+            toc: full.then_some(version.toc()),
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::site::Site;
 
 /// The functions vellum adds to Tera.
 pub const NAMES: &[&str] = &[
+    "load_data",
     "get_url",
     "get_page",
     "get_section",
@@ -74,6 +75,15 @@ pub fn call(site: &Site, name: &str, args: &HashMap<String, Value>) -> tera::Res
         "get_section" => get_page(site, args, true),
         "now" => Ok(now(site, args)),
         "asset" => asset(site, args).map(|(url, _)| Value::from(url)),
+        "load_data" => {
+            let path = path_arg("load_data", args)?.trim_start_matches('/');
+            let path = path.strip_prefix("data/").unwrap_or(path);
+            site.data.get(path).cloned().ok_or_else(|| {
+                tera::Error::msg(format!(
+                    "load_data: there is no data/{path} (TOML, JSON or CSV)"
+                ))
+            })
+        }
         "asset_integrity" => asset(site, args).map(|(_, integrity)| Value::from(integrity)),
         _ => Err(tera::Error::msg(format!("unknown function `{name}`"))),
     }

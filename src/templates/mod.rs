@@ -50,7 +50,34 @@ pub enum Job<'a> {
     Policy(PolicyPage),
     /// A template with no content of its own, such as `404.html`.
     Standalone { template: &'a str, path: &'a str },
+    /// A catalog section (template `catalog.html`) listed in another order, at
+    /// `<section>/<order>/`, so shoppers can sort without JavaScript.
+    Sorted { page: &'a Page, order: CatalogOrder },
 }
+
+/// The orders a catalog is pre-rendered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CatalogOrder {
+    /// By category, then by weight: the shop's own order.
+    Featured,
+    PriceLowToHigh,
+    PriceHighToLow,
+}
+
+impl CatalogOrder {
+    /// The sorted pages' folder under the catalog (none for the featured order).
+    pub fn slug(self) -> &'static str {
+        match self {
+            CatalogOrder::Featured => "",
+            CatalogOrder::PriceLowToHigh => "price-low-to-high/",
+            CatalogOrder::PriceHighToLow => "price-high-to-low/",
+        }
+    }
+}
+
+/// The template that gets pre-rendered sort orders.
+pub const CATALOG_TEMPLATE: &str = "catalog.html";
 
 /// A template with its context, ready to render.
 pub struct Prepared {
@@ -137,6 +164,29 @@ impl Templates {
                 let mut context = self.base_context(site, &page.path);
                 let view = PageView::new(site, page, Depth::Full);
                 context.insert(if page.is_section() { "section" } else { "page" }, &view);
+                context.insert(
+                    "breadcrumbs_ld",
+                    &crate::product::breadcrumbs_json_ld(site, page),
+                );
+                if page.template == CATALOG_TEMPLATE {
+                    insert_catalog(&mut context, site, page, CatalogOrder::Featured);
+                }
+                Prepared {
+                    template: page.template.clone(),
+                    context,
+                    source: page.file.display_path.clone(),
+                }
+            }
+            Job::Sorted { page, order } => {
+                let path = format!("{}{}", page.path, order.slug());
+                let mut context = self.base_context(site, &path);
+                context.insert("section", &PageView::new(site, page, Depth::Full));
+                context.insert("canonical_url", &site.permalink(&page.path));
+                context.insert(
+                    "breadcrumbs_ld",
+                    &crate::product::breadcrumbs_json_ld(site, page),
+                );
+                insert_catalog(&mut context, site, page, order);
                 Prepared {
                     template: page.template.clone(),
                     context,
@@ -155,6 +205,7 @@ impl Templates {
     fn prepare_policy_page(&self, site: &Site, page: PolicyPage) -> Prepared {
         let path = page.path(&site.policies);
         let mut context = self.base_context(site, &path);
+        context.insert("breadcrumbs_ld", &policy_breadcrumbs(site, page, &path));
         let source = match page {
             PolicyPage::Current { policy } => {
                 let p = &site.policies[policy];
@@ -219,6 +270,41 @@ impl Templates {
         }
     }
 
+    /// Renders a shortcode from `shortcodes/NAME.html`: its arguments are variables, and
+    /// `body` holds the rendered Markdown of a block shortcode.
+    pub fn render_shortcode(
+        &self,
+        site: &Site,
+        call: &crate::shortcodes::Call,
+        body: Option<String>,
+    ) -> Result<String, String> {
+        let name = format!("shortcodes/{}.html", call.name);
+        if !self.has(&name) {
+            return Err(format!(
+                "unknown shortcode `{}`: there is no templates/shortcodes/{}.html",
+                call.name, call.name
+            ));
+        }
+        let mut context = Context::new();
+        context.insert("config", &site.config);
+        context.insert("lang", &site.config.language);
+        for (key, value) in &call.args {
+            context.insert(key, value);
+        }
+        if let Some(body) = body {
+            context.insert("body", &body);
+        }
+        self.tera.render(&name, &context).map_err(|e| {
+            let chain = error_chain(&e);
+            let detail = chain.last().cloned().unwrap_or_default();
+            format!(
+                "shortcode `{}`: {}",
+                call.name,
+                strip_rendering_suffix(&detail)
+            )
+        })
+    }
+
     /// Renders a prepared template; errors point at the template line and name the
     /// content file being rendered.
     pub fn render(&self, prepared: &Prepared) -> Result<String, Diagnostic> {
@@ -265,6 +351,58 @@ impl Templates {
             (None, None) => Diagnostic::error(template, message).with_help(help),
         }
     }
+}
+
+/// Home, the policy (or the changelog), and the page itself.
+fn policy_breadcrumbs(site: &Site, page: PolicyPage, path: &str) -> String {
+    let home = (site.config.title.clone(), "/".to_string());
+    let trail = match page {
+        PolicyPage::Current { policy } => {
+            let p = &site.policies[policy];
+            vec![home, (p.title(site.today()).to_string(), p.path())]
+        }
+        PolicyPage::Version { policy, version }
+        | PolicyPage::Changes { policy, version }
+        | PolicyPage::ChangesToCurrent { policy, version } => {
+            let p = &site.policies[policy];
+            let effective = p.versions[version].effective;
+            vec![
+                home,
+                (p.title(site.today()).to_string(), p.path()),
+                (format!("Effective {effective}"), path.to_string()),
+            ]
+        }
+        PolicyPage::Changelog | PolicyPage::MaterialChangelog | PolicyPage::Feed => {
+            vec![home, ("Policy changelog".to_string(), path.to_string())]
+        }
+    };
+    crate::product::breadcrumb_list(site, &trail)
+}
+
+/// Gives a catalog template `products` (every product under the section, in `order`),
+/// `sort` (the order's name) and `sort_urls` (the page for each order).
+fn insert_catalog(context: &mut Context, site: &Site, section: &Page, order: CatalogOrder) {
+    let products = crate::product::catalog(site, section, order);
+    let views: Vec<PageView> = products
+        .iter()
+        .map(|p| PageView::new(site, p, Depth::Summary))
+        .collect();
+    context.insert("products", &views);
+    context.insert("sort", &order);
+    let urls: std::collections::BTreeMap<&str, String> = [
+        ("featured", CatalogOrder::Featured),
+        ("price_low_to_high", CatalogOrder::PriceLowToHigh),
+        ("price_high_to_low", CatalogOrder::PriceHighToLow),
+    ]
+    .into_iter()
+    .map(|(name, o)| {
+        (
+            name,
+            site.permalink(&format!("{}{}", section.path, o.slug())),
+        )
+    })
+    .collect();
+    context.insert("sort_urls", &urls);
 }
 
 /// Escapes what can break out of text or a quoted attribute. Tera's default also escapes

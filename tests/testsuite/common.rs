@@ -305,3 +305,24 @@ impl Events {
         seen[..end].to_string()
     }
 }
+
+/// Every JSON-LD block of a page, parsed; panics if one does not parse.
+pub fn json_ld_blocks(html: &str) -> Vec<serde_json::Value> {
+    let marker = "<script type=\"application/ld+json\">";
+    html.match_indices(marker)
+        .map(|(at, _)| {
+            let start = at + marker.len();
+            let end = start + html[start..].find("</script>").expect("closed script");
+            serde_json::from_str(&html[start..end])
+                .unwrap_or_else(|e| panic!("JSON-LD does not parse: {e}"))
+        })
+        .collect()
+}
+
+/// The JSON-LD block of a page with `@type` `kind`.
+pub fn json_ld(html: &str, kind: &str) -> serde_json::Value {
+    json_ld_blocks(html)
+        .into_iter()
+        .find(|block| block["@type"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} JSON-LD in the page"))
+}

@@ -224,12 +224,7 @@ fn version_pages_carry_json_ld_with_their_validity() {
     let site = site();
     site.build_ok();
     let html = site.output("policies/terms/2026-06-01/index.html");
-    let start = html
-        .find("<script type=\"application/ld+json\">")
-        .expect("JSON-LD")
-        + 35;
-    let end = start + html[start..].find("</script>").unwrap();
-    let ld: serde_json::Value = serde_json::from_str(&html[start..end]).expect("JSON-LD parses");
+    let ld = crate::common::json_ld(&html, "WebPage");
     assert_eq!(ld["@context"], "https://schema.org");
     assert_eq!(ld["@type"], "WebPage");
     let work = &ld["mainEntity"];

@@ -12,3 +12,4 @@ mod policies;
 mod publish;
 mod serve;
 mod shop;
+mod storefront;

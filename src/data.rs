@@ -1,0 +1,223 @@
+//! Data files: TOML, JSON and CSV files under `data/`, for templates to read with
+//! `load_data(path="cookies.toml")`. Parse errors name the file and line. The cookie
+//! list (`data/cookies.toml`) is checked field by field, since the cookie policy is
+//! rendered from it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use walkdir::WalkDir;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+
+/// The folder under the site root holding data files.
+pub const DATA_DIR: &str = "data";
+
+/// Every data file, parsed, by its path under `data/` (`cookies.toml`).
+pub type Data = BTreeMap<String, Value>;
+
+/// Reads and parses `root/data/`.
+pub fn load(root: &Path) -> (Data, Diagnostics) {
+    let mut data = Data::new();
+    let mut diagnostics = Diagnostics::default();
+    let dir = root.join(DATA_DIR);
+    let walker = WalkDir::new(&dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok);
+    for entry in walker.filter(|e| e.file_type().is_file()) {
+        let relative = entry
+            .path()
+            .strip_prefix(&dir)
+            .unwrap_or(entry.path())
+            .to_string_lossy()
+            .replace('\\', "/");
+        if relative.split('/').any(|part| part.starts_with('.')) {
+            continue;
+        }
+        let shown = Path::new(DATA_DIR).join(&relative);
+        let text = match crate::content::read_utf8(entry.path(), &shown) {
+            Ok(text) => text,
+            Err(e) => {
+                diagnostics.push(e);
+                continue;
+            }
+        };
+        let parsed = match relative.rsplit_once('.').map(|(_, ext)| ext) {
+            Some("toml") => parse_toml(&text, &shown),
+            Some("json") => parse_json(&text, &shown),
+            Some("csv") => parse_csv(&text, &shown),
+            _ => continue,
+        };
+        let checked = parsed.and_then(|value| {
+            if relative == "cookies.toml" {
+                check_cookies(&text, &shown)?;
+            }
+            Ok(value)
+        });
+        match checked {
+            Ok(value) => {
+                data.insert(relative, value);
+            }
+            Err(e) => diagnostics.push(e),
+        }
+    }
+    (data, diagnostics)
+}
+
+fn parse_toml(text: &Arc<str>, shown: &Path) -> Result<Value, Diagnostic> {
+    let value: toml::Value = toml::from_str(text).map_err(|e| toml_error(&e, text, shown))?;
+    let mut json =
+        serde_json::to_value(value).map_err(|e| Diagnostic::error(shown, e.to_string()))?;
+    crate::content::front_matter::flatten_toml_dates(&mut json);
+    Ok(json)
+}
+
+fn toml_error(e: &toml::de::Error, text: &Arc<str>, shown: &Path) -> Diagnostic {
+    let diagnostic = Diagnostic::error(shown, e.message().trim_end().to_string());
+    match e.span() {
+        Some(span) => diagnostic.at_span(text, span),
+        None => diagnostic,
+    }
+}
+
+fn parse_json(text: &Arc<str>, shown: &Path) -> Result<Value, Diagnostic> {
+    serde_json::from_str(text).map_err(|e| {
+        let message = e.to_string();
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_string();
+        Diagnostic::error(shown, message).at_line(text, e.line().max(1))
+    })
+}
+
+/// A CSV file becomes a list of objects keyed by the header row.
+fn parse_csv(text: &Arc<str>, shown: &Path) -> Result<Value, Diagnostic> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let csv_error = |e: csv::Error| {
+        let line = e.position().map_or(1, |p| p.line() as usize);
+        Diagnostic::error(shown, format!("CSV: {e}")).at_line(text, line)
+    };
+    let headers = reader.headers().map_err(csv_error)?.clone();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(csv_error)?;
+        let row: serde_json::Map<String, Value> = headers
+            .iter()
+            .zip(record.iter())
+            .map(|(h, v)| (h.to_string(), Value::String(v.to_string())))
+            .collect();
+        rows.push(Value::Object(row));
+    }
+    Ok(Value::Array(rows))
+}
+
+/// One cookie the shop sets (`[[cookie]]` in `data/cookies.toml`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cookie {
+    pub name: String,
+    pub provider: String,
+    pub purpose: String,
+    pub category: CookieCategory,
+    /// How long it lasts, as readers should see it: "Session", "13 months".
+    pub duration: String,
+    pub party: Party,
+}
+
+/// The consent categories cookie laws use.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CookieCategory {
+    StrictlyNecessary,
+    Preferences,
+    Analytics,
+    Marketing,
+}
+
+/// Whether the shop itself or another company sets the cookie.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Party {
+    First,
+    Third,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CookieFile {
+    #[allow(dead_code)]
+    cookie: Vec<Cookie>,
+}
+
+fn check_cookies(text: &Arc<str>, shown: &Path) -> Result<(), Diagnostic> {
+    toml::from_str::<CookieFile>(text).map(drop).map_err(|e| {
+        toml_error(&e, text, shown).with_help(
+            "every [[cookie]] needs name, provider, purpose, category (strictly_necessary, preferences, analytics or marketing), duration and party (first or third)",
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let tmp = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let target = tmp.path().join(DATA_DIR).join(path);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::write(target, text).unwrap();
+        }
+        tmp
+    }
+
+    #[test]
+    fn toml_json_and_csv_are_read() {
+        let tmp = site_with(&[
+            ("shop.toml", "name = \"Wristline\"\nopened = 2020-01-01\n"),
+            ("hours.json", "{\"open\": \"9:00\"}"),
+            ("stores.csv", "city,phone\nSpringfield,555\n"),
+        ]);
+        let (data, problems) = load(tmp.path());
+        assert!(!problems.has_errors(), "{problems}");
+        assert_eq!(data["shop.toml"]["opened"], "2020-01-01");
+        assert_eq!(data["hours.json"]["open"], "9:00");
+        assert_eq!(data["stores.csv"][0]["city"], "Springfield");
+    }
+
+    #[test]
+    fn parse_errors_name_the_line() {
+        let tmp = site_with(&[("a.json", "{\n\"x\": 1,\n}\n"), ("b.toml", "x = 1\ny = \n")]);
+        let (_, problems) = load(tmp.path());
+        let lines: Vec<_> = problems
+            .0
+            .iter()
+            .map(|d| (d.path.display().to_string(), d.line))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                ("data/a.json".to_string(), Some(3)),
+                ("data/b.toml".to_string(), Some(2))
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cookie_missing_a_field_is_an_error_at_its_entry() {
+        let tmp = site_with(&[(
+            "cookies.toml",
+            "[[cookie]]\nname = \"cart\"\nprovider = \"Wristline\"\npurpose = \"Basket\"\ncategory = \"strictly_necessary\"\nduration = \"Session\"\nparty = \"first\"\n\n[[cookie]]\nname = \"_ga\"\nprovider = \"Google\"\ncategory = \"analytics\"\nduration = \"13 months\"\nparty = \"third\"\n",
+        )]);
+        let (_, problems) = load(tmp.path());
+        let error = &problems.0[0];
+        assert!(error.message.contains("missing field `purpose`"), "{error}");
+        assert!(error.line.is_some_and(|l| l >= 9), "{error}");
+    }
+}

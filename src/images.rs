@@ -1,0 +1,194 @@
+//! Responsive product images: each raster image (JPEG, PNG, WebP) also comes out in
+//! narrower widths for `srcset`, and its size is known for `width`/`height` (no layout
+//! shift). Resized files are cached in `.vellum-cache/images/` by content hash and
+//! width, so a rebuild does not resize them again.
+
+use std::collections::HashMap;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use image::{ImageFormat, imageops::FilterType};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::diagnostic::Diagnostic;
+use crate::output::CopiedFile;
+
+/// Widths made for `srcset` (narrower than the original only).
+pub const WIDTHS: &[u32] = &[480, 960, 1440];
+
+/// Where resized images are kept between builds, under the site root.
+pub const CACHE_DIR: &str = ".vellum-cache/images";
+
+/// An image with its size and its variants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Processed {
+    /// Output path of the original file.
+    pub path: String,
+    pub width: u32,
+    pub height: u32,
+    /// (width, output path), narrowest first, the original last.
+    pub variants: Vec<(u32, String)>,
+}
+
+/// What processing made: image facts by output path, and the variant files to copy.
+#[derive(Debug, Default)]
+pub struct Images {
+    pub processed: HashMap<String, Processed>,
+    pub files: Vec<CopiedFile>,
+    /// Variants made now rather than taken from the cache.
+    pub resized: usize,
+}
+
+/// Processes images given as (source file, output path).
+pub fn process(root: &Path, sources: &[(PathBuf, String)]) -> Result<Images, Diagnostic> {
+    let cache = root.join(CACHE_DIR);
+    std::fs::create_dir_all(&cache)
+        .map_err(|e| Diagnostic::error(CACHE_DIR, format!("cannot create the image cache: {e}")))?;
+    let results: Vec<Result<OneImage, Diagnostic>> = sources
+        .par_iter()
+        .map(|(source, path)| process_one(&cache, source, path))
+        .collect();
+    let mut images = Images::default();
+    for result in results {
+        let (processed, files, resized) = result?;
+        images.resized += resized;
+        images.files.extend(files);
+        images.processed.insert(processed.path.clone(), processed);
+    }
+    Ok(images)
+}
+
+/// One processed image, its variant files, and how many of them were resized now.
+type OneImage = (Processed, Vec<CopiedFile>, usize);
+
+fn process_one(cache: &Path, source: &Path, path: &str) -> Result<OneImage, Diagnostic> {
+    let bytes = std::fs::read(source)
+        .map_err(|e| Diagnostic::error(source, format!("cannot read this image: {e}")))?;
+    let format = image::guess_format(&bytes)
+        .ok()
+        .filter(|f| matches!(f, ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP))
+        .ok_or_else(|| Diagnostic::error(source, "this is not a JPEG, PNG or WebP image"))?;
+    let reader = image::ImageReader::with_format(Cursor::new(&bytes), format);
+    let (width, height) = reader
+        .into_dimensions()
+        .map_err(|e| Diagnostic::error(source, format!("cannot read this image: {e}")))?;
+    let hash: String = Sha256::digest(&bytes)
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let (stem, ext) = path.rsplit_once('.').unwrap_or((path, "img"));
+    let mut variants = Vec::new();
+    let mut files = Vec::new();
+    let mut decoded = None;
+    let mut resized = 0;
+    for &target in WIDTHS.iter().filter(|&&w| w < width) {
+        let cached = cache.join(format!("{hash}-{target}.{ext}"));
+        if !cached.exists() {
+            let image = match &decoded {
+                Some(image) => image,
+                None => {
+                    decoded.insert(image::load_from_memory_with_format(&bytes, format).map_err(
+                        |e| Diagnostic::error(source, format!("cannot decode this image: {e}")),
+                    )?)
+                }
+            };
+            let target_height =
+                (u64::from(height) * u64::from(target) / u64::from(width)).max(1) as u32;
+            let small = image.resize_exact(target, target_height, FilterType::Lanczos3);
+            write_atomically(&cached, |out| encode(&small, format, out)).map_err(|e| {
+                Diagnostic::error(source, format!("cannot save a resized copy: {e}"))
+            })?;
+            resized += 1;
+        }
+        let variant = format!("{stem}-{target}w.{ext}");
+        files.push(CopiedFile {
+            source: cached,
+            path: variant.clone(),
+        });
+        variants.push((target, variant));
+    }
+    variants.push((width, path.to_string()));
+    Ok((
+        Processed {
+            path: path.to_string(),
+            width,
+            height,
+            variants,
+        },
+        files,
+        resized,
+    ))
+}
+
+fn encode(
+    image: &image::DynamicImage,
+    format: ImageFormat,
+    out: &mut Vec<u8>,
+) -> image::ImageResult<()> {
+    match format {
+        ImageFormat::Jpeg => {
+            let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(Cursor::new(out), 82);
+            image.to_rgb8().write_with_encoder(encoder)
+        }
+        _ => image.write_to(&mut Cursor::new(out), format),
+    }
+}
+
+/// Writes a cache file so that a crash never leaves half a file behind.
+fn write_atomically(
+    path: &Path,
+    fill: impl FnOnce(&mut Vec<u8>) -> image::ImageResult<()>,
+) -> Result<(), String> {
+    let mut bytes = Vec::new();
+    fill(&mut bytes).map_err(|e| e.to_string())?;
+    let temporary = path.with_extension(format!("tmp-{}", std::process::id()));
+    std::fs::write(&temporary, &bytes).map_err(|e| e.to_string())?;
+    std::fs::rename(&temporary, path).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let image = image::RgbImage::from_fn(width, height, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+        });
+        let mut out = Vec::new();
+        image
+            .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn narrower_variants_are_made_once_and_then_reused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let source = tmp.path().join("watch.png");
+        std::fs::write(&source, png(1200, 600)).unwrap();
+        let sources = vec![(source, "products/w/watch.png".to_string())];
+        let first = process(tmp.path(), &sources).unwrap();
+        let watch = &first.processed["products/w/watch.png"];
+        assert_eq!((watch.width, watch.height), (1200, 600));
+        let widths: Vec<u32> = watch.variants.iter().map(|(w, _)| *w).collect();
+        assert_eq!(widths, [480, 960, 1200]);
+        assert_eq!(watch.variants[0].1, "products/w/watch-480w.png");
+        assert_eq!(first.resized, 2);
+        let small = image::open(&first.files[0].source).unwrap();
+        assert_eq!((small.width(), small.height()), (480, 240));
+        let second = process(tmp.path(), &sources).unwrap();
+        assert_eq!(second.resized, 0, "the cache is used");
+        assert_eq!(second.processed, first.processed);
+    }
+
+    #[test]
+    fn a_file_that_is_not_an_image_is_an_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        let source = tmp.path().join("fake.png");
+        std::fs::write(&source, "not an image").unwrap();
+        let err = process(tmp.path(), &[(source, "fake.png".into())]).unwrap_err();
+        assert!(err.message.contains("not a JPEG, PNG or WebP"), "{err}");
+    }
+}
