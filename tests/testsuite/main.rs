@@ -13,3 +13,4 @@ mod publish;
 mod serve;
 mod shop;
 mod storefront;
+mod validators;

@@ -1,0 +1,96 @@
+// Validates the built site the way professionals do:
+//   node validate.mjs SITE_DIR PORT SCREENSHOT_DIR PAGE...
+// - the Nu HTML Checker (vnu-jar, on the machine's Java) on every page given: zero errors;
+// - axe-core in Chromium at 375 px and 1280 px: zero WCAG 2.1 A/AA violations;
+// - a screenshot of each page at both widths, and the print view (no navigation, link
+//   addresses shown) as PDF.
+// Prints a JSON report; exits 1 naming each page and rule that failed.
+import { execFileSync } from "node:child_process";
+import { createServer } from "node:http";
+import { mkdirSync, readFileSync, existsSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, extname } from "node:path";
+import { launch } from "./chromium.mjs";
+
+const [site, port, shots, ...pages] = process.argv.slice(2);
+const require = createRequire(import.meta.url);
+const failures = [];
+mkdirSync(shots, { recursive: true });
+
+// 1. Nu HTML Checker.
+const files = pages.map((p) => join(site, p === "" || p.endsWith("/") ? p + "index.html" : p));
+const vnu = require.resolve("vnu-jar/build/dist/vnu.jar");
+let vnuOut = "";
+try {
+  execFileSync("java", ["-jar", vnu, "--format", "json", "--errors-only", ...files], { stdio: ["ignore", "ignore", "pipe"], maxBuffer: 64 << 20 });
+} catch (error) {
+  vnuOut = error.stderr.toString();
+}
+if (vnuOut.trim()) {
+  for (const message of JSON.parse(vnuOut).messages) {
+    if (message.type === "error" || message.subType === "fatal") {
+      failures.push(`vnu: ${message.url.replace(/^file:/, "")}:${message.lastLine}: ${message.message}`);
+    }
+  }
+}
+
+// 2. Serve the site and check every page in Chromium.
+const types = { ".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript", ".png": "image/png", ".xml": "application/xml", ".json": "application/json" };
+const server = createServer((req, res) => {
+  let path = join(site, decodeURIComponent(new URL(req.url, "http://x").pathname));
+  if (existsSync(path) && statSync(path).isDirectory()) path = join(path, "index.html");
+  if (!existsSync(path)) {
+    res.writeHead(404);
+    return res.end();
+  }
+  res.writeHead(200, { "content-type": types[extname(path)] || "application/octet-stream" });
+  res.end(readFileSync(path));
+}).listen(Number(port), "127.0.0.1");
+
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const report = { pages: pages.length, axe_runs: 0, screenshots: 0 };
+const browser = await launch();
+try {
+  for (const path of pages) {
+    const name = path.replace(/\/$/, "").replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "") || "home";
+    for (const width of [375, 1280]) {
+      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      const response = await page.goto(`http://127.0.0.1:${port}/${path}`);
+      if (!response.ok() && !path.startsWith("404")) failures.push(`${path}: HTTP ${response.status()}`);
+      await page.evaluate(axeSource);
+      const result = await page.evaluate(() =>
+        window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
+      );
+      report.axe_runs += 1;
+      for (const violation of result.violations) {
+        const where = violation.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ");
+        failures.push(`axe: ${path} at ${width}px: ${violation.id} (${violation.help}) at ${where}`);
+      }
+      await page.screenshot({ path: join(shots, `${name}-${width}.png`), fullPage: true });
+      report.screenshots += 1;
+      await page.close();
+    }
+  }
+  // 3. Print: no navigation, link addresses shown; saved as PDF for a person to look at.
+  const print = await browser.newPage();
+  const printed = pages.find((p) => p.includes("policies/")) || pages[0];
+  await print.goto(`http://127.0.0.1:${port}/${printed}`);
+  await print.emulateMedia({ media: "print" });
+  const checks = await print.evaluate(() => {
+    const nav = document.querySelector(".site-nav");
+    const link = document.querySelector('.prose a[href^="http"]');
+    return {
+      navHidden: !nav || getComputedStyle(nav).display === "none",
+      linkUrlShown: !link || getComputedStyle(link, "::after").content.includes("attr(href)") || getComputedStyle(link, "::after").content.includes("http"),
+    };
+  });
+  if (!checks.navHidden) failures.push(`print: ${printed}: the navigation is printed`);
+  if (!checks.linkUrlShown) failures.push(`print: ${printed}: link addresses are not printed`);
+  await print.pdf({ path: join(shots, "print.pdf"), format: "A4" });
+} finally {
+  await browser.close();
+  server.close();
+}
+report.failures = failures;
+console.log(JSON.stringify(report, null, 2));
+process.exit(failures.length ? 1 : 0);
