@@ -85,6 +85,10 @@ pub const DEFAULT_THEME: &[(&str, &str)] = &[
         "templates/shortcodes/product_card.html",
         include_str!("../themes/default/templates/shortcodes/product_card.html"),
     ),
+    (
+        "templates/version-history.html",
+        include_str!("../themes/default/templates/version-history.html"),
+    ),
 ];
 
 const STARTER: &[(&str, &str)] = &[

@@ -17,6 +17,7 @@ pub mod check;
 pub mod clock;
 pub mod config;
 pub mod content;
+pub mod corpus;
 pub mod data;
 pub mod diagnostic;
 pub mod images;

@@ -75,6 +75,13 @@ enum Command {
         /// The manifest of the new build.
         new: PathBuf,
     },
+    /// Write a generated site of about N pages into DIR, for benchmarks.
+    #[command(hide = true)]
+    Corpus {
+        dir: PathBuf,
+        #[arg(long, default_value_t = 1000)]
+        pages: usize,
+    },
     /// Create a new site in DIR that builds at once.
     Init {
         /// A new or empty folder.
@@ -151,6 +158,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Build(args) => run_build(&cli.root, args),
         Command::Init { dir } => run_init(&dir),
+        Command::Corpus { dir, pages } => vellum::corpus::generate(&dir, pages)
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(|e| format!("cannot write the corpus: {e}")),
         Command::Check {
             external,
             strict,

@@ -236,8 +236,53 @@ pub struct ProductView<'a> {
     pub specs: &'a [Spec],
     pub variants: &'a [String],
     pub buy_url: Option<&'a str>,
-    /// schema.org `Product` JSON-LD, safe inside `<script type="application/ld+json">`.
+    /// schema.org `Product` JSON-LD, safe inside `<script type="application/ld+json">`
+    /// (on the product's own page only).
     pub json_ld: String,
+    /// Up to four other products of the same category, nearest in the listing order
+    /// (on the product's own page only).
+    pub related: Vec<Related<'a>>,
+}
+
+/// A product worth showing beside another.
+#[derive(Debug, Serialize)]
+pub struct Related<'a> {
+    pub name: &'a str,
+    pub permalink: String,
+    pub price_formatted: String,
+}
+
+/// How many related products a product page shows.
+const RELATED: usize = 4;
+
+/// The products nearest to `page` in its category's order, without `page` itself.
+fn related<'a>(site: &'a Site, page: &'a Page) -> Vec<Related<'a>> {
+    let Some(section) = page.parent.map(|p| &site.pages[p]) else {
+        return Vec::new();
+    };
+    let list = &section.pages;
+    let at = list
+        .iter()
+        .position(|&i| std::ptr::eq(&site.pages[i], page))
+        .unwrap_or(0);
+    let start = at
+        .saturating_sub(RELATED / 2)
+        .min(list.len().saturating_sub(RELATED + 1));
+    list[start..]
+        .iter()
+        .map(|&i| &site.pages[i])
+        .filter(|p| !std::ptr::eq(*p, page) && is_product(&p.file.relative))
+        .take(RELATED)
+        .filter_map(|p| {
+            let front = p.front_matter();
+            let price = Price::parse(front.price.as_deref()?, front.currency.as_deref()?).ok()?;
+            Some(Related {
+                name: front.name.as_deref().unwrap_or(p.title()),
+                permalink: site.permalink(&p.path),
+                price_formatted: price.format(&site.config.language),
+            })
+        })
+        .collect()
 }
 
 /// A responsive image: the largest file as `src`, smaller widths in `srcset`.
@@ -252,7 +297,8 @@ pub struct ImageView<'a> {
 }
 
 impl<'a> ProductView<'a> {
-    pub fn new(site: &'a Site, page: &'a Page) -> Option<ProductView<'a>> {
+    /// `full` adds what only the product's own page shows: JSON-LD and related products.
+    pub fn new(site: &'a Site, page: &'a Page, full: bool) -> Option<ProductView<'a>> {
         if !is_product(&page.file.relative) {
             return None;
         }
@@ -287,7 +333,14 @@ impl<'a> ProductView<'a> {
             Some(Availability::Preorder) => "Available to pre-order",
             None => "",
         };
-        let json_ld = product_json_ld(site, page, &price, &images);
+        let (json_ld, related) = if full {
+            (
+                product_json_ld(site, page, &price, &images),
+                related(site, page),
+            )
+        } else {
+            (String::new(), Vec::new())
+        };
         Some(ProductView {
             name: front.name.as_deref().unwrap_or(page.title()),
             sku: front.sku.as_deref().unwrap_or(""),
@@ -302,6 +355,7 @@ impl<'a> ProductView<'a> {
             variants: &front.variants,
             buy_url: front.buy_url.as_deref(),
             json_ld,
+            related,
         })
     }
 }

@@ -268,9 +268,16 @@ pub fn render_outputs(
             {
                 return Ok((OutputFile { path, bytes }, None));
             }
-            functions::start_recording();
+            // Only `vellum serve` needs to know which functions a page called.
+            if shared.is_some() {
+                functions::start_recording();
+            }
             let rendered = templates.render(&prepared);
-            let calls = functions::finish_recording();
+            let calls = if shared.is_some() {
+                functions::finish_recording()
+            } else {
+                Vec::new()
+            };
             let text = rendered?;
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
             if show_progress && n.is_multiple_of(1000) {

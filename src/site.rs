@@ -31,6 +31,7 @@ pub struct Page {
     pub subsections: Vec<usize>,
     /// The rendered Markdown, set once by the render stage.
     pub body: std::sync::OnceLock<Body>,
+    words: std::sync::OnceLock<usize>,
 }
 
 impl Page {
@@ -52,9 +53,11 @@ impl Page {
         self.body.get().map_or(&[], |b| b.toc.as_slice())
     }
 
-    /// Words in the Markdown body.
+    /// Words in the Markdown body (counted once: listings ask for it often).
     pub fn word_count(&self) -> usize {
-        self.file.body().split_whitespace().count()
+        *self
+            .words
+            .get_or_init(|| self.file.body().split_whitespace().count())
     }
 
     /// The title, falling back to the slug so that listings never show a blank.
@@ -355,6 +358,7 @@ fn place_pages(
             pages: Vec::new(),
             subsections: Vec::new(),
             body: Default::default(),
+            words: Default::default(),
         });
     }
     // The home page first, then sections and pages by path, so indices are stable.
@@ -383,6 +387,7 @@ fn implicit_home() -> Page {
         pages: Vec::new(),
         subsections: Vec::new(),
         body: Default::default(),
+        words: Default::default(),
     }
 }
 

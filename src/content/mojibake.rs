@@ -58,6 +58,10 @@ pub fn scan(text: &str) -> Vec<Suspect> {
 }
 
 fn scan_line(line: &str) -> Option<Suspect> {
+    // Every pattern has a non-ASCII character; most lines have none.
+    if line.is_ascii() {
+        return None;
+    }
     let mut best: Option<Suspect> = None;
     for (pattern, likely) in PATTERNS {
         if let Some(at) = line.find(pattern)

@@ -66,6 +66,20 @@ pub fn write_all(
         "Written by vellum: this folder is replaced on every build.\n",
     )
     .map_err(|e| Diagnostic::error(dir, format!("cannot write into the output folder: {e}")))?;
+    // Make every folder first, once, instead of asking for each file's folder again.
+    let mut folders: Vec<PathBuf> = copies
+        .iter()
+        .map(|c| c.path.as_str())
+        .chain(files.iter().map(|f| f.path.as_str()))
+        .filter_map(|path| safe_join(dir, path).ok()?.parent().map(Path::to_path_buf))
+        .collect();
+    folders.sort_unstable();
+    folders.dedup();
+    for folder in &folders {
+        std::fs::create_dir_all(folder).map_err(|e| {
+            Diagnostic::error(folder, format!("cannot create this output folder: {e}"))
+        })?;
+    }
     copies.par_iter().try_for_each(|copy| {
         let target = target_path(dir, &copy.path, &copy.source)?;
         std::fs::copy(&copy.source, &target).map(drop).map_err(|e| {
@@ -83,13 +97,7 @@ pub fn write_all(
 }
 
 fn target_path(dir: &Path, relative: &str, source: &Path) -> Result<PathBuf, Diagnostic> {
-    let target = safe_join(dir, relative).map_err(|why| Diagnostic::error(source, why))?;
-    if let Some(parent) = target.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| {
-            Diagnostic::error(parent, format!("cannot create this output folder: {e}"))
-        })?;
-    }
-    Ok(target)
+    safe_join(dir, relative).map_err(|why| Diagnostic::error(source, why))
 }
 
 #[cfg(test)]

@@ -112,7 +112,7 @@ impl<'a> PageView<'a> {
                     permalink: site.permalink(&a.path),
                 })
                 .collect(),
-            product: crate::product::ProductView::new(site, page),
+            product: crate::product::ProductView::new(site, page, full),
             pages,
             subsections,
         }
@@ -226,7 +226,11 @@ impl<'a> VersionView<'a> {
             announced: front.announced.as_ref().map(|d| d.text.as_str()),
             changes_to_current_permalink: (status == Status::Superseded)
                 .then(|| site.permalink(&policy.changes_to_current_path(version))),
-            json_ld: crate::policy::machine::json_ld(site, policy, index),
+            json_ld: if full {
+                crate::policy::machine::json_ld(site, policy, index)
+            } else {
+                String::new()
+            },
             relative_path: &version.file.relative,
             extra: &front.extra,
             content: full.then_some(version.content()),
