@@ -329,15 +329,9 @@ fn place_pages(
     for file in files {
         let (folder, name) = split_parent(&file.relative);
         let folder_path = folder_url(folder_urls, folder).to_string();
-        let (path, slug) = if file.is_section() {
-            let slug = folder_path
-                .trim_end_matches('/')
-                .rsplit('/')
-                .next()
-                .unwrap_or("");
-            (folder_path.clone(), slug.to_string())
-        } else if name == "index.md" {
-            // A page bundle: `about/index.md` is the page `/about/`.
+        // A section, or a page bundle (`about/index.md` is the page `/about/`), takes
+        // its folder's URL.
+        let (path, slug) = if file.is_section() || name == "index.md" {
             let slug = folder_path
                 .trim_end_matches('/')
                 .rsplit('/')

@@ -326,3 +326,8 @@ pub fn json_ld(html: &str, kind: &str) -> serde_json::Value {
         .find(|block| block["@type"] == kind)
         .unwrap_or_else(|| panic!("no {kind} JSON-LD in the page"))
 }
+
+/// Squeezes whitespace so assertions need not follow template indentation.
+pub fn squeeze(html: &str) -> String {
+    html.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,14 +1,10 @@
 //! Policy compliance: change kinds, enforced notice, notices, comparisons with the
 //! current text, machine-readable history, "in force on", staleness.
 
-use crate::common::Site;
+use crate::common::{Site, squeeze};
 
 fn site() -> Site {
     Site::fixture_with_default_theme("policies")
-}
-
-fn squeeze(html: &str) -> String {
-    html.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 const NEW_TERMS: &str = "content/policies/terms/2027-06-01.md";

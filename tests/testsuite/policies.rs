@@ -1,14 +1,9 @@
 //! Policy versions: pages, banners, redlines, changelog, feed, lock and editor commands.
 
-use crate::common::Site;
+use crate::common::{Site, squeeze};
 
 fn site() -> Site {
     Site::fixture_with_default_theme("policies")
-}
-
-/// Squeezes whitespace so assertions need not follow template indentation.
-fn squeeze(html: &str) -> String {
-    html.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[test]

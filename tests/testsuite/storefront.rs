@@ -1,14 +1,10 @@
 //! Storefront: products, prices, structured data, responsive images, data files, the
 //! cookie table and shortcodes.
 
-use crate::common::{Site, json_ld, json_ld_blocks};
+use crate::common::{Site, json_ld, json_ld_blocks, squeeze};
 
 fn site() -> Site {
     Site::fixture_with_default_theme("shop")
-}
-
-fn squeeze(html: &str) -> String {
-    html.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[test]
