@@ -35,6 +35,14 @@ pub fn build_time(
     Ok(Utc::now())
 }
 
+/// Midnight UTC of the day `time` falls on.
+pub fn start_of_day(time: DateTime<Utc>) -> DateTime<Utc> {
+    time.date_naive()
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight is a valid time")
+        .and_utc()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -77,8 +77,17 @@ impl Rebuilder {
     /// Runs the pipeline and returns every file of the site.
     pub fn rebuild(&mut self) -> Result<Snapshot, Diagnostics> {
         let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
-        self.options.now = crate::clock::build_time(self.now.as_deref(), epoch.as_deref())
+        let now = crate::clock::build_time(self.now.as_deref(), epoch.as_deref())
             .map_err(|e| crate::diagnostic::Diagnostic::error("--now", e))?;
+        // Read from the clock, "now" is today at midnight (UTC): policy versions change
+        // status by the day, and a clock that ticks every second would make every page
+        // that shows `now()` differ, so every save would re-render the whole site.
+        let from_clock = self.now.is_none() && epoch.is_none();
+        self.options.now = if from_clock {
+            crate::clock::start_of_day(now)
+        } else {
+            now
+        };
         let site = render_site(&self.options, Some(&mut self.cache))?;
         let mut files = HashMap::with_capacity(site.files.len() + site.copies.len());
         for copy in &site.copies {
