@@ -88,7 +88,7 @@ pub fn check(options: &BuildOptions, external: bool) -> Result<Report, Diagnosti
             }
         }
     }
-    check_reachable(&html, &edges, options, &sources, &mut report);
+    check_reachable(&html, &edges, &sources, &mut report);
     if let (Ok(policies), Some(config)) =
         (crate::policy::editor::load(&options.root), &sources.config)
     {
@@ -99,10 +99,10 @@ pub fn check(options: &BuildOptions, external: bool) -> Result<Report, Diagnosti
             review,
         ));
     }
-    check_redlines(&site, &outputs, &mut report);
+    check_redlines(&outputs, &mut report);
     if external {
         report.external_checked = external_links.len();
-        check_external(&external_links, options, &sources, &mut report);
+        check_external(&external_links, &sources, &mut report);
     }
     report.problems.sort();
     Ok(report)
@@ -248,7 +248,6 @@ fn scan(bytes: &[u8]) -> Scan {
 fn check_reachable(
     html: &BTreeMap<String, Scan>,
     edges: &HashMap<&str, Vec<String>>,
-    options: &BuildOptions,
     sources: &Sources,
     report: &mut Report,
 ) {
@@ -264,7 +263,7 @@ fn check_reachable(
             }
         }
     }
-    let allowed = sources.allow_orphans(options);
+    let allowed = sources.allow_orphans();
     for page in html.keys() {
         let url = format!("/{}", page.strip_suffix("index.html").unwrap_or(page));
         if seen.contains(page.as_str()) || page == "404.html" || allowed.contains(&url) {
@@ -279,7 +278,7 @@ fn check_reachable(
 }
 
 /// Every policy version has its redline page.
-fn check_redlines(site: &RenderedSite, outputs: &BTreeSet<String>, report: &mut Report) {
+fn check_redlines(outputs: &BTreeSet<String>, report: &mut Report) {
     for page in outputs.iter().filter(|p| p.starts_with("policies/")) {
         let Some(version) = page.strip_suffix("/index.html") else {
             continue;
@@ -295,17 +294,11 @@ fn check_redlines(site: &RenderedSite, outputs: &BTreeSet<String>, report: &mut 
             ));
         }
     }
-    let _ = site;
 }
 
 /// Fetches external links with a timeout, eight at a time.
-fn check_external(
-    links: &BTreeMap<String, Vec<&str>>,
-    options: &BuildOptions,
-    sources: &Sources,
-    report: &mut Report,
-) {
-    let skip = sources.skip_external(options);
+fn check_external(links: &BTreeMap<String, Vec<&str>>, sources: &Sources, report: &mut Report) {
+    let skip = sources.skip_external();
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_secs(10)))
         .http_status_as_error(false)
@@ -427,14 +420,14 @@ impl Sources {
         Diagnostic::error(self.source_of(page), message).with_help(format!("rendered into {page}"))
     }
 
-    fn allow_orphans(&self, _options: &BuildOptions) -> Vec<String> {
+    fn allow_orphans(&self) -> Vec<String> {
         self.config
             .as_ref()
             .map(|c| c.check.allow_orphans.clone())
             .unwrap_or_default()
     }
 
-    fn skip_external(&self, _options: &BuildOptions) -> Vec<String> {
+    fn skip_external(&self) -> Vec<String> {
         self.config
             .as_ref()
             .map(|c| c.check.skip_external.clone())
