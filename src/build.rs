@@ -68,6 +68,7 @@ pub fn render_site(
     mut cache: Option<&mut Cache>,
 ) -> Result<RenderedSite, Diagnostics> {
     let root = options.root.as_path();
+    let mut timer = StageTimer::new();
     let mut config = Config::load(root)?;
     if let Some(base_url) = &options.base_url {
         config.base_url = base_url.trim_end_matches('/').to_string();
@@ -91,6 +92,7 @@ pub fn render_site(
         return Err(fail(diagnostics, warnings));
     };
     let mut copies = static_files(root, &config.theme);
+    timer.lap("load");
     let mut site = match Site::new(config, options.now, content, policies, options.drafts) {
         Ok(site) => site,
         Err(errors) => return Err(fail(errors, warnings)),
@@ -123,6 +125,7 @@ pub fn render_site(
     }
     // From here the model is shared read-only: template functions (also used by
     // shortcodes while Markdown renders) read it, and bodies are filled in once.
+    timer.lap("model and images");
     let site = Arc::new(site);
     templates.register_functions(Arc::clone(&site));
     // Both checks run so that one build reports a bad template name and a bad link.
@@ -150,6 +153,7 @@ pub fn render_site(
     if errors.has_errors() {
         return Err(fail(errors, warnings));
     }
+    timer.lap("markdown and lock");
     let files = render::render_outputs(&site, &templates, cache, options.progress)
         .map_err(|e| fail(e, warnings.clone()))?;
     let policy_pages = policy::pages::all(&site.policies, site.today()).len();
@@ -159,6 +163,7 @@ pub fn render_site(
     }));
     let mut files = files;
     files.extend(site_files(&site, &copies));
+    timer.lap("templates and minify");
     check_output_clashes(root, &copies, &files).map_err(|e| fail(e, warnings.clone()))?;
     let sections = site.pages.iter().filter(|p| p.is_section()).count();
     Ok(RenderedSite {
@@ -209,6 +214,26 @@ fn write_manifest(options: &BuildOptions, rendered: &RenderedSite) -> Result<(),
     let path = manifest_path(&options.output);
     std::fs::write(&path, manifest.to_json())
         .map_err(|e| Diagnostic::error(&path, format!("cannot write the manifest: {e}")))
+}
+
+/// Prints how long each stage took when `VELLUM_TIMINGS` is set (for profiling).
+struct StageTimer {
+    last: Option<std::time::Instant>,
+}
+
+impl StageTimer {
+    fn new() -> StageTimer {
+        let on = std::env::var_os("VELLUM_TIMINGS").is_some();
+        StageTimer {
+            last: on.then(std::time::Instant::now),
+        }
+    }
+
+    fn lap(&mut self, stage: &str) {
+        if let Some(last) = self.last.replace(std::time::Instant::now()) {
+            eprintln!("{stage}: {} ms", last.elapsed().as_millis());
+        }
+    }
 }
 
 fn fail(mut errors: Diagnostics, warnings: Vec<Diagnostic>) -> Diagnostics {
