@@ -87,6 +87,28 @@ impl Site {
         self.vellum(&args)
     }
 
+    /// Builds expecting failure, with `location` (`path:line`) and `needle` in the
+    /// messages; returns the run for further checks.
+    pub fn build_fails(&self, location: &str, needle: &str) -> Run {
+        let run = self.build(&[]);
+        assert!(
+            !run.success,
+            "the build should fail; it printed:\n{}",
+            run.stdout
+        );
+        assert!(
+            run.stderr.contains(location),
+            "no `{location}` in:\n{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains(needle),
+            "no `{needle}` in:\n{}",
+            run.stderr
+        );
+        run
+    }
+
     /// Builds and panics with vellum's messages if the build fails.
     pub fn build_ok(&self) -> Run {
         let run = self.build(&[]);

@@ -11,22 +11,7 @@ fn fails_at(break_it: impl FnOnce(&Site), location: &str, needle: &str) -> Strin
     site.build_ok();
     let before = site.output_tree();
     break_it(&site);
-    let run = site.build(&[]);
-    assert!(
-        !run.success,
-        "the build should fail; it printed:\n{}",
-        run.stdout
-    );
-    assert!(
-        run.stderr.contains(location),
-        "no `{location}` in:\n{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains(needle),
-        "no `{needle}` in:\n{}",
-        run.stderr
-    );
+    let run = site.build_fails(location, needle);
     assert!(run.stderr.contains("was left as it was"), "{}", run.stderr);
     assert_eq!(before, site.output_tree(), "the previous public/ changed");
     let leftovers: Vec<_> = std::fs::read_dir(&site.root)

@@ -168,18 +168,7 @@ fn prices_follow_the_site_language() {
 }
 
 fn fails(site: &Site, location: &str, needle: &str) {
-    let run = site.build(&[]);
-    assert!(!run.success, "the build should fail");
-    assert!(
-        run.stderr.contains(location),
-        "no `{location}` in:\n{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains(needle),
-        "no `{needle}` in:\n{}",
-        run.stderr
-    );
+    site.build_fails(location, needle);
 }
 
 fn edit(site: &Site, path: &str, from: &str, to: &str) {
