@@ -304,6 +304,21 @@ pub struct Events {
 }
 
 impl Events {
+    /// Everything the stream carries in the next 300 ms.
+    pub fn drain(&mut self) -> String {
+        use std::io::Read;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(300);
+        let mut buffer = [0u8; 4096];
+        while std::time::Instant::now() < deadline {
+            if let Ok(n) = self.stream.read(&mut buffer)
+                && n > 0
+            {
+                self.seen.push_str(&String::from_utf8_lossy(&buffer[..n]));
+            }
+        }
+        std::mem::take(&mut self.seen)
+    }
+
     /// Waits (up to 10 s) until the stream has carried `needle`; returns what it carried.
     pub fn wait_for(&mut self, needle: &str) -> String {
         use std::io::Read;

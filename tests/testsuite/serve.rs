@@ -184,3 +184,30 @@ fn many_open_tabs_and_dropped_clients_do_not_stall_the_server() {
     let mut last = tabs.into_iter().last().unwrap();
     last.wait_for("event: reload");
 }
+
+#[test]
+fn a_burst_of_a_hundred_saves_gives_one_rebuild_not_a_hundred() {
+    let site = site();
+    let server = site.serve();
+    let mut events = server.events();
+    events.wait_for("event: hello");
+    // What a `git checkout` does: many files written at once.
+    for i in 0..100 {
+        site.write(
+            &format!("content/notes/note-{i:03}.md"),
+            format!("+++\ntitle = \"Note {i}\"\n+++\nText {i}.\n"),
+        );
+    }
+    events.wait_for("event: reload");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let more = events.drain();
+    let reloads = more.matches("event: reload").count();
+    // Debounced: the whole burst is one rebuild (a second one only if the burst outlasts
+    // the debounce window on a slow disk), never one per file.
+    assert!(
+        reloads <= 1,
+        "{} rebuilds after the first:\n{more}",
+        reloads
+    );
+    assert!(server.get("/notes/note-099/").body.contains("Text 99."));
+}
