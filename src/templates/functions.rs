@@ -65,6 +65,15 @@ pub fn register(tera: &mut Tera, site: Arc<Site>) {
             Ok(result)
         });
     }
+    // Tera's own `get_random` and `get_env` would make the output depend on luck or on
+    // the machine; a build must give the same bytes for the same input.
+    for name in ["get_random", "get_env"] {
+        tera.register_function(name, move |_: &HashMap<String, Value>| {
+            Err(tera::Error::msg(format!(
+                "`{name}` is not available: vellum builds give the same output for the same input (put the value in site.toml's [extra] instead)"
+            )))
+        });
+    }
 }
 
 /// Runs one of vellum's template functions.

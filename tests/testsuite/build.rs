@@ -290,3 +290,18 @@ fn an_existing_folder_vellum_did_not_write_is_never_replaced() {
     );
     assert_eq!(site.read("notes/thesis.txt"), "precious");
 }
+
+#[test]
+fn templates_cannot_read_randomness_or_the_environment() {
+    let site = Site::fixture("basic");
+    site.write(
+        "templates/page.html",
+        "{% extends \"base.html\" %}\n{% block content %}\n{{ get_env(name=\"HOME\") }}\n{% endblock content %}\n",
+    );
+    let run = site.build_fails("templates/page.html:3", "`get_env` is not available");
+    assert!(
+        run.stderr.contains("same output for the same input"),
+        "{}",
+        run.stderr
+    );
+}
