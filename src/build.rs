@@ -56,6 +56,8 @@ pub struct RenderedSite {
     pub fingerprinted: Vec<String>,
     /// For each rendered output path, the content file it shows.
     pub sources: Vec<(String, PathBuf)>,
+    /// Warnings for policies not revised within `review_months` (shown by `vellum check`).
+    pub stale_policies: Vec<Diagnostic>,
     /// New text for `policies.lock`, written once the output is in place.
     pub lock_update: Option<String>,
     pub warnings: Vec<Diagnostic>,
@@ -172,6 +174,11 @@ pub fn render_site(
         policy_pages,
         base_url: site.config.base_url.clone(),
         sources: render::sources(&site, &templates),
+        stale_policies: policy::editor::stale(
+            &site.policies,
+            site.today(),
+            site.config.policies.review_months,
+        ),
         fingerprinted: site.fingerprints.values().map(|f| f.path.clone()).collect(),
         files,
         copies,

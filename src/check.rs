@@ -89,16 +89,7 @@ pub fn check(options: &BuildOptions, external: bool) -> Result<Report, Diagnosti
         }
     }
     check_reachable(&html, &edges, &sources, &mut report);
-    if let (Ok(policies), Some(config)) =
-        (crate::policy::editor::load(&options.root), &sources.config)
-    {
-        let review = config.policies.review_months;
-        report.problems.extend(crate::policy::editor::stale(
-            &policies,
-            options.now.date_naive(),
-            review,
-        ));
-    }
+    report.problems.extend(site.stale_policies.iter().cloned());
     check_redlines(&outputs, &mut report);
     if external {
         report.external_checked = external_links.len();
