@@ -17,33 +17,14 @@ fn write_version(site: &Site, front: &str) {
 fn a_version_must_say_what_kind_of_change_it_is() {
     let site = site();
     write_version(&site, "");
-    let run = site.build(&[]);
-    assert!(!run.success);
-    assert!(run.stderr.contains("2027-06-01.md:3"), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("does not say what kind of change"),
-        "{}",
-        run.stderr
-    );
+    site.build_fails("2027-06-01.md:3", "does not say what kind of change");
 }
 
 #[test]
 fn a_material_change_with_too_little_notice_fails_and_names_the_shortfall() {
     let site = site();
     write_version(&site, "change = \"material\"\nannounced = 2027-05-20\n");
-    let run = site.build(&[]);
-    assert!(!run.success);
-    assert!(
-        run.stderr
-            .contains("content/policies/terms/2027-06-01.md:5"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("material change announced 2027-05-20 takes effect 2027-06-01: 12 days' notice, 18 short of the 30 required"),
-        "{}",
-        run.stderr
-    );
+    let run = site.build_fails("content/policies/terms/2027-06-01.md:5", "material change announced 2027-05-20 takes effect 2027-06-01: 12 days' notice, 18 short of the 30 required");
     assert!(
         run.stderr.contains("2027-06-19"),
         "the first allowed date is suggested: {}",
@@ -55,13 +36,7 @@ fn a_material_change_with_too_little_notice_fails_and_names_the_shortfall() {
 fn a_material_change_needs_an_announcement_date() {
     let site = site();
     write_version(&site, "change = \"material\"\n");
-    let run = site.build(&[]);
-    assert!(!run.success);
-    assert!(
-        run.stderr.contains("needs the date its notice went out"),
-        "{}",
-        run.stderr
-    );
+    site.build_fails("needs the date its notice went out", "error:");
 }
 
 #[test]
@@ -79,13 +54,7 @@ fn notice_days_follow_site_toml_and_the_policy() {
         "content/policies/terms/_index.md",
         "+++\ntitle = \"Terms of Sale\"\nnotice_days = 60\n+++\n",
     );
-    let run = site.build(&[]);
-    assert!(!run.success);
-    assert!(
-        run.stderr.contains("48 short of the 60 required"),
-        "{}",
-        run.stderr
-    );
+    site.build_fails("48 short of the 60 required", "error:");
 }
 
 #[test]

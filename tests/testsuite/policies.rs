@@ -255,17 +255,9 @@ fn two_versions_with_one_effective_date_are_an_error() {
         "content/policies/terms/copy.md",
         "+++\ntitle = \"Terms\"\nsummary = \"x\"\neffective = 2026-06-01\n+++\nText\n",
     );
-    let run = site.build(&[]);
-    assert!(!run.success);
-    assert!(
-        run.stderr.contains("content/policies/terms/copy.md:4"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("take effect on 2026-06-01"),
-        "{}",
-        run.stderr
+    site.build_fails(
+        "content/policies/terms/copy.md:4",
+        "take effect on 2026-06-01",
     );
 }
 
@@ -276,15 +268,7 @@ fn missing_summary_after_the_first_version_is_an_error() {
         "content/policies/terms/2026-09-01.md",
         "+++\ntitle = \"Terms\"\n+++\nText\n",
     );
-    let run = site.build(&[]);
-    assert!(!run.success);
-    assert!(
-        run.stderr
-            .contains("content/policies/terms/2026-09-01.md:1"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("no summary"), "{}", run.stderr);
+    site.build_fails("content/policies/terms/2026-09-01.md:1", "no summary");
 }
 
 #[test]
@@ -294,15 +278,10 @@ fn version_without_a_date_is_an_error() {
         "content/policies/terms/draft-ideas.md",
         "+++\ntitle = \"Terms\"\nsummary = \"x\"\n+++\n",
     );
-    let run = site.build(&[]);
-    assert!(!run.success);
-    assert!(
-        run.stderr
-            .contains("content/policies/terms/draft-ideas.md:1"),
-        "{}",
-        run.stderr
+    site.build_fails(
+        "content/policies/terms/draft-ideas.md:1",
+        "no effective date",
     );
-    assert!(run.stderr.contains("no effective date"), "{}", run.stderr);
 }
 
 #[test]
@@ -312,13 +291,7 @@ fn bad_effective_date_is_an_error_at_its_line() {
         "content/policies/terms/later.md",
         "+++\ntitle = \"Terms\"\nsummary = \"x\"\neffective = \"2027-02-30\"\n+++\n",
     );
-    let run = site.build(&[]);
-    assert!(!run.success);
-    assert!(
-        run.stderr.contains("content/policies/terms/later.md:4"),
-        "{}",
-        run.stderr
-    );
+    site.build_fails("content/policies/terms/later.md:4", "error:");
 }
 
 #[test]
@@ -341,22 +314,9 @@ fn the_lock_rejects_an_edited_published_version_until_a_correction_is_recorded()
         .read(path)
         .replace("within seven days", "within ten days");
     site.write(path, &edited);
-    let run = site.build(&[]);
-    assert!(
-        !run.success,
-        "an edited published version must fail the build"
-    );
-    assert!(
-        run.stderr
-            .contains("content/policies/terms/2026-06-01.md:1"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr
-            .contains("was published and its text has changed"),
-        "{}",
-        run.stderr
+    let run = site.build_fails(
+        "content/policies/terms/2026-06-01.md:1",
+        "was published and its text has changed",
     );
     assert!(run.stderr.contains("corrections = ["), "{}", run.stderr);
     assert_eq!(before, site.output_tree(), "a failed build changed public/");
@@ -406,14 +366,7 @@ fn deleting_a_published_version_is_an_error() {
     let site = site();
     site.build_ok();
     site.remove("content/policies/terms/2026-01-01.md");
-    let run = site.build(&[]);
-    assert!(!run.success);
-    assert!(
-        run.stderr.contains("content/policies/terms/2026-01-01.md"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("was deleted"), "{}", run.stderr);
+    site.build_fails("content/policies/terms/2026-01-01.md", "was deleted");
 }
 
 #[test]
@@ -428,14 +381,7 @@ fn policy_new_copies_the_latest_version_with_an_empty_summary() {
         text.contains("We keep your address to ship your order."),
         "{text}"
     );
-    let run = site.build(&[]);
-    assert!(!run.success, "an empty summary must be filled in");
-    assert!(
-        run.stderr
-            .contains("content/policies/privacy/2026-12-15.md:"),
-        "{}",
-        run.stderr
-    );
+    site.build_fails("content/policies/privacy/2026-12-15.md:", "error:");
     let run = site.vellum(&["policy", "new", "privacy", "--effective", "2026-12-15"]);
     assert!(!run.success, "a second version on the same date is refused");
 }
@@ -464,14 +410,7 @@ fn effective_with_a_time_of_day_is_an_error() {
         "content/policies/terms/later.md",
         "+++\ntitle = \"Terms\"\nsummary = \"x\"\neffective = 2027-05-01T00:00:00+02:00\n+++\n",
     );
-    let run = site.build(&[]);
-    assert!(!run.success);
-    assert!(
-        run.stderr.contains("content/policies/terms/later.md:4"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("time of day"), "{}", run.stderr);
+    site.build_fails("content/policies/terms/later.md:4", "time of day");
 }
 
 #[test]
@@ -481,13 +420,7 @@ fn a_policy_folder_name_that_is_not_a_url_segment_is_an_error() {
         "content/policies/Refund Rules/2026-01-01.md",
         "+++\ntitle = \"Refunds\"\n+++\n",
     );
-    let run = site.build(&[]);
-    assert!(!run.success);
-    assert!(
-        run.stderr.contains("`Refund Rules` cannot be a URL"),
-        "{}",
-        run.stderr
-    );
+    site.build_fails("`Refund Rules` cannot be a URL", "error:");
 }
 
 #[test]
