@@ -84,6 +84,24 @@ enum Change {
     Delete,
 }
 
+impl Change {
+    fn tag(self) -> &'static str {
+        match self {
+            Change::Insert => "ins",
+            Change::Delete => "del",
+        }
+    }
+}
+
+impl Counts {
+    fn add(&mut self, change: Change, words: usize) {
+        match change {
+            Change::Insert => self.inserted += words,
+            Change::Delete => self.deleted += words,
+        }
+    }
+}
+
 /// One block of the redline.
 struct Item {
     html: String,
@@ -103,26 +121,27 @@ impl Item {
 }
 
 fn whole_block(block: &str, change: Change, counts: &mut Counts) -> Item {
-    let words = tokenize(block).iter().filter(|t| t.is_word()).count();
-    let (tag, class, opens_section) = match change {
-        Change::Insert => {
-            counts.inserted += words;
-            ("ins", "redline-block", section_title(block))
-        }
-        Change::Delete => {
-            counts.deleted += words;
-            ("del", "redline-block", None)
-        }
-    };
-    let body = if change == Change::Delete {
-        strip_ids(block)
-    } else {
-        block.to_string()
-    };
+    let body = mark_whole(block, change, counts);
+    let tag = change.tag();
     Item {
-        html: format!("<{tag} class=\"{class}\">{body}</{tag}>"),
+        html: format!("<{tag} class=\"redline-block\">{body}</{tag}>"),
         changed: true,
-        opens_section,
+        opens_section: (change == Change::Insert)
+            .then(|| section_title(block))
+            .flatten(),
+    }
+}
+
+/// Counts the words of HTML shown whole as inserted or deleted; deleted HTML is made
+/// inert (see [`strip_ids`]).
+fn mark_whole(html: &str, change: Change, counts: &mut Counts) -> String {
+    counts.add(
+        change,
+        tokenize(html).iter().filter(|t| t.is_word()).count(),
+    );
+    match change {
+        Change::Delete => strip_ids(html),
+        Change::Insert => html.to_string(),
     }
 }
 
@@ -277,25 +296,10 @@ fn list_diff(old: &List, new: &List, counts: &mut Counts) -> String {
 
 /// A whole list item added or removed: `<li><ins>...</ins></li>`.
 fn whole_item(item: &str, change: Change, counts: &mut Counts) -> String {
-    let words = tokenize(item).iter().filter(|t| t.is_word()).count();
-    let tag = match change {
-        Change::Insert => {
-            counts.inserted += words;
-            "ins"
-        }
-        Change::Delete => {
-            counts.deleted += words;
-            "del"
-        }
-    };
     let open_end = item.find('>').map_or(0, |i| i + 1);
     let close_start = item.rfind("</li>").unwrap_or(item.len());
-    let inner = &item[open_end..close_start];
-    let inner = if change == Change::Delete {
-        strip_ids(inner)
-    } else {
-        inner.to_string()
-    };
+    let inner = mark_whole(&item[open_end..close_start], change, counts);
+    let tag = change.tag();
     format!(
         "{}<{tag}>{inner}</{tag}>{}",
         &item[..open_end],
@@ -430,14 +434,20 @@ fn merge_space_runs(ops: &[DiffOp], new_tokens: &[Token]) -> Vec<DiffOp> {
 
 /// Inserted tokens belong to the new version: tags are kept, text runs wrapped in `<ins>`.
 fn emit_inserted(tokens: &[Token], out: &mut String, counts: &mut Counts) {
-    counts.inserted += tokens.iter().filter(|t| t.is_word()).count();
+    counts.add(
+        Change::Insert,
+        tokens.iter().filter(|t| t.is_word()).count(),
+    );
     wrap_text_runs(tokens, "ins", true, out);
 }
 
 /// Deleted tokens keep their tags only if those balance within the run (a whole deleted
 /// list item stays a list item); otherwise only their text is shown.
 fn emit_deleted(tokens: &[Token], out: &mut String, counts: &mut Counts) {
-    counts.deleted += tokens.iter().filter(|t| t.is_word()).count();
+    counts.add(
+        Change::Delete,
+        tokens.iter().filter(|t| t.is_word()).count(),
+    );
     wrap_text_runs(tokens, "del", tags_balance(tokens), out);
 }
 
