@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use walkdir::WalkDir;
 
 use crate::config::Config;
@@ -16,7 +15,7 @@ use crate::output::fingerprint::fingerprint_all;
 use crate::output::manifest::{Manifest, manifest_path};
 use crate::output::{self, CopiedFile, OutputFile};
 use crate::output::{headers, sitemap};
-use crate::policy::{self, lock::Outcome, machine};
+use crate::policy::{self, machine};
 use crate::render;
 use crate::site::Site;
 use crate::templates::{self, Templates};
@@ -33,8 +32,8 @@ pub struct BuildOptions {
     pub base_url: Option<String>,
     /// Include pages marked `draft = true`.
     pub drafts: bool,
-    /// The build's "now" (see [`crate::clock`]).
-    pub now: DateTime<Utc>,
+    /// The build's "now", resolved in the site's time zone (see [`crate::clock`]).
+    pub now: crate::clock::Now,
     /// Print progress for long builds to stderr.
     pub progress: bool,
     /// Fail instead of updating `policies.lock` (for CI).
@@ -83,8 +82,12 @@ pub fn render_site(
             Vec::new()
         }
     };
-    let (data, data_problems) = crate::data::load(root);
+    let (data, data_texts, data_problems) = crate::data::load_with_texts(root);
     diagnostics.extend(data_problems);
+    let lock = policy::lock::read(root).unwrap_or_else(|errors| {
+        diagnostics.extend(errors);
+        policy::lock::Lock::default()
+    });
     let templates = Templates::load(root, &config.theme);
     if let Err(errors) = &templates {
         diagnostics.extend(errors.0.iter().cloned());
@@ -95,7 +98,8 @@ pub fn render_site(
     };
     let mut copies = static_files(root, &config.theme);
     timer.lap("load");
-    let mut site = match Site::new(config, options.now, content, policies, options.drafts) {
+    let now = options.now.resolve(config.policies.timezone);
+    let mut site = match Site::new(config, now, content, policies, options.drafts) {
         Ok(site) => site,
         Err(errors) => return Err(fail(errors, warnings)),
     };
@@ -135,28 +139,33 @@ pub fn render_site(
     if let Err(e) = check_templates_exist(&site, &templates) {
         errors.extend(e);
     }
-    if let Err(e) = render::render_markdown(&site, &templates, cache.as_deref_mut()) {
-        errors.extend(e);
-    }
-    // A drafts build is a preview: it neither checks nor records published versions.
-    let lock_check = if options.drafts {
-        Ok(Outcome::Unchanged)
-    } else {
-        policy::lock::check(root, &site.policies, options.locked)
-    };
-    let lock_update = match lock_check {
-        Ok(Outcome::Update(text)) => Some(text),
-        Ok(Outcome::Unchanged) => None,
+    // Every mode (drafts, serve, check, --locked) holds published versions to the record.
+    let record = match policy::record::data_views(&lock, &site.policies)
+        .and_then(|views| render::render_markdown(&site, &templates, &views, cache.as_deref_mut()))
+    {
+        Ok(reads) => policy::record::check(&policy::record::Inputs {
+            root,
+            lock: &lock,
+            policies: &site.policies,
+            reads: &reads,
+            data_texts: &data_texts,
+            today: site.today(),
+            locked: options.locked,
+        })
+        .map_err(|e| errors.extend(e))
+        .ok(),
         Err(e) => {
             errors.extend(e);
             None
         }
     };
-    if errors.has_errors() {
+    let (false, Some(record)) = (errors.has_errors(), record) else {
         return Err(fail(errors, warnings));
-    }
+    };
+    // A drafts build is a preview: it never writes the record.
+    let lock_update = (record.changed && !options.drafts).then(|| record.lock.to_text());
     timer.lap("markdown and lock");
-    let files = render::render_outputs(&site, &templates, cache, options.progress)
+    let files = render::render_outputs(&site, &templates, &record.lock, cache, options.progress)
         .map_err(|e| fail(e, warnings.clone()))?;
     let policy_pages = policy::pages::all(&site.policies, site.today()).len();
     copies.extend(site.assets.iter().map(|(asset, path)| CopiedFile {
@@ -164,7 +173,7 @@ pub fn render_site(
         path: path.clone(),
     }));
     let mut files = files;
-    files.extend(site_files(&site, &copies));
+    files.extend(site_files(&site, &copies, &record.lock));
     timer.lap("templates and minify");
     check_output_clashes(root, &copies, &files).map_err(|e| fail(e, warnings.clone()))?;
     let sections = site.pages.iter().filter(|p| p.is_section()).count();
@@ -314,7 +323,7 @@ fn product_images(
 
 /// The files every published site needs beside its pages: `sitemap.xml`, `robots.txt`
 /// and `_headers`. A static file of the same name replaces the generated one.
-fn site_files(site: &Site, copies: &[CopiedFile]) -> Vec<OutputFile> {
+fn site_files(site: &Site, copies: &[CopiedFile], record: &policy::lock::Lock) -> Vec<OutputFile> {
     let provided = |name: &str| {
         copies
             .iter()
@@ -337,7 +346,7 @@ fn site_files(site: &Site, copies: &[CopiedFile]) -> Vec<OutputFile> {
         let path = machine::versions_path(policy);
         files.push(OutputFile {
             path: path.trim_start_matches('/').to_string(),
-            bytes: machine::versions_json(site, policy).into_bytes(),
+            bytes: machine::versions_json(site, policy, record).into_bytes(),
         });
     }
     if !site.policies.is_empty() {

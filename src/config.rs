@@ -119,6 +119,10 @@ pub struct PolicyRules {
     /// `vellum check` warns when a policy's newest version is older than this.
     #[serde(default = "default_review_months")]
     pub review_months: u32,
+    /// The shop's time zone (an IANA name such as `Europe/Berlin`): policy versions take
+    /// effect at local midnight there, and "today" is the local date. UTC by default.
+    #[serde(default = "default_timezone")]
+    pub timezone: chrono_tz::Tz,
 }
 
 impl Default for PolicyRules {
@@ -126,6 +130,7 @@ impl Default for PolicyRules {
         PolicyRules {
             notice_days: default_notice_days(),
             review_months: default_review_months(),
+            timezone: default_timezone(),
         }
     }
 }
@@ -136,6 +141,10 @@ fn default_notice_days() -> u32 {
 
 fn default_review_months() -> u32 {
     12
+}
+
+fn default_timezone() -> chrono_tz::Tz {
+    chrono_tz::Tz::UTC
 }
 
 /// `vellum check` settings.

@@ -19,9 +19,20 @@ pub const DATA_DIR: &str = "data";
 /// Every data file, parsed, by its path under `data/` (`cookies.toml`).
 pub type Data = BTreeMap<String, Value>;
 
+/// The text of every data file, by its path under `data/`: published policy versions
+/// keep snapshots of the files they read (see [`crate::policy::record`]).
+pub type DataTexts = BTreeMap<String, Arc<str>>;
+
 /// Reads and parses `root/data/`.
 pub fn load(root: &Path) -> (Data, Diagnostics) {
+    let (data, _, diagnostics) = load_with_texts(root);
+    (data, diagnostics)
+}
+
+/// Reads and parses `root/data/`, keeping each file's text too.
+pub fn load_with_texts(root: &Path) -> (Data, DataTexts, Diagnostics) {
     let mut data = Data::new();
+    let mut texts = DataTexts::new();
     let mut diagnostics = Diagnostics::default();
     let dir = root.join(DATA_DIR);
     let walker = WalkDir::new(&dir)
@@ -35,7 +46,7 @@ pub fn load(root: &Path) -> (Data, Diagnostics) {
             .unwrap_or(entry.path())
             .to_string_lossy()
             .replace('\\', "/");
-        if relative.split('/').any(|part| part.starts_with('.')) {
+        if relative.split('/').any(|part| part.starts_with('.')) || !is_data_file(&relative) {
             continue;
         }
         let shown = Path::new(DATA_DIR).join(&relative);
@@ -46,26 +57,40 @@ pub fn load(root: &Path) -> (Data, Diagnostics) {
                 continue;
             }
         };
-        let parsed = match relative.rsplit_once('.').map(|(_, ext)| ext) {
-            Some("toml") => parse_toml(&text, &shown),
-            Some("json") => parse_json(&text, &shown),
-            Some("csv") => parse_csv(&text, &shown),
-            _ => continue,
-        };
-        let checked = parsed.and_then(|value| {
-            if relative == "cookies.toml" {
-                check_cookies(&text, &shown)?;
-            }
-            Ok(value)
-        });
-        match checked {
+        match parse(&relative, &text, &shown) {
             Ok(value) => {
+                texts.insert(relative.clone(), text);
                 data.insert(relative, value);
             }
             Err(e) => diagnostics.push(e),
         }
     }
-    (data, diagnostics)
+    (data, texts, diagnostics)
+}
+
+fn is_data_file(relative: &str) -> bool {
+    matches!(
+        relative.rsplit_once('.').map(|(_, ext)| ext),
+        Some("toml" | "json" | "csv")
+    )
+}
+
+/// Parses one data file's text by its extension (`relative` is its path under `data/`);
+/// errors are reported at `shown`.
+pub fn parse(relative: &str, text: &Arc<str>, shown: &Path) -> Result<Value, Diagnostic> {
+    let value = match relative.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("toml") => parse_toml(text, shown),
+        Some("json") => parse_json(text, shown),
+        Some("csv") => parse_csv(text, shown),
+        _ => Err(Diagnostic::error(
+            shown,
+            format!("`{relative}` is not a TOML, JSON or CSV data file"),
+        )),
+    }?;
+    if relative == "cookies.toml" {
+        check_cookies(text, shown)?;
+    }
+    Ok(value)
 }
 
 fn parse_toml(text: &Arc<str>, shown: &Path) -> Result<Value, Diagnostic> {

@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use chrono::{DateTime, Utc};
+use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 
 use vellum::build::{BuildOptions, build};
+use vellum::clock::Now;
+use vellum::content::front_matter::ChangeKind;
 use vellum::diagnostic::{Diagnostic, Diagnostics};
 use vellum::policy::editor;
 
@@ -120,14 +122,19 @@ struct NowArg {
 
 #[derive(Subcommand)]
 enum PolicyCommand {
-    /// Start a new version of a policy: copies the latest version to a new dated file
-    /// for you to edit, and prints its path.
+    /// Start a new version of a policy: copies the newest version (an upcoming one
+    /// included) to a new dated file for you to edit, and prints its path.
     New {
         /// The policy's folder name under content/policies/, e.g. privacy.
         policy: String,
-        /// The date the new version takes effect (YYYY-MM-DD). Default: today.
+        /// The date the new version takes effect (YYYY-MM-DD). Default: the first allowed
+        /// date (after the notice period for a material change, and after the newest version).
         #[arg(long, value_name = "DATE")]
         effective: Option<String>,
+        /// `material` if anyone's rights or obligations change (needs notice), else
+        /// `editorial` (wording only).
+        #[arg(long, value_enum, default_value_t = Change::Material)]
+        change: Change,
         #[command(flatten)]
         now: NowArg,
     },
@@ -151,6 +158,25 @@ enum PolicyCommand {
         #[command(flatten)]
         now: NowArg,
     },
+    /// Check that a policy's published history was never rewritten: compares a
+    /// versions.json saved from the site earlier with today's. Exits 0 if the history
+    /// only grew, 1 if anything published was rewritten.
+    Verify {
+        /// A policy's versions.json as saved earlier (e.g. policies/privacy/versions.json).
+        saved: PathBuf,
+        /// Today's versions.json, e.g. downloaded from the live site. Default: build this
+        /// site in memory and use its versions.json.
+        #[arg(long, value_name = "FILE")]
+        against: Option<PathBuf>,
+        #[command(flatten)]
+        now: NowArg,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Change {
+    Material,
+    Editorial,
 }
 
 fn main() -> ExitCode {
@@ -194,7 +220,7 @@ fn main() -> ExitCode {
 }
 
 impl NowArg {
-    fn resolve(&self) -> Result<DateTime<Utc>, String> {
+    fn resolve(&self) -> Result<Now, String> {
         let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
         vellum::clock::build_time(self.now.as_deref(), epoch.as_deref())
     }
@@ -318,43 +344,124 @@ fn run_diff(old: &Path, new: &Path) -> Result<ExitCode, String> {
 }
 
 fn run_policy(root: &Path, command: PolicyCommand) -> Result<ExitCode, String> {
-    let policies = match editor::load(root) {
-        Ok(policies) => policies,
+    if let PolicyCommand::Verify {
+        saved,
+        against,
+        now,
+    } = command
+    {
+        return run_verify(root, &saved, against.as_deref(), &now);
+    }
+    let (config, policies) = match editor::load(root) {
+        Ok(loaded) => loaded,
         Err(diagnostics) => {
             print_diagnostics(&diagnostics.0);
             return Ok(ExitCode::FAILURE);
         }
     };
+    let zone = config.policies.timezone;
+    let today = |now: &NowArg| -> Result<NaiveDate, String> {
+        Ok(vellum::clock::local_date(now.resolve()?.resolve(zone), zone))
+    };
     match command {
         PolicyCommand::New {
             policy,
             effective,
+            change,
             now,
         } => {
-            let today = now.resolve()?.date_naive();
-            let effective = match effective {
-                Some(text) => vellum::clock::parse_now(&text)?.date_naive(),
-                None => today,
+            let change = match change {
+                Change::Material => ChangeKind::Material,
+                Change::Editorial => ChangeKind::Editorial,
             };
-            let path = editor::new_version(root, &policies, &policy, effective, today)?;
+            let asked = editor::NewVersion {
+                effective: effective
+                    .as_deref()
+                    .map(vellum::clock::parse_date)
+                    .transpose()?,
+                change,
+            };
+            let path = editor::new_version(
+                root,
+                &policies,
+                &policy,
+                asked,
+                today(&now)?,
+                &config.policies,
+            )
+            .map_err(|e| e.to_string())?;
             println!("{}", path.display());
-            eprintln!("Edit the text, then write what changed and why in `summary`.");
+            eprint!("{}", editor::next_steps(&path, &policy, change));
         }
         PolicyCommand::List { now } => {
-            print!("{}", editor::list(&policies, now.resolve()?.date_naive()));
+            print!("{}", editor::list(&policies, today(&now)?));
         }
         PolicyCommand::At { policy, date } => {
-            let day = vellum::clock::parse_now(&date)?.date_naive();
+            let day = vellum::clock::parse_date(&date)?;
             let (policy, index) = editor::in_force_on(&policies, &policy, day)?;
             print!("{}", editor::describe_in_force(policy, index));
         }
         PolicyCommand::Notice { policy, now } => {
-            let config = vellum::config::Config::load(root).map_err(|d| d.to_string())?;
-            let today = now.resolve()?.date_naive();
-            print!("{}", editor::notice(&policies, &policy, today, &config)?);
+            print!(
+                "{}",
+                editor::notice(&policies, &policy, today(&now)?, &config)?
+            );
         }
+        PolicyCommand::Verify { .. } => unreachable!("handled above"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `vellum policy verify`: exit 0 if the history only grew, 1 if it was rewritten.
+fn run_verify(
+    root: &Path,
+    saved: &Path,
+    against: Option<&Path>,
+    now: &NowArg,
+) -> Result<ExitCode, String> {
+    use vellum::policy::verify;
+    let read = |path: &Path| {
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    };
+    let saved_doc = verify::parse(&read(saved)?, &saved.display().to_string())?;
+    let today_text = match against {
+        Some(path) => read(path)?,
+        None => {
+            let options = BuildOptions {
+                root: root.to_path_buf(),
+                output: root.join("public"),
+                base_url: None,
+                drafts: false,
+                now: now.resolve()?,
+                progress: false,
+                locked: false,
+            };
+            let site = match vellum::build::render_site(&options, None) {
+                Ok(site) => site,
+                Err(diagnostics) => {
+                    print_diagnostics(&diagnostics.0);
+                    eprintln!("The site does not build, so its history could not be verified.");
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            let path = format!("policies/{}/versions.json", saved_doc.policy);
+            let file = site.files.iter().find(|f| f.path == path).ok_or_else(|| {
+                format!(
+                    "this site has no {} policy, which the saved copy is of",
+                    saved_doc.policy
+                )
+            })?;
+            String::from_utf8_lossy(&file.bytes).into_owned()
+        }
+    };
+    let today_doc = verify::parse(&today_text, "today's versions.json")?;
+    let report = verify::compare(&saved_doc, &today_doc);
+    print!("{}", report.text());
+    Ok(if report.only_grew() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn print_diagnostics(diagnostics: &[Diagnostic]) {

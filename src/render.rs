@@ -13,16 +13,21 @@ use crate::incremental::{Cache, hash_of};
 use crate::markdown::{self, Body, Rendered};
 use crate::output::{self, OutputFile};
 use crate::policy;
+use crate::policy::record::{DataReads, DataViews};
 use crate::site::Site;
 use crate::templates::{CATALOG_TEMPLATE, CatalogOrder, Job, Templates, functions};
 
 /// Renders the Markdown of every page and policy version, then checks `@/page.md#anchor`
 /// links against the headings of their targets.
+///
+/// Policy versions render their shortcodes from `views` (a published version reads the
+/// data it was published with); returns the data files each version read.
 pub fn render_markdown(
     site: &Site,
     templates: &Templates,
+    views: &DataViews,
     cache: Option<&mut Cache>,
-) -> Result<(), Diagnostics> {
+) -> Result<DataReads, Diagnostics> {
     let resolve = |target: &str| site.path_of(target).map(|path| site.permalink(&path));
     let options = hash_of(&site.config.markdown);
     let shared = cache.as_deref();
@@ -52,19 +57,24 @@ pub fn render_markdown(
     let versions: Vec<Vec<_>> = site
         .policies
         .par_iter()
-        .map(|p| {
+        .zip(views)
+        .map(|(p, views)| {
             p.versions
                 .par_iter()
-                .map(|v| render(&v.file, true))
+                .zip(views)
+                .map(|(v, view)| functions::with_data_view(view.clone(), || render(&v.file, true)))
                 .collect()
         })
         .collect();
     let mut errors = Diagnostics::default();
     let pages = unwrap_rendered(pages, &mut errors);
-    let versions: Vec<Vec<Rendered>> = versions
+    let (versions, reads): (Vec<Vec<Rendered>>, DataReads) = versions
         .into_iter()
-        .map(|v| unwrap_rendered(v, &mut errors))
-        .collect();
+        .map(|v| {
+            let (rendered, reads): (Vec<_>, Vec<_>) = v.into_iter().unzip();
+            (unwrap_rendered(rendered, &mut errors), reads)
+        })
+        .unzip();
     check_anchors(site, &pages, &versions, &mut errors);
     if errors.has_errors() {
         return Err(errors);
@@ -99,7 +109,7 @@ pub fn render_markdown(
             });
         }
     }
-    Ok(())
+    Ok(reads)
 }
 
 fn unwrap_rendered(
@@ -241,6 +251,7 @@ type JobResult = Result<(OutputFile, Option<(u64, Vec<functions::Call>)>), Diagn
 pub fn render_outputs(
     site: &Site,
     templates: &Templates,
+    record: &policy::lock::Lock,
     mut cache: Option<&mut Cache>,
     progress: bool,
 ) -> Result<Vec<OutputFile>, Diagnostics> {
@@ -252,7 +263,7 @@ pub fn render_outputs(
     let results: Vec<JobResult> = jobs
         .into_par_iter()
         .map(|(path, job, html)| {
-            let prepared = templates.prepare(site, job);
+            let prepared = templates.prepare(site, job, record);
             let key = shared.map(|_| {
                 let context =
                     serde_json::to_vec(&prepared.context.clone().into_json()).unwrap_or_default();

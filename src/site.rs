@@ -145,7 +145,13 @@ impl Site {
 
     /// The build's date, which decides which policy versions are in force.
     pub fn today(&self) -> chrono::NaiveDate {
-        self.now.date_naive()
+        crate::clock::local_date(self.now, self.config.policies.timezone)
+    }
+
+    /// The instant a local date begins in the shop's time zone, in RFC 3339 with its offset.
+    pub fn start_of(&self, day: chrono::NaiveDate) -> String {
+        let zone = self.config.policies.timezone;
+        crate::clock::rfc3339(crate::clock::local_midnight(day, zone), zone)
     }
 
     /// The URL path of anything a `@/` link can name: a page or section by its file, a

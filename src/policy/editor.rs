@@ -6,46 +6,153 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use super::{POLICIES_DIR, Policy, Status};
+use crate::config::{Config, PolicyRules};
 use crate::content::CONTENT_DIR;
+use crate::content::front_matter::ChangeKind;
 use crate::diagnostic::Diagnostics;
 
-/// Reads the site's policies (drafts included), for the editor commands.
-pub fn load(root: &Path) -> Result<Vec<Policy>, Diagnostics> {
-    let config = crate::config::Config::load(root)?;
+/// Reads the site's settings and policies (drafts included), for the editor commands.
+pub fn load(root: &Path) -> Result<(Config, Vec<Policy>), Diagnostics> {
+    let config = Config::load(root)?;
     let (mut content, mut diagnostics) = crate::content::load(root);
     diagnostics.take_warnings();
     if diagnostics.has_errors() {
         return Err(diagnostics);
     }
-    super::collect(&mut content, &config.policies, true)
+    let policies = super::collect(&mut content, &config.policies, true)?;
+    Ok((config, policies))
 }
 
-/// Starts a new version of `slug` taking effect on `effective`: copies the latest
-/// version's text to `content/policies/SLUG/DATE.md` with an empty summary for the
-/// editor to fill in. Returns the new file's path.
+/// What `vellum policy new` was asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct NewVersion {
+    /// The date asked for with `--effective`; else the first allowed date.
+    pub effective: Option<NaiveDate>,
+    pub change: ChangeKind,
+}
+
+/// Why `vellum policy new` refused.
+#[derive(Debug, thiserror::Error)]
+pub enum NewVersionError {
+    #[error("{0}")]
+    UnknownPolicy(String),
+    #[error(
+        "--effective {asked} is before today ({today}): a new version cannot take effect in the past; the first allowed date is {first}"
+    )]
+    InThePast {
+        asked: NaiveDate,
+        today: NaiveDate,
+        first: NaiveDate,
+    },
+    #[error(
+        "--effective {asked} is not after the newest version ({newest}, {file}): a new version takes effect after every published one; the first allowed date is {first}"
+    )]
+    NotAfterNewest {
+        asked: NaiveDate,
+        newest: NaiveDate,
+        file: String,
+        first: NaiveDate,
+    },
+    #[error(
+        "a material change needs {notice_days} days' notice: --effective {asked} is only {given} days after today ({today}); the first allowed date is {first} (or use --change editorial for a wording-only change)"
+    )]
+    TooLittleNotice {
+        asked: NaiveDate,
+        today: NaiveDate,
+        given: i64,
+        notice_days: u32,
+        first: NaiveDate,
+    },
+    #[error("cannot write {path}: {message}")]
+    Write { path: String, message: String },
+}
+
+/// The first date a new version of `policy` may take effect on `today`: after the newest
+/// version (upcoming included), and for a material change, after the notice period.
+pub fn first_allowed_date(
+    policy: &Policy,
+    change: ChangeKind,
+    today: NaiveDate,
+    rules: &PolicyRules,
+) -> NaiveDate {
+    let notice = match change {
+        ChangeKind::Material => u64::from(policy.notice_days(rules)),
+        ChangeKind::Editorial => 0,
+    };
+    let after_notice = today + chrono::Days::new(notice);
+    let after_newest = policy
+        .versions
+        .last()
+        .map_or(today, |v| v.effective + chrono::Days::new(1));
+    after_notice.max(after_newest)
+}
+
+/// Starts a new version of `slug`: copies the newest version's text (an upcoming one
+/// included, so the chain of texts stays linear) to `content/policies/SLUG/DATE.md`, with
+/// an empty summary for the editor to fill in. Returns the new file's path.
 pub fn new_version(
     root: &Path,
     policies: &[Policy],
     slug: &str,
-    effective: NaiveDate,
+    asked: NewVersion,
     today: NaiveDate,
-) -> Result<PathBuf, String> {
-    let policy = find(policies, slug)?;
-    let latest = policy
+    rules: &PolicyRules,
+) -> Result<PathBuf, NewVersionError> {
+    let policy = find(policies, slug).map_err(NewVersionError::UnknownPolicy)?;
+    let newest = policy
         .versions
         .last()
         .expect("policies without versions are dropped");
-    if let Some(clash) = policy.versions.iter().find(|v| v.effective == effective) {
-        return Err(format!(
-            "{} already takes effect on {effective}: choose another date with --effective",
-            clash.file.display_path.display()
-        ));
+    let first = first_allowed_date(policy, asked.change, today, rules);
+    let effective = asked.effective.unwrap_or(first);
+    if effective < today {
+        return Err(NewVersionError::InThePast {
+            asked: effective,
+            today,
+            first,
+        });
+    }
+    if effective <= newest.effective {
+        return Err(NewVersionError::NotAfterNewest {
+            asked: effective,
+            newest: newest.effective,
+            file: newest.file.display_path.display().to_string(),
+            first,
+        });
+    }
+    let notice_days = policy.notice_days(rules);
+    let given = (effective - today).num_days();
+    if asked.change == ChangeKind::Material && given < i64::from(notice_days) {
+        return Err(NewVersionError::TooLittleNotice {
+            asked: effective,
+            today,
+            given,
+            notice_days,
+            first,
+        });
     }
     let relative = Path::new(CONTENT_DIR)
         .join(POLICIES_DIR)
         .join(slug)
         .join(format!("{}.md", effective.format("%Y-%m-%d")));
-    let front = &latest.file.front_matter;
+    let text = new_version_text(newest, asked.change, today);
+    let target = root.join(&relative);
+    let write_error = |e: std::io::Error| NewVersionError::Write {
+        path: relative.display().to_string(),
+        message: e.to_string(),
+    };
+    // Never overwrite: a file of that name may be a published version with another date.
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&target)
+        .map_err(write_error)?;
+    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(write_error)?;
+    Ok(relative)
+}
+
+fn new_version_text(newest: &super::Version, change: ChangeKind, today: NaiveDate) -> String {
+    let front = &newest.file.front_matter;
     let mut text = String::from("+++\n");
     let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
     if let Some(title) = &front.title {
@@ -57,32 +164,43 @@ pub fn new_version(
     text.push_str(
         "# What changed and why, in a sentence or two, for the changelog:\nsummary = \"\"\n",
     );
-    text.push_str(
-        "# \"material\" if anyone's rights or obligations change (needs notice), else \"editorial\":\nchange = \"\"\n",
-    );
-    let _ = writeln!(
-        text,
-        "# The day notice of a material change goes out:\nannounced = {}",
-        today.format("%Y-%m-%d")
-    );
-    if !front.extra.is_empty() {
-        let extra = toml::to_string(&serde_json::json!({ "extra": front.extra }))
-            .map_err(|e| format!("cannot copy the [extra] table: {e}"))?;
+    match change {
+        ChangeKind::Material => {
+            text.push_str("# Anyone's rights or obligations change, so readers get notice first:\nchange = \"material\"\n");
+            let _ = writeln!(
+                text,
+                "# The day notice of the change goes out (send it with `vellum policy notice`):\nannounced = {}",
+                today.format("%Y-%m-%d")
+            );
+        }
+        ChangeKind::Editorial => {
+            text.push_str("# Wording only: nobody's rights or obligations change:\nchange = \"editorial\"\n");
+        }
+    }
+    if !front.extra.is_empty()
+        && let Ok(extra) = toml::to_string(&serde_json::json!({ "extra": front.extra }))
+    {
         text.push('\n');
         text.push_str(&extra);
     }
     text.push_str("+++\n");
-    text.push_str(latest.file.body());
-    let target = root.join(&relative);
-    // Never overwrite: a file of that name may be a published version with another date.
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&target)
-        .map_err(|e| format!("cannot create {}: {e}", relative.display()))?;
-    std::io::Write::write_all(&mut file, text.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", relative.display()))?;
-    Ok(relative)
+    text.push_str(newest.file.body());
+    text
+}
+
+/// What to do after `vellum policy new`, in order.
+pub fn next_steps(path: &Path, slug: &str, change: ChangeKind) -> String {
+    let mut steps = format!(
+        "Next:\n  1. Edit {} to say what changes, and fill in `summary`.\n  2. Run `vellum build` (or `vellum serve`) to see the version and its redline.\n  3. Commit the new file together with policies.lock.\n",
+        path.display()
+    );
+    if change == ChangeKind::Material {
+        let _ = writeln!(
+            steps,
+            "  4. Send the notice: `vellum policy notice {slug}` prints it, ready for email."
+        );
+    }
+    steps
 }
 
 /// Every policy with its versions and their status on `today`, newest first.
@@ -146,7 +264,7 @@ pub fn notice(
     policies: &[Policy],
     slug: &str,
     today: NaiveDate,
-    config: &crate::config::Config,
+    config: &Config,
 ) -> Result<String, String> {
     let policy = find(policies, slug)?;
     let next = policy.current_index(today).map_or(0, |c| c + 1);
@@ -192,7 +310,7 @@ fn find<'a>(policies: &'a [Policy], slug: &str) -> Result<&'a Policy, String> {
     policies.iter().find(|p| p.slug == slug).ok_or_else(|| {
         let known: Vec<&str> = policies.iter().map(|p| p.slug.as_str()).collect();
         format!(
-            "there is no policy `{slug}` (policies: {})",
+            "there is no policy `{slug}` (policies: {}); to start one, create its first version as content/{POLICIES_DIR}/{slug}/YYYY-MM-DD.md (the date it takes effect) with a title in its front matter",
             known.join(", ")
         )
     })

@@ -4,7 +4,8 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::{Policy, Status, lock::source_hash};
+use super::lock::{Entry, Lock, source_hash, text_hash};
+use super::{Policy, Status};
 use crate::content::front_matter::{ChangeKind, Correction};
 use crate::site::Site;
 
@@ -12,6 +13,8 @@ use crate::site::Site;
 #[derive(Debug, Serialize)]
 struct VersionRecord<'a> {
     effective: String,
+    /// The instant it takes effect: local midnight in the shop's time zone, with offset.
+    effective_at: String,
     announced: Option<&'a str>,
     /// Last day in force, if a later version exists.
     in_force_until: Option<String>,
@@ -26,10 +29,16 @@ struct VersionRecord<'a> {
     source: String,
     /// SHA-256 of the source (line endings normalised), as in `policies.lock`.
     sha256: String,
+    /// SHA-256 of the text readers see (shortcodes and data expanded), as in the lock.
+    text_sha256: String,
 }
 
 /// `/policies/NAME/versions.json`.
-pub fn versions_json(site: &Site, policy: &Policy) -> String {
+///
+/// It carries the policy's whole record from `policies.lock` (`record`, oldest first) and
+/// its newest seal (`record_head`), so a copy saved today can later be compared with the
+/// site's record by `vellum policy verify`.
+pub fn versions_json(site: &Site, policy: &Policy, record: &Lock) -> String {
     let today = site.today();
     let versions: Vec<VersionRecord> = policy
         .versions
@@ -40,6 +49,7 @@ pub fn versions_json(site: &Site, policy: &Policy) -> String {
             let status = policy.status(i, today);
             VersionRecord {
                 effective: date(version.effective),
+                effective_at: site.start_of(version.effective),
                 announced: front.announced.as_ref().map(|d| d.text.as_str()),
                 in_force_until: policy
                     .versions
@@ -60,6 +70,7 @@ pub fn versions_json(site: &Site, policy: &Policy) -> String {
                     .to_string_lossy()
                     .replace('\\', "/"),
                 sha256: source_hash(&version.file.text),
+                text_sha256: text_hash(version.content()),
             }
         })
         .collect();
@@ -68,7 +79,10 @@ pub fn versions_json(site: &Site, policy: &Policy) -> String {
         "title": policy.title(today),
         "url": site.permalink(&policy.path()),
         "notice_days": policy.notice_days(&site.config.policies),
+        "timezone": site.config.policies.timezone.name(),
         "versions": versions,
+        "record_head": record.head(&policy.slug),
+        "record": record.chain(&policy.slug).collect::<Vec<&Entry>>(),
     });
     serde_json::to_string_pretty(&document).expect("JSON values always serialize") + "\n"
 }

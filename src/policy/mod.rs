@@ -13,6 +13,9 @@ pub mod editor;
 pub mod lock;
 pub mod machine;
 pub mod pages;
+pub mod published;
+pub mod record;
+pub mod verify;
 pub mod redline;
 
 use std::collections::HashMap;

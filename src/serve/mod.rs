@@ -79,14 +79,15 @@ impl Rebuilder {
         let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
         let now = crate::clock::build_time(self.now.as_deref(), epoch.as_deref())
             .map_err(|e| crate::diagnostic::Diagnostic::error("--now", e))?;
-        // Read from the clock, "now" is today at midnight (UTC): policy versions change
+        // Read from the clock, "now" is today at local midnight: policy versions change
         // status by the day, and a clock that ticks every second would make every page
         // that shows `now()` differ, so every save would re-render the whole site.
         let from_clock = self.now.is_none() && epoch.is_none();
-        self.options.now = if from_clock {
-            crate::clock::start_of_day(now)
-        } else {
-            now
+        self.options.now = match now {
+            crate::clock::Now::Instant(instant) if from_clock => {
+                crate::clock::Now::StartOfDayOf(instant)
+            }
+            now => now,
         };
         let site = render_site(&self.options, Some(&mut self.cache))?;
         let mut files = HashMap::with_capacity(site.files.len() + site.copies.len());
@@ -217,7 +218,7 @@ async fn run(options: ServeOptions) -> Result<(), String> {
         output: options.root.join("public"),
         base_url: Some(url.clone()),
         drafts: options.drafts,
-        now: chrono::Utc::now(),
+        now: crate::clock::Now::Instant(chrono::Utc::now()),
         progress: false,
         locked: false,
     };

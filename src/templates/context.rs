@@ -187,6 +187,9 @@ pub struct VersionView<'a> {
     pub announced: Option<&'a str>,
     /// For superseded versions: the redline against the version in force.
     pub changes_to_current_permalink: Option<String>,
+    /// The instant the version takes effect: local midnight in the shop's time zone,
+    /// in RFC 3339 with its offset (for feeds and `<time datetime>`).
+    pub effective_at: String,
     /// schema.org JSON-LD for the version page, ready to put in a `<script>` element.
     pub json_ld: String,
     /// Source path under `content/`.
@@ -212,6 +215,7 @@ impl<'a> VersionView<'a> {
             title: front.title.as_deref().unwrap_or(&policy.slug),
             description: front.description.as_deref(),
             effective: version.effective.format("%Y-%m-%d").to_string(),
+            effective_at: site.start_of(version.effective),
             summary: version.summary(),
             status,
             first: index == 0,

@@ -5,7 +5,7 @@
 //! would see different results and must be re-rendered (see [`crate::incremental`]).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use tera::{Tera, Value};
@@ -36,6 +36,48 @@ thread_local! {
     // Rendering one page runs on one thread, so a thread-local recorder sees exactly
     // that page's calls.
     static RECORDED: RefCell<Option<Vec<Call>>> = const { RefCell::new(None) };
+}
+
+thread_local! {
+    // The data a policy version renders from while its shortcodes run (a published
+    // version reads the snapshot it was published with), and the files it read.
+    static DATA_VIEW: RefCell<Option<DataView>> = const { RefCell::new(None) };
+}
+
+struct DataView {
+    snapshot: Option<Arc<crate::data::Data>>,
+    read: BTreeSet<String>,
+}
+
+/// Runs `render` (one policy version's Markdown, on this thread) with `load_data` reading
+/// `snapshot` first, then `data/`; returns its result and every data file it read.
+pub fn with_data_view<T>(
+    snapshot: Option<Arc<crate::data::Data>>,
+    render: impl FnOnce() -> T,
+) -> (T, BTreeSet<String>) {
+    DATA_VIEW.with(|v| {
+        *v.borrow_mut() = Some(DataView {
+            snapshot,
+            read: BTreeSet::new(),
+        })
+    });
+    let result = render();
+    let read = DATA_VIEW
+        .with(|v| v.borrow_mut().take())
+        .map(|view| view.read)
+        .unwrap_or_default();
+    (result, read)
+}
+
+/// `load_data`: the version's snapshot while a policy version renders, else `data/`.
+fn load_data(site: &Site, path: &str) -> Option<Value> {
+    let from_view = DATA_VIEW.with(|v| {
+        let mut view = v.borrow_mut();
+        let view = view.as_mut()?;
+        view.read.insert(path.to_string());
+        view.snapshot.as_ref()?.get(path).cloned()
+    });
+    from_view.or_else(|| site.data.get(path).cloned())
 }
 
 /// Starts recording this thread's function calls.
@@ -87,7 +129,7 @@ pub fn call(site: &Site, name: &str, args: &HashMap<String, Value>) -> tera::Res
         "load_data" => {
             let path = path_arg("load_data", args)?.trim_start_matches('/');
             let path = path.strip_prefix("data/").unwrap_or(path);
-            site.data.get(path).cloned().ok_or_else(|| {
+            load_data(site, path).ok_or_else(|| {
                 tera::Error::msg(format!(
                     "load_data: there is no data/{path} (TOML, JSON or CSV)"
                 ))
@@ -106,7 +148,10 @@ fn now(site: &Site, args: &HashMap<String, Value>) -> Value {
     if timestamp {
         Value::from(site.now.timestamp())
     } else {
-        Value::from(site.now.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        Value::from(crate::clock::rfc3339(
+            site.now,
+            site.config.policies.timezone,
+        ))
     }
 }
 

@@ -87,6 +87,28 @@ pub struct Prepared {
     pub source: PathBuf,
 }
 
+/// Where each policy's record stands: the seal of its newest lock entry, published in the
+/// feed so that anyone can later check the record only grew (`vellum policy verify`).
+#[derive(Debug, serde::Serialize)]
+struct RecordHead<'a> {
+    policy: &'a str,
+    head: &'a str,
+    versions_url: String,
+}
+
+fn record_heads<'a>(site: &'a Site, record: &'a crate::policy::lock::Lock) -> Vec<RecordHead<'a>> {
+    site.policies
+        .iter()
+        .filter_map(|policy| {
+            Some(RecordHead {
+                policy: &policy.slug,
+                head: record.head(&policy.slug)?,
+                versions_url: site.permalink(&crate::policy::machine::versions_path(policy)),
+            })
+        })
+        .collect()
+}
+
 /// The folder of a theme's templates.
 pub fn theme_dir(root: &Path, theme: &str) -> PathBuf {
     root.join("themes").join(theme)
@@ -158,7 +180,8 @@ impl Templates {
     }
 
     /// Builds the template and context for one output file.
-    pub fn prepare(&self, site: &Site, job: Job) -> Prepared {
+    /// `record` is the policies' record after this build (its heads go in the feed).
+    pub fn prepare(&self, site: &Site, job: Job, record: &crate::policy::lock::Lock) -> Prepared {
         match job {
             Job::Page(page) => {
                 let mut context = self.base_context(site, &page.path);
@@ -198,11 +221,16 @@ impl Templates {
                 context: self.base_context(site, path),
                 source: PathBuf::from(template),
             },
-            Job::Policy(page) => self.prepare_policy_page(site, page),
+            Job::Policy(page) => self.prepare_policy_page(site, page, record),
         }
     }
 
-    fn prepare_policy_page(&self, site: &Site, page: PolicyPage) -> Prepared {
+    fn prepare_policy_page(
+        &self,
+        site: &Site,
+        page: PolicyPage,
+        record: &crate::policy::lock::Lock,
+    ) -> Prepared {
         let path = page.path(&site.policies);
         let mut context = self.base_context(site, &path);
         context.insert("breadcrumbs_ld", &policy_breadcrumbs(site, page, &path));
@@ -254,12 +282,15 @@ impl Templates {
                     "material_changelog_url",
                     &site.permalink(crate::policy::pages::MATERIAL_CHANGELOG_PATH),
                 );
-                let updated = entries.iter().map(|e| e.version.effective.clone()).max();
-                context.insert(
-                    "feed_updated",
-                    &format!("{}T00:00:00Z", updated.unwrap_or_default()),
-                );
+                // Entries are newest first; the feed changed when its newest entry began.
+                let updated = entries
+                    .iter()
+                    .map(|e| e.version.effective_at.clone())
+                    .next()
+                    .unwrap_or_default();
+                context.insert("feed_updated", &updated);
                 context.insert("entries", &entries);
+                context.insert("records", &record_heads(site, record));
                 PathBuf::from(page.template())
             }
         };
