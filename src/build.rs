@@ -140,6 +140,7 @@ pub fn render_site(
         errors.extend(e);
     }
     // Every mode (drafts, serve, check, --locked) holds published versions to the record.
+    errors.extend(policy::record::deleted(&lock, &site.policies));
     let record = match policy::record::data_views(&lock, &site.policies)
         .and_then(|views| render::render_markdown(&site, &templates, &views, cache.as_deref_mut()))
     {
@@ -246,8 +247,9 @@ impl StageTimer {
     }
 
     fn lap(&mut self, stage: &str) {
-        if let Some(last) = self.last.replace(std::time::Instant::now()) {
+        if let Some(last) = self.last.as_mut() {
             eprintln!("{stage}: {} ms", last.elapsed().as_millis());
+            *last = std::time::Instant::now();
         }
     }
 }

@@ -361,7 +361,10 @@ fn run_policy(root: &Path, command: PolicyCommand) -> Result<ExitCode, String> {
     };
     let zone = config.policies.timezone;
     let today = |now: &NowArg| -> Result<NaiveDate, String> {
-        Ok(vellum::clock::local_date(now.resolve()?.resolve(zone), zone))
+        Ok(vellum::clock::local_date(
+            now.resolve()?.resolve(zone),
+            zone,
+        ))
     };
     match command {
         PolicyCommand::New {

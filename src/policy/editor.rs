@@ -174,7 +174,9 @@ fn new_version_text(newest: &super::Version, change: ChangeKind, today: NaiveDat
             );
         }
         ChangeKind::Editorial => {
-            text.push_str("# Wording only: nobody's rights or obligations change:\nchange = \"editorial\"\n");
+            text.push_str(
+                "# Wording only: nobody's rights or obligations change:\nchange = \"editorial\"\n",
+            );
         }
     }
     if !front.extra.is_empty()

@@ -155,11 +155,6 @@ impl Lock {
         self.entries.iter().find(|e| e.file == file)
     }
 
-    /// Whether any entry belongs to `policy`.
-    pub fn has_policy(&self, policy: &str) -> bool {
-        self.entries.iter().any(|e| e.policy == policy)
-    }
-
     /// Every entry of one policy, oldest first: its chain.
     pub fn chain<'a>(&'a self, policy: &'a str) -> impl Iterator<Item = &'a Entry> + 'a {
         self.entries.iter().filter(move |e| e.policy == policy)
@@ -295,8 +290,14 @@ fn verify(lock: &Lock) -> Result<(), Diagnostics> {
         for hash in entry.data.values() {
             if lock.snapshot(hash).is_none() {
                 errors.push(
-                    lock.error_at(i, format!("this entry ({}) names a data snapshot the lock does not hold", entry.file))
-                        .with_help(restore),
+                    lock.error_at(
+                        i,
+                        format!(
+                            "this entry ({}) names a data snapshot the lock does not hold",
+                            entry.file
+                        ),
+                    )
+                    .with_help(restore),
                 );
             }
         }
@@ -349,8 +350,8 @@ pub fn source_hash(text: &str) -> String {
 pub fn reader_text(html: &str) -> String {
     let mut text = String::with_capacity(html.len() / 2);
     let text_cell = std::cell::RefCell::new(&mut text);
-    let settings = lol_html::Settings::new().append_document_content_handler(
-        lol_html::doc_text!(|chunk| {
+    let settings =
+        lol_html::Settings::new().append_document_content_handler(lol_html::doc_text!(|chunk| {
             let mut text = text_cell.borrow_mut();
             text.push_str(chunk.as_str());
             // Text nodes of neighbouring elements (table cells) stay apart.
@@ -358,8 +359,7 @@ pub fn reader_text(html: &str) -> String {
                 text.push(' ');
             }
             Ok(())
-        }),
-    );
+        }));
     let mut rewriter = lol_html::HtmlRewriter::new(settings, |_: &[u8]| {});
     // Rewriting into a sink cannot fail on well-formed input; on anything else the text
     // seen so far still stands for the version.

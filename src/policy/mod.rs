@@ -15,8 +15,8 @@ pub mod machine;
 pub mod pages;
 pub mod published;
 pub mod record;
-pub mod verify;
 pub mod redline;
+pub mod verify;
 
 use std::collections::HashMap;
 

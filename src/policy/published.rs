@@ -26,9 +26,8 @@ pub fn changed_source_error(
     today: NaiveDate,
 ) -> Diagnostic {
     let file = &version.file;
-    let correction = format!(
-        "corrections = [{{ date = {today}, note = \"What was corrected and why.\" }}]"
-    );
+    let correction =
+        format!("corrections = [{{ date = {today}, note = \"What was corrected and why.\" }}]");
     let Some(published) = published_text(root, &file_key(version), published_hash) else {
         return Diagnostic::error(
             &file.display_path,
@@ -98,15 +97,8 @@ fn published_text(root: &Path, file: &str, hash: &str) -> Option<String> {
     };
     let relative = format!("./{file}");
     let staged = std::iter::once(String::new());
-    let revisions = git(&[
-        "log",
-        "--format=%H",
-        "-n",
-        HISTORY_DEPTH,
-        "--",
-        &relative,
-    ])
-    .unwrap_or_default();
+    let revisions =
+        git(&["log", "--format=%H", "-n", HISTORY_DEPTH, "--", &relative]).unwrap_or_default();
     staged
         .chain(revisions.lines().map(str::to_string))
         .filter_map(|rev| git(&["show", &format!("{rev}:{relative}")]))
@@ -121,10 +113,7 @@ mod tests {
     #[test]
     fn first_change_names_the_line_and_both_texts() {
         let old = "a\nb\nc\n";
-        assert_eq!(
-            first_change(old, "a\nB\nc\n"),
-            (2, Some("b"), Some("B"))
-        );
+        assert_eq!(first_change(old, "a\nB\nc\n"), (2, Some("b"), Some("B")));
         assert_eq!(first_change(old, "a\nb\n"), (2, Some("c"), None));
         assert_eq!(first_change(old, "a\nb\nc\nd\n"), (4, None, Some("d")));
     }

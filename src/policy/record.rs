@@ -6,8 +6,8 @@
 //!   publication and not after today, with a note;
 //! - published versions are never deleted and their effective dates never move;
 //! - a new version takes effect after every version already recorded, and not before
-//!   today (history is append-only), unless the policy has no record yet: its history is
-//!   then imported as it stands;
+//!   today (history is append-only); only the first build, with no lock yet, imports a
+//!   history as it stands;
 //! - a new version must differ from the one before it;
 //! - a published version renders from the data files it was published with (the lock
 //!   keeps them), so editing `data/` changes only versions not yet published.
@@ -100,14 +100,14 @@ pub fn check(inputs: &Inputs) -> Result<Record, Diagnostics> {
     let lock = inputs.lock;
     let mut next = lock.clone();
     let mut errors = Diagnostics::default();
-    let mut present = BTreeSet::new();
     for (p, policy) in inputs.policies.iter().enumerate() {
-        let importing = !lock.has_policy(&policy.slug);
+        // Only the first build (no lock yet, or one in the first format) imports a
+        // history as it stands; after that, even a new policy starts from today.
+        let importing = lock.entries.is_empty();
         let newest_recorded = lock.chain(&policy.slug).map(|e| e.effective.clone()).max();
         let mut previous_text: Option<(String, &Version)> = None;
         for (v, version) in policy.versions.iter().enumerate() {
             let file = file_key(version);
-            present.insert(file.clone());
             let text = lock::text_hash(version.content());
             let source = lock::source_hash(&version.file.text);
             let entry = lock.latest(&file);
@@ -125,7 +125,9 @@ pub fn check(inputs: &Inputs) -> Result<Record, Diagnostics> {
                         ),
                     )
                     .at_line(&version.file.text, body_line(version))
-                    .with_help("edit the text to say what changes, or delete this file if nothing does"),
+                    .with_help(
+                        "edit the text to say what changes, or delete this file if nothing does",
+                    ),
                 );
             }
             previous_text = Some((text.clone(), version));
@@ -207,18 +209,6 @@ pub fn check(inputs: &Inputs) -> Result<Record, Diagnostics> {
             }
         }
     }
-    let recorded_files: BTreeSet<&str> = lock
-        .entries
-        .iter()
-        .map(|e| e.file.as_str())
-        .chain(lock.legacy.iter().map(|l| l.file.as_str()))
-        .collect();
-    for gone in recorded_files.into_iter().filter(|f| !present.contains(*f)) {
-        errors.push(
-            Diagnostic::error(gone, "this published policy version was deleted (or marked as a draft)")
-                .with_help("restore the file as it was published: a published version stays published; to change what is in force, add a new version with `vellum policy new`"),
-        );
-    }
     if errors.has_errors() {
         return Err(errors);
     }
@@ -238,7 +228,9 @@ pub fn check(inputs: &Inputs) -> Result<Record, Diagnostics> {
             )
         };
         return Err(Diagnostic::error(LOCK_FILE, message)
-            .with_help("run `vellum build` without --locked and commit policies.lock with the change")
+            .with_help(
+                "run `vellum build` without --locked and commit policies.lock with the change",
+            )
             .into());
     }
     next.legacy.clear();
@@ -246,6 +238,30 @@ pub fn check(inputs: &Inputs) -> Result<Record, Diagnostics> {
         lock: next,
         changed,
     })
+}
+
+/// Published versions whose files are gone (or were turned into drafts). Checked apart
+/// from [`check`], before rendering, so a broken link elsewhere cannot hide it.
+pub fn deleted(lock: &Lock, policies: &[Policy]) -> Diagnostics {
+    let present: BTreeSet<String> = policies
+        .iter()
+        .flat_map(|p| &p.versions)
+        .map(file_key)
+        .collect();
+    let recorded: BTreeSet<&str> = lock
+        .entries
+        .iter()
+        .map(|e| e.file.as_str())
+        .chain(lock.legacy.iter().map(|l| l.file.as_str()))
+        .collect();
+    let mut errors = Diagnostics::default();
+    for gone in recorded.into_iter().filter(|f| !present.contains(*f)) {
+        errors.push(
+            Diagnostic::error(gone, "this published policy version was deleted (or marked as a draft)")
+                .with_help("restore the file as it was published: a published version stays published; to change what is in force, add a new version with `vellum policy new`"),
+        );
+    }
+    errors
 }
 
 /// The lock's key for a version: its file, relative to the site root, with `/`.
@@ -342,8 +358,10 @@ fn check_corrections(lock: &Lock, version: &Version, today: NaiveDate, errors: &
         }
         if day > today {
             errors.push(
-                at(format!("this correction is dated {day}, after today ({today})"))
-                    .with_help(format!("date it the day it is made: date = {today}")),
+                at(format!(
+                    "this correction is dated {day}, after today ({today})"
+                ))
+                .with_help(format!("date it the day it is made: date = {today}")),
             );
         } else if day < published {
             errors.push(

@@ -84,8 +84,7 @@ impl Report {
 
 /// Parses a `versions.json`.
 pub fn parse(text: &str, name: &str) -> Result<VersionsDocument, String> {
-    serde_json::from_str(text)
-        .map_err(|e| format!("{name} is not a policy's versions.json: {e}"))
+    serde_json::from_str(text).map_err(|e| format!("{name} is not a policy's versions.json: {e}"))
 }
 
 /// Compares a saved `versions.json` with today's.

@@ -295,7 +295,7 @@ fn policy_new_fills_in_the_announcement_date() {
     assert!(run.success, "{}", run.stderr);
     let text = site.read("content/policies/privacy/2027-01-15.md");
     assert!(text.contains("announced = 2026-11-25"), "{text}");
-    assert!(text.contains("change = \"\""), "{text}");
+    assert!(text.contains("change = \"material\""), "{text}");
 }
 
 #[test]

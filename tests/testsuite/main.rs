@@ -10,6 +10,7 @@ mod errors;
 mod incremental;
 mod policies;
 mod publish;
+mod record;
 mod serve;
 mod shop;
 mod storefront;

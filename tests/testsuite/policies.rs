@@ -372,7 +372,18 @@ fn deleting_a_published_version_is_an_error() {
 #[test]
 fn policy_new_copies_the_latest_version_with_an_empty_summary() {
     let site = site();
-    let run = site.vellum(&["policy", "new", "privacy", "--effective", "2026-12-15"]);
+    let new = [
+        "policy",
+        "new",
+        "privacy",
+        "--effective",
+        "2026-12-15",
+        "--change",
+        "editorial",
+        "--now",
+        "2026-11-25",
+    ];
+    let run = site.vellum(&new);
     assert!(run.success, "{}", run.stderr);
     assert_eq!(run.stdout.trim(), "content/policies/privacy/2026-12-15.md");
     let text = site.read("content/policies/privacy/2026-12-15.md");
@@ -382,7 +393,7 @@ fn policy_new_copies_the_latest_version_with_an_empty_summary() {
         "{text}"
     );
     site.build_fails("content/policies/privacy/2026-12-15.md:", "error:");
-    let run = site.vellum(&["policy", "new", "privacy", "--effective", "2026-12-15"]);
+    let run = site.vellum(&new);
     assert!(!run.success, "a second version on the same date is refused");
 }
 
