@@ -104,6 +104,45 @@ fn no_mode_publishes_an_edited_published_version() {
 }
 
 #[test]
+fn serve_refuses_an_edited_published_version_and_keeps_the_published_text() {
+    let site = policies();
+    site.build_ok();
+    let server = site.serve();
+    let mut events = server.events();
+    events.wait_for("event: hello");
+    let path = "content/policies/terms/2026-06-01.md";
+    site.write(
+        path,
+        site.read(path)
+            .replace("within seven days", "within ten days"),
+    );
+    let seen = events.wait_for("Build failed");
+    assert!(
+        seen.contains("content/policies/terms/2026-06-01.md:"),
+        "{seen}"
+    );
+    let page = server.get("/policies/terms/2026-06-01/");
+    assert!(page.body.contains("within seven days"), "{}", page.body);
+}
+
+#[test]
+fn the_feed_and_versions_json_publish_the_record_head() {
+    let site = policies();
+    site.build_ok();
+    let versions: serde_json::Value =
+        serde_json::from_str(&site.output("policies/terms/versions.json")).unwrap();
+    let head = versions["record_head"].as_str().unwrap();
+    let record = versions["record"].as_array().unwrap();
+    assert_eq!(record.len(), 3);
+    assert_eq!(record[2]["seal"], head);
+    assert_eq!(record[1]["previous"], record[0]["seal"]);
+    let feed = site.output("changelog/atom.xml");
+    let expected = format!("<record:head policy=\"terms\" seal=\"{head}\"");
+    assert!(feed.contains(&expected), "{feed}");
+    roxmltree::Document::parse(&feed).expect("the feed stays well-formed XML");
+}
+
+#[test]
 fn a_backdated_version_is_an_error_at_its_file() {
     let site = policies();
     site.build_ok();
