@@ -82,7 +82,7 @@ pub fn render_site(
             Vec::new()
         }
     };
-    let (data, data_texts, data_problems) = crate::data::load_with_texts(root);
+    let (data, data_texts, data_problems) = crate::data::load(root);
     diagnostics.extend(data_problems);
     let lock = policy::lock::read(root).unwrap_or_else(|errors| {
         diagnostics.extend(errors);

@@ -23,14 +23,8 @@ pub type Data = BTreeMap<String, Value>;
 /// keep snapshots of the files they read (see [`crate::policy::record`]).
 pub type DataTexts = BTreeMap<String, Arc<str>>;
 
-/// Reads and parses `root/data/`.
-pub fn load(root: &Path) -> (Data, Diagnostics) {
-    let (data, _, diagnostics) = load_with_texts(root);
-    (data, diagnostics)
-}
-
 /// Reads and parses `root/data/`, keeping each file's text too.
-pub fn load_with_texts(root: &Path) -> (Data, DataTexts, Diagnostics) {
+pub fn load(root: &Path) -> (Data, DataTexts, Diagnostics) {
     let mut data = Data::new();
     let mut texts = DataTexts::new();
     let mut diagnostics = Diagnostics::default();
@@ -209,7 +203,7 @@ mod tests {
             ("hours.json", "{\"open\": \"9:00\"}"),
             ("stores.csv", "city,phone\nSpringfield,555\n"),
         ]);
-        let (data, problems) = load(tmp.path());
+        let (data, _, problems) = load(tmp.path());
         assert!(!problems.has_errors(), "{problems}");
         assert_eq!(data["shop.toml"]["opened"], "2020-01-01");
         assert_eq!(data["hours.json"]["open"], "9:00");
@@ -219,7 +213,7 @@ mod tests {
     #[test]
     fn parse_errors_name_the_line() {
         let tmp = site_with(&[("a.json", "{\n\"x\": 1,\n}\n"), ("b.toml", "x = 1\ny = \n")]);
-        let (_, problems) = load(tmp.path());
+        let (_, _, problems) = load(tmp.path());
         let lines: Vec<_> = problems
             .0
             .iter()
@@ -240,7 +234,7 @@ mod tests {
             "cookies.toml",
             "[[cookie]]\nname = \"cart\"\nprovider = \"Wristline\"\npurpose = \"Basket\"\ncategory = \"strictly_necessary\"\nduration = \"Session\"\nparty = \"first\"\n\n[[cookie]]\nname = \"_ga\"\nprovider = \"Google\"\ncategory = \"analytics\"\nduration = \"13 months\"\nparty = \"third\"\n",
         )]);
-        let (_, problems) = load(tmp.path());
+        let (_, _, problems) = load(tmp.path());
         let error = &problems.0[0];
         assert!(error.message.contains("missing field `purpose`"), "{error}");
         assert!(error.line.is_some_and(|l| l >= 9), "{error}");

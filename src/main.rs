@@ -281,15 +281,7 @@ fn run_check(
     drafts: bool,
     now: &NowArg,
 ) -> Result<ExitCode, String> {
-    let options = BuildOptions {
-        root: root.to_path_buf(),
-        output: root.join("public"),
-        base_url: None,
-        drafts,
-        now: now.resolve()?,
-        progress: false,
-        locked: false,
-    };
+    let options = in_memory_options(root, drafts, now)?;
     let report = match vellum::check::check(&options, external) {
         Ok(report) => report,
         Err(diagnostics) => {
@@ -415,6 +407,20 @@ fn run_policy(root: &Path, command: PolicyCommand) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Options for rendering the site in memory (`check`, `policy verify`): nothing is
+/// written, and the lock is checked but never updated.
+fn in_memory_options(root: &Path, drafts: bool, now: &NowArg) -> Result<BuildOptions, String> {
+    Ok(BuildOptions {
+        root: root.to_path_buf(),
+        output: root.join("public"),
+        base_url: None,
+        drafts,
+        now: now.resolve()?,
+        progress: false,
+        locked: false,
+    })
+}
+
 /// `vellum policy verify`: exit 0 if the history only grew, 1 if it was rewritten.
 fn run_verify(
     root: &Path,
@@ -430,15 +436,7 @@ fn run_verify(
     let today_text = match against {
         Some(path) => read(path)?,
         None => {
-            let options = BuildOptions {
-                root: root.to_path_buf(),
-                output: root.join("public"),
-                base_url: None,
-                drafts: false,
-                now: now.resolve()?,
-                progress: false,
-                locked: false,
-            };
+            let options = in_memory_options(root, false, now)?;
             let site = match vellum::build::render_site(&options, None) {
                 Ok(site) => site,
                 Err(diagnostics) => {

@@ -63,6 +63,8 @@ pub enum NewVersionError {
         notice_days: u32,
         first: NaiveDate,
     },
+    #[error("cannot copy the [extra] table of the newest version: {0}")]
+    Extra(String),
     #[error("cannot write {path}: {message}")]
     Write { path: String, message: String },
 }
@@ -135,7 +137,7 @@ pub fn new_version(
         .join(POLICIES_DIR)
         .join(slug)
         .join(format!("{}.md", effective.format("%Y-%m-%d")));
-    let text = new_version_text(newest, asked.change, today);
+    let text = new_version_text(newest, asked.change, today)?;
     let target = root.join(&relative);
     let write_error = |e: std::io::Error| NewVersionError::Write {
         path: relative.display().to_string(),
@@ -151,7 +153,11 @@ pub fn new_version(
     Ok(relative)
 }
 
-fn new_version_text(newest: &super::Version, change: ChangeKind, today: NaiveDate) -> String {
+fn new_version_text(
+    newest: &super::Version,
+    change: ChangeKind,
+    today: NaiveDate,
+) -> Result<String, NewVersionError> {
     let front = &newest.file.front_matter;
     let mut text = String::from("+++\n");
     let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
@@ -179,15 +185,15 @@ fn new_version_text(newest: &super::Version, change: ChangeKind, today: NaiveDat
             );
         }
     }
-    if !front.extra.is_empty()
-        && let Ok(extra) = toml::to_string(&serde_json::json!({ "extra": front.extra }))
-    {
+    if !front.extra.is_empty() {
+        let extra = toml::to_string(&serde_json::json!({ "extra": front.extra }))
+            .map_err(|e| NewVersionError::Extra(e.to_string()))?;
         text.push('\n');
         text.push_str(&extra);
     }
     text.push_str("+++\n");
     text.push_str(newest.file.body());
-    text
+    Ok(text)
 }
 
 /// What to do after `vellum policy new`, in order.

@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::lock::{Entry, Lock, source_hash, text_hash};
+use super::record::file_key;
 use super::{Policy, Status};
 use crate::content::front_matter::{ChangeKind, Correction};
 use crate::site::Site;
@@ -47,6 +48,16 @@ pub fn versions_json(site: &Site, policy: &Policy, record: &Lock) -> String {
         .map(|(i, version)| {
             let front = &version.file.front_matter;
             let status = policy.status(i, today);
+            let source = file_key(version);
+            // The record check left every recorded version's hashes in the record, equal
+            // to its file's; only a draft (never recorded) is hashed here.
+            let (sha256, text_sha256) = match record.latest(&source) {
+                Some(entry) => (entry.source.clone(), entry.text.clone()),
+                None => (
+                    source_hash(&version.file.text),
+                    text_hash(version.content()),
+                ),
+            };
             VersionRecord {
                 effective: date(version.effective),
                 effective_at: site.start_of(version.effective),
@@ -64,13 +75,9 @@ pub fn versions_json(site: &Site, policy: &Policy, record: &Lock) -> String {
                 changes_url: site.permalink(&policy.changes_path(version)),
                 changes_to_current_url: (status == Status::Superseded)
                     .then(|| site.permalink(&policy.changes_to_current_path(version))),
-                source: version
-                    .file
-                    .display_path
-                    .to_string_lossy()
-                    .replace('\\', "/"),
-                sha256: source_hash(&version.file.text),
-                text_sha256: text_hash(version.content()),
+                source,
+                sha256,
+                text_sha256,
             }
         })
         .collect();

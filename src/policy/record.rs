@@ -100,10 +100,10 @@ pub fn check(inputs: &Inputs) -> Result<Record, Diagnostics> {
     let lock = inputs.lock;
     let mut next = lock.clone();
     let mut errors = Diagnostics::default();
+    // Only the first build (no lock yet, or one in the first format) imports a history
+    // as it stands; after that, even a new policy starts from today.
+    let importing = lock.entries.is_empty();
     for (p, policy) in inputs.policies.iter().enumerate() {
-        // Only the first build (no lock yet, or one in the first format) imports a
-        // history as it stands; after that, even a new policy starts from today.
-        let importing = lock.entries.is_empty();
         let newest_recorded = lock.chain(&policy.slug).map(|e| e.effective.clone()).max();
         let mut previous_text: Option<(String, &Version)> = None;
         for (v, version) in policy.versions.iter().enumerate() {
@@ -309,13 +309,7 @@ fn check_append_only(
     errors: &mut Diagnostics,
 ) {
     let effective = date(version.effective);
-    let at = |message: String| {
-        if version.file.front_matter.effective.is_some() {
-            version.file.error_at_key("effective", message)
-        } else {
-            Diagnostic::error(&version.file.display_path, message).at_line(&version.file.text, 1)
-        }
-    };
+    let at = |message: String| error_at_date(version, message);
     if let Some(newest) = newest_recorded
         && effective.as_str() <= newest
     {
@@ -395,17 +389,22 @@ fn publication_date(lock: &Lock, version: &Version, today: NaiveDate) -> NaiveDa
     }
 }
 
+/// An error at where the version's date is written: its `effective` key, or else its
+/// file name (the first line stands for it).
+fn error_at_date(version: &Version, message: String) -> Diagnostic {
+    if version.file.front_matter.effective.is_some() {
+        version.file.error_at_key("effective", message)
+    } else {
+        Diagnostic::error(&version.file.display_path, message).at_line(&version.file.text, 1)
+    }
+}
+
 fn moved_date_error(version: &Version, entry: &Entry) -> Diagnostic {
     let message = format!(
         "this published version took effect on {} and its date has changed to {}",
         entry.effective, version.effective
     );
-    let diagnostic = if version.file.front_matter.effective.is_some() {
-        version.file.error_at_key("effective", message)
-    } else {
-        Diagnostic::error(&version.file.display_path, message).at_line(&version.file.text, 1)
-    };
-    diagnostic.with_help(format!(
+    error_at_date(version, message).with_help(format!(
         "restore effective = {}; to change what is in force, add a new version with `vellum policy new`",
         entry.effective
     ))
