@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use walkdir::WalkDir;
 
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -74,7 +73,7 @@ pub fn render_site(
     if let Some(base_url) = &options.base_url {
         config.base_url = base_url.trim_end_matches('/').to_string();
     }
-    let (mut content, mut diagnostics) = crate::content::load(root);
+    let (mut content, mut diagnostics) = crate::content::load(root, &config.limits);
     let policies = match policy::collect(&mut content, &config.policies, options.drafts) {
         Ok(policies) => policies,
         Err(errors) => {
@@ -82,7 +81,7 @@ pub fn render_site(
             Vec::new()
         }
     };
-    let (data, data_texts, data_problems) = crate::data::load(root);
+    let (data, data_texts, data_problems) = crate::data::load(root, &config.limits);
     diagnostics.extend(data_problems);
     let lock = policy::lock::read(root).unwrap_or_else(|errors| {
         diagnostics.extend(errors);
@@ -92,11 +91,14 @@ pub fn render_site(
     if let Err(errors) = &templates {
         diagnostics.extend(errors.0.iter().cloned());
     }
+    let mut copies = static_files(root, &config).unwrap_or_else(|errors| {
+        diagnostics.extend(errors);
+        Vec::new()
+    });
     let warnings = diagnostics.take_warnings();
     let (Ok(mut templates), false) = (templates, diagnostics.has_errors()) else {
         return Err(fail(diagnostics, warnings));
     };
-    let mut copies = static_files(root, &config.theme);
     timer.lap("load");
     let now = options.now.resolve(config.policies.timezone);
     let mut site = match Site::new(config, now, content, policies, options.drafts) {
@@ -423,34 +425,34 @@ fn check_output_clashes(
 }
 
 /// The theme's `static/` files, then the site's own `static/`, which win on a clash.
-fn static_files(root: &Path, theme: &str) -> Vec<CopiedFile> {
+fn static_files(root: &Path, config: &Config) -> Result<Vec<CopiedFile>, Diagnostics> {
     let mut by_path = BTreeMap::new();
+    let mut problems = Diagnostics::default();
     for dir in [
-        templates::theme_dir(root, theme).join("static"),
+        templates::theme_dir(root, &config.theme).join("static"),
         root.join("static"),
     ] {
-        let walker = WalkDir::new(&dir).sort_by_file_name().into_iter();
-        for entry in walker
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file())
-        {
-            let relative = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
-            let path = relative
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            if path.split('/').any(|part| part.starts_with('.')) {
+        let (found, errors) = crate::input_files::list(root, &dir, crate::input_files::is_hidden);
+        problems.extend(errors);
+        for file in found {
+            let shown = file.path.strip_prefix(root).unwrap_or(&file.path);
+            let limit = config.limits.asset_megabytes;
+            if let Some(problem) = crate::content::too_big(shown, file.len, limit, "asset_megabytes") {
+                problems.push(problem);
                 continue;
             }
             by_path.insert(
-                path.clone(),
+                file.relative.clone(),
                 CopiedFile {
-                    source: entry.into_path(),
-                    path,
+                    source: file.path,
+                    path: file.relative,
                 },
             );
         }
     }
-    by_path.into_values().collect()
+    if problems.has_errors() {
+        Err(problems)
+    } else {
+        Ok(by_path.into_values().collect())
+    }
 }

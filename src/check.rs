@@ -359,17 +359,19 @@ impl Sources {
                 ))
             })
             .collect();
-        let templates = walkdir::WalkDir::new(root.join("templates"))
-            .into_iter()
-            .chain(walkdir::WalkDir::new(root.join("themes")))
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file())
-            .filter_map(|e| {
-                let text = std::fs::read_to_string(e.path()).ok()?;
+        // Read through the same rule as the build, so a link out of the site is never
+        // read, even to quote it in a message.
+        let templates = ["templates", "themes"]
+            .iter()
+            .flat_map(|dir| {
+                crate::input_files::list(root, &root.join(dir), crate::input_files::is_hidden).0
+            })
+            .filter_map(|file| {
+                let text = std::fs::read_to_string(&file.path).ok()?;
                 Some((
-                    e.path()
+                    file.path
                         .strip_prefix(root)
-                        .unwrap_or(e.path())
+                        .unwrap_or(&file.path)
                         .to_path_buf(),
                     Arc::from(text),
                 ))

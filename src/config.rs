@@ -40,6 +40,9 @@ pub struct Config {
     /// Rules for policy changes.
     #[serde(default)]
     pub policies: PolicyRules,
+    /// The largest input vellum accepts (content arrives in pull requests).
+    #[serde(default)]
+    pub limits: Limits,
     /// Free settings for themes.
     #[serde(default)]
     pub extra: toml::Table,
@@ -58,6 +61,75 @@ pub struct MarkdownConfig {
     /// Open links to other sites in a new tab (with `rel="noopener"`).
     #[serde(default)]
     pub external_links_new_tab: bool,
+    /// What happens to HTML written inside Markdown: `"escape"` (the default, as in
+    /// Hugo) shows it as text, so a pull request cannot slip a script, a form or a
+    /// tracking pixel into a page; `"allow"` passes it through, for sites whose editors
+    /// need `<details>` or `<abbr>` and whose reviewers read every tag.
+    #[serde(default)]
+    pub raw_html: RawHtml,
+}
+
+/// See [`MarkdownConfig::raw_html`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawHtml {
+    Allow,
+    #[default]
+    Escape,
+}
+
+/// The `[limits]` table: the largest input a build accepts, each with a clear error
+/// naming the file when exceeded. Defaults fit any real shop with a wide margin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Largest Markdown page or data file, in megabytes.
+    #[serde(default = "default_page_megabytes")]
+    pub page_megabytes: u64,
+    /// Largest copied file (images, PDFs, static files), in megabytes.
+    #[serde(default = "default_asset_megabytes")]
+    pub asset_megabytes: u64,
+    /// Most pixels in an image that vellum decodes (product images), in millions.
+    #[serde(default = "default_image_megapixels")]
+    pub image_megapixels: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            page_megabytes: default_page_megabytes(),
+            asset_megabytes: default_asset_megabytes(),
+            image_megapixels: default_image_megapixels(),
+        }
+    }
+}
+
+impl Limits {
+    pub const MEGABYTE: u64 = 1024 * 1024;
+
+    pub fn page_bytes(&self) -> u64 {
+        self.page_megabytes.saturating_mul(Self::MEGABYTE)
+    }
+
+    pub fn asset_bytes(&self) -> u64 {
+        self.asset_megabytes.saturating_mul(Self::MEGABYTE)
+    }
+
+    pub fn image_pixels(&self) -> u64 {
+        self.image_megapixels.saturating_mul(1_000_000)
+    }
+}
+
+fn default_page_megabytes() -> u64 {
+    4
+}
+
+fn default_asset_megabytes() -> u64 {
+    50
+}
+
+fn default_image_megapixels() -> u64 {
+    40
 }
 
 impl Default for MarkdownConfig {
@@ -66,6 +138,7 @@ impl Default for MarkdownConfig {
             smart_punctuation: true,
             heading_anchors: true,
             external_links_new_tab: false,
+            raw_html: RawHtml::default(),
         }
     }
 }
@@ -175,6 +248,7 @@ impl Config {
     /// Reads and checks `site.toml` in `root`.
     pub fn load(root: &Path) -> Result<Config, Diagnostic> {
         let path = root.join(CONFIG_FILE);
+        crate::input_files::check_site_file(root, &path)?;
         let text = std::fs::read_to_string(&path).map_err(|e| {
             Diagnostic::error(CONFIG_FILE, format!("cannot read the site settings: {e}")).with_help(
                 "run vellum from the site's folder (the one with site.toml), or pass --root",

@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use walkdir::WalkDir;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
@@ -24,27 +23,25 @@ pub type Data = BTreeMap<String, Value>;
 pub type DataTexts = BTreeMap<String, Arc<str>>;
 
 /// Reads and parses `root/data/`, keeping each file's text too.
-pub fn load(root: &Path) -> (Data, DataTexts, Diagnostics) {
+pub fn load(root: &Path, limits: &crate::config::Limits) -> (Data, DataTexts, Diagnostics) {
     let mut data = Data::new();
     let mut texts = DataTexts::new();
     let mut diagnostics = Diagnostics::default();
     let dir = root.join(DATA_DIR);
-    let walker = WalkDir::new(&dir)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(Result::ok);
-    for entry in walker.filter(|e| e.file_type().is_file()) {
-        let relative = entry
-            .path()
-            .strip_prefix(&dir)
-            .unwrap_or(entry.path())
-            .to_string_lossy()
-            .replace('\\', "/");
-        if relative.split('/').any(|part| part.starts_with('.')) || !is_data_file(&relative) {
+    let (found, problems) = crate::input_files::list(root, &dir, crate::input_files::is_hidden);
+    diagnostics.extend(problems);
+    for file in found {
+        let relative = file.relative;
+        if !is_data_file(&relative) {
             continue;
         }
         let shown = Path::new(DATA_DIR).join(&relative);
-        let text = match crate::content::read_utf8(entry.path(), &shown) {
+        let limit = crate::content::too_big(&shown, file.len, limits.page_megabytes, "page_megabytes");
+        if let Some(problem) = limit {
+            diagnostics.push(problem);
+            continue;
+        }
+        let text = match crate::content::read_utf8(&file.path, &shown) {
             Ok(text) => text,
             Err(e) => {
                 diagnostics.push(e);
@@ -203,7 +200,7 @@ mod tests {
             ("hours.json", "{\"open\": \"9:00\"}"),
             ("stores.csv", "city,phone\nSpringfield,555\n"),
         ]);
-        let (data, _, problems) = load(tmp.path());
+        let (data, _, problems) = load(tmp.path(), &Default::default());
         assert!(!problems.has_errors(), "{problems}");
         assert_eq!(data["shop.toml"]["opened"], "2020-01-01");
         assert_eq!(data["hours.json"]["open"], "9:00");
@@ -213,7 +210,7 @@ mod tests {
     #[test]
     fn parse_errors_name_the_line() {
         let tmp = site_with(&[("a.json", "{\n\"x\": 1,\n}\n"), ("b.toml", "x = 1\ny = \n")]);
-        let (_, _, problems) = load(tmp.path());
+        let (_, _, problems) = load(tmp.path(), &Default::default());
         let lines: Vec<_> = problems
             .0
             .iter()
@@ -234,7 +231,7 @@ mod tests {
             "cookies.toml",
             "[[cookie]]\nname = \"cart\"\nprovider = \"Wristline\"\npurpose = \"Basket\"\ncategory = \"strictly_necessary\"\nduration = \"Session\"\nparty = \"first\"\n\n[[cookie]]\nname = \"_ga\"\nprovider = \"Google\"\ncategory = \"analytics\"\nduration = \"13 months\"\nparty = \"third\"\n",
         )]);
-        let (_, _, problems) = load(tmp.path());
+        let (_, _, problems) = load(tmp.path(), &Default::default());
         let error = &problems.0[0];
         assert!(error.message.contains("missing field `purpose`"), "{error}");
         assert!(error.line.is_some_and(|l| l >= 9), "{error}");

@@ -23,6 +23,7 @@ pub mod diagnostic;
 pub mod images;
 pub mod incremental;
 pub mod init;
+pub mod input_files;
 pub mod markdown;
 pub mod output;
 pub mod policy;

@@ -4,13 +4,13 @@
 //! a table of contents, and internal links written `@/path/file.md#anchor` that resolve
 //! to the target page's URL (a missing target is an error at its line).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
 
-use crate::config::MarkdownConfig;
+use crate::config::{MarkdownConfig, RawHtml};
 use crate::content::SourceFile;
 use crate::diagnostic::Diagnostic;
 use crate::shortcodes::{self, Call};
@@ -56,11 +56,30 @@ pub struct Rendered {
     pub block_ends: Vec<usize>,
     /// Whether shortcodes were expanded: their output depends on more than this file.
     pub has_shortcodes: bool,
+    /// Where the text first nests deeper than [`MAX_NESTING`] (rendering stops there).
+    too_deep: Option<Range<usize>>,
+}
+
+fn too_deep_error(file: &SourceFile, span: Range<usize>) -> Diagnostic {
+    Diagnostic::error(
+        &file.display_path,
+        format!(
+            "lists, quotes or HTML tags here are nested more than {MAX_NESTING} levels deep"
+        ),
+    )
+    .at_span(&file.text, span)
+    .with_help("flatten the nesting: no reader can follow a list inside a list this deep")
 }
 
 /// Separates top-level blocks while rendering; a control character that Markdown text
 /// never carries into HTML.
 const BLOCK_MARK: char = '\u{1f}';
+
+/// How deep lists, quotes, emphasis and HTML tags may nest inside each other. Later
+/// stages (minification, the redline) walk the HTML recursively, so a 4 KB file of
+/// `>>>>>>` must stop here, at its line, rather than overflow the stack there. No real
+/// page comes near it (markdown-it stops at the same depth).
+pub const MAX_NESTING: usize = 100;
 
 /// Renders a shortcode call, given the call and its body rendered to HTML.
 pub type ShortcodeFn<'a> = dyn Fn(&Call, Option<String>) -> Result<String, String> + Sync + 'a;
@@ -98,6 +117,9 @@ pub fn render_with_shortcodes(
     };
     let expanded = Expanded::new(body, &calls);
     let (mut rendered, missing) = render_text(&expanded.text, config, resolve, with_blocks);
+    if let Some(span) = rendered.too_deep.take() {
+        return Err(vec![too_deep_error(file, at(expanded.original(span)))]);
+    }
     if !missing.is_empty() {
         return Err(missing
             .into_iter()
@@ -148,6 +170,11 @@ fn render_fragment(
     resolve: &dyn Fn(&str) -> Option<String>,
 ) -> Result<String, String> {
     let (rendered, missing) = render_text(text, config, resolve, false);
+    if rendered.too_deep.is_some() {
+        return Err(format!(
+            "the shortcode's body is nested more than {MAX_NESTING} levels deep"
+        ));
+    }
     match missing.first() {
         Some((target, _)) => Err(format!(
             "link to `@/{target}` goes nowhere: there is no content/{target}"
@@ -204,18 +231,37 @@ impl Expanded {
 
 /// Puts each shortcode's HTML where its placeholder is; a placeholder alone in a
 /// paragraph takes the paragraph's place, so block output is not wrapped in `<p>`.
+/// One pass over the HTML, so a page of many shortcodes stays linear.
 fn substitute(html: &str, outputs: &[String]) -> String {
-    let mut html = html.to_string();
-    for (i, output) in outputs.iter().enumerate() {
-        let token = format!("{PLACEHOLDER}{i}{PLACEHOLDER}");
-        let paragraph = format!("<p>{token}</p>");
-        html = if html.contains(&paragraph) {
-            html.replacen(&paragraph, output, 1)
-        } else {
-            html.replacen(&token, output, 1)
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find(PLACEHOLDER) {
+        let after = &rest[at + PLACEHOLDER.len_utf8()..];
+        let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let token_end = at + PLACEHOLDER.len_utf8() + digits;
+        let output = rest[token_end..]
+            .starts_with(PLACEHOLDER)
+            .then(|| after[..digits].parse::<usize>().ok())
+            .flatten()
+            .and_then(|i| outputs.get(i));
+        let Some(output) = output else {
+            // Not one of ours (an editor typed the character): keep it as it is.
+            out.push_str(&rest[..at + PLACEHOLDER.len_utf8()]);
+            rest = after;
+            continue;
         };
+        let end = token_end + PLACEHOLDER.len_utf8();
+        let (before, after) = (&rest[..at], &rest[end..]);
+        let (before, after) = match (before.strip_suffix("<p>"), after.strip_prefix("</p>")) {
+            (Some(before), Some(after)) => (before, after),
+            _ => (before, after),
+        };
+        out.push_str(before);
+        out.push_str(output);
+        rest = after;
     }
-    html
+    out.push_str(rest);
+    out
 }
 
 /// The event pipeline: heading ids and anchors, `@/` links, block marks. Returns the
@@ -237,18 +283,29 @@ fn render_text(
     let mut events: Vec<Event> = Vec::new();
     let mut rendered = Rendered::default();
     let mut missing = Vec::new();
-    let mut used_ids = HashSet::new();
+    let mut ids = HeadingIds::default();
     let mut headings: Vec<(u8, String, String)> = Vec::new();
     let mut open_heading: Option<usize> = None;
     let mut depth = 0usize;
+    let mut html_depth = 0usize;
     for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
         match &event {
             Event::Start(_) => depth += 1,
             Event::End(_) => depth -= 1,
+            Event::Html(html) | Event::InlineHtml(html) if config.raw_html == RawHtml::Allow => {
+                html_depth = tag_depth(html_depth, html);
+            }
             _ => {}
+        }
+        if depth + html_depth > MAX_NESTING {
+            rendered.too_deep = Some(range);
+            return (rendered, missing);
         }
         let block_ends_here = depth == 0;
         match event {
+            Event::Html(html) | Event::InlineHtml(html) if config.raw_html == RawHtml::Escape => {
+                events.push(Event::Text(html));
+            }
             Event::Start(Tag::Heading {
                 level,
                 id,
@@ -267,7 +324,7 @@ fn render_text(
                 let start = open_heading
                     .take()
                     .expect("pulldown-cmark balances headings");
-                let (id, title) = name_heading(&mut events, start, &mut used_ids);
+                let (id, title) = name_heading(&mut events, start, &mut ids);
                 if config.heading_anchors {
                     events.push(Event::Html(anchor_html(&id).into()));
                 }
@@ -342,11 +399,7 @@ fn heading_level(level: HeadingLevel) -> u8 {
 
 /// Gives the heading that starts at `events[start]` an id (its own `{#id}` or one made
 /// from its text, unique within the page) and returns the id and the plain title.
-fn name_heading(
-    events: &mut [Event],
-    start: usize,
-    used_ids: &mut HashSet<String>,
-) -> (String, String) {
+fn name_heading(events: &mut [Event], start: usize, ids: &mut HeadingIds) -> (String, String) {
     let title: String = events[start + 1..]
         .iter()
         .filter_map(|e| match e {
@@ -371,14 +424,67 @@ fn name_heading(
             }
         }
     };
-    let mut unique = wanted.clone();
-    let mut n = 1;
-    while !used_ids.insert(unique.clone()) {
-        unique = format!("{wanted}-{n}");
-        n += 1;
-    }
+    let unique = ids.claim(wanted);
     *id = Some(CowStr::from(unique.clone()));
     (unique, title)
+}
+
+/// The ids given so far in a page. Each wanted id remembers the next suffix to try, so
+/// 100,000 headings called "Notes" take linear time, not 100,000 retries each.
+#[derive(Default)]
+struct HeadingIds {
+    used: HashSet<String>,
+    next_suffix: HashMap<String, usize>,
+}
+
+impl HeadingIds {
+    fn claim(&mut self, wanted: String) -> String {
+        if self.used.insert(wanted.clone()) {
+            return wanted;
+        }
+        let n = self.next_suffix.entry(wanted.clone()).or_insert(1);
+        loop {
+            let unique = format!("{wanted}-{n}");
+            *n += 1;
+            if self.used.insert(unique.clone()) {
+                return unique;
+            }
+        }
+    }
+}
+
+/// The nesting of raw HTML after `html`, counting each opening tag in, each closing
+/// tag out, void and self-closed tags neither. An estimate on the high side (browsers
+/// close some tags by themselves), which is what a limit wants.
+fn tag_depth(mut depth: usize, html: &str) -> usize {
+    const VOID: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr",
+    ];
+    let bytes = html.as_bytes();
+    for (at, _) in html.match_indices('<') {
+        let rest = &html[at + 1..];
+        if let Some(closing) = rest.strip_prefix('/') {
+            if closing.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                depth = depth.saturating_sub(1);
+            }
+            continue;
+        }
+        if !rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            continue;
+        }
+        let name_len = rest
+            .find(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+            .unwrap_or(rest.len());
+        let name = rest[..name_len].to_ascii_lowercase();
+        let self_closed = rest[name_len..]
+            .find('>')
+            .is_some_and(|end| end > 0 && bytes[at + 1 + name_len + end - 1] == b'/');
+        if !VOID.contains(&name.as_str()) && !self_closed {
+            depth += 1;
+        }
+    }
+    depth
 }
 
 fn is_plain_id(id: &str) -> bool {
@@ -501,6 +607,58 @@ mod tests {
         assert!(out.html.contains(r#"<h2 id="rights">"#), "{}", out.html);
         assert!(out.html.contains(r##"href="#rights""##), "{}", out.html);
         assert_eq!(out.ids, ["data", "data-1", "rights"]);
+    }
+
+    #[test]
+    fn many_identical_headings_get_numbered_ids_in_order() {
+        let body = "## Notes\n\n".repeat(5) + "## Notes-1\n";
+        let out = render_str(&body).unwrap();
+        assert_eq!(
+            out.ids,
+            ["notes", "notes-1", "notes-2", "notes-3", "notes-4", "notes-1-1"]
+        );
+    }
+
+    #[test]
+    fn nesting_deeper_than_the_limit_is_an_error_at_its_line() {
+        let body = format!("Intro\n\n{}deep\n", ">".repeat(3000));
+        let errors = render_str(&body).unwrap_err();
+        assert_eq!(errors[0].line, Some(3), "{}", errors[0]);
+        assert!(errors[0].message.contains("nested more than"), "{}", errors[0]);
+        let list: String = (0..2000).map(|i| format!("{}- x\n", "  ".repeat(i))).collect();
+        assert!(render_str(&list).is_err());
+        let html = "<div>".repeat(500);
+        let allow = MarkdownConfig {
+            raw_html: RawHtml::Allow,
+            ..Default::default()
+        };
+        assert!(render(&file(&html), &allow, &resolve, false).is_err());
+        // Escaped, the same text is harmless and renders.
+        assert!(render_str(&html).is_ok());
+        let fine = format!("{}fine\n", "> ".repeat(20));
+        assert!(render_str(&fine).is_ok());
+    }
+
+    #[test]
+    fn raw_html_is_escaped_unless_allowed() {
+        let body = "Hi <script>alert(1)</script>\n\n<div class=\"x\">block</div>\n";
+        let out = render_str(body).unwrap();
+        assert!(!out.html.contains("<script>"), "{}", out.html);
+        assert!(out.html.contains("&lt;script&gt;"), "{}", out.html);
+        let allow = MarkdownConfig {
+            raw_html: RawHtml::Allow,
+            ..Default::default()
+        };
+        let out = render(&file(body), &allow, &resolve, false).unwrap();
+        assert!(out.html.contains("<script>alert(1)</script>"), "{}", out.html);
+        assert!(out.html.contains(r#"<div class="x">"#), "{}", out.html);
+    }
+
+    #[test]
+    fn tag_depth_counts_open_tags_only() {
+        assert_eq!(tag_depth(0, "<div><p>a</p><br><img src=x/>"), 1);
+        assert_eq!(tag_depth(2, "</div></div></div>"), 0);
+        assert_eq!(tag_depth(0, "a < b <3 <!-- c -->"), 0);
     }
 
     #[test]

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use walkdir::WalkDir;
-
+use crate::config::Limits;
 use crate::diagnostic::{Diagnostic, Diagnostics, line_of_offset};
+use crate::input_files;
 use front_matter::FrontMatter;
 
 /// The folder under the site root that holds the Markdown content.
@@ -68,6 +68,9 @@ impl SourceFile {
     }
 }
 
+/// Garbled lines reported one by one per file; the rest are counted in one warning.
+const MOJIBAKE_SHOWN: usize = 3;
+
 /// A non-Markdown file in `content/` (an image beside its page, a PDF), copied as is.
 #[derive(Debug, Clone)]
 pub struct Asset {
@@ -85,13 +88,34 @@ pub struct Content {
 
 /// Reads `root/content/`. Returns what could be read and the problems found (errors and
 /// mojibake warnings); the caller decides whether errors stop the build.
-pub fn load(root: &Path) -> (Content, Diagnostics) {
+pub fn load(root: &Path, limits: &Limits) -> (Content, Diagnostics) {
     let content_dir = root.join(CONTENT_DIR);
-    let mut diagnostics = Diagnostics::default();
-    let (markdown, assets) = match walk(&content_dir) {
-        Ok(found) => found,
-        Err(diagnostic) => return (Content::default(), diagnostic.into()),
-    };
+    if !content_dir.is_dir() {
+        let missing = Diagnostic::error(CONTENT_DIR, "the content folder is missing").with_help(
+            "create content/ with an _index.md for the home page, or run `vellum init`",
+        );
+        return (Content::default(), missing.into());
+    }
+    let (found, mut diagnostics) = input_files::list(root, &content_dir, is_ignored);
+    let mut markdown = Vec::new();
+    let mut assets = Vec::new();
+    for file in found {
+        let display_path = Path::new(CONTENT_DIR).join(&file.relative);
+        if file.relative.ends_with(".md") {
+            match too_big(&display_path, file.len, limits.page_megabytes, "page_megabytes") {
+                Some(problem) => diagnostics.push(problem),
+                None => markdown.push((file.path, file.relative)),
+            }
+        } else {
+            match too_big(&display_path, file.len, limits.asset_megabytes, "asset_megabytes") {
+                Some(problem) => diagnostics.push(problem),
+                None => assets.push(Asset {
+                    source: file.path,
+                    relative: file.relative,
+                }),
+            }
+        }
+    }
     let results: Vec<Result<(SourceFile, Vec<Diagnostic>), Diagnostic>> = markdown
         .par_iter()
         .map(|(path, relative)| read_file(path, relative))
@@ -109,45 +133,20 @@ pub fn load(root: &Path) -> (Content, Diagnostics) {
     (Content { files, assets }, diagnostics)
 }
 
-type Walked = (Vec<(PathBuf, String)>, Vec<Asset>);
-
-/// Lists Markdown files and assets, sorted so that every build sees the same order.
-fn walk(content_dir: &Path) -> Result<Walked, Diagnostic> {
-    if !content_dir.is_dir() {
-        return Err(
-            Diagnostic::error(CONTENT_DIR, "the content folder is missing").with_help(
-                "create content/ with an _index.md for the home page, or run `vellum init`",
+/// An error for a file larger than `[limits] key` megabytes allow, if it is.
+pub fn too_big(display_path: &Path, len: u64, megabytes: u64, key: &str) -> Option<Diagnostic> {
+    (len > megabytes.saturating_mul(Limits::MEGABYTE)).then(|| {
+        Diagnostic::error(
+            display_path,
+            format!(
+                "this file is {:.1} MB, more than the {megabytes} MB a build accepts",
+                len as f64 / Limits::MEGABYTE as f64
             ),
-        );
-    }
-    let mut markdown = Vec::new();
-    let mut assets = Vec::new();
-    let walker = WalkDir::new(content_dir)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name()));
-    for entry in walker {
-        let entry = entry.map_err(|e| {
-            let path = e
-                .path()
-                .map(|p| display_path(content_dir, p))
-                .unwrap_or_default();
-            Diagnostic::error(path, format!("cannot read this folder entry: {e}"))
-        })?;
-        if entry.file_type().is_dir() {
-            continue;
-        }
-        let relative = relative_slash_path(content_dir, entry.path());
-        if relative.ends_with(".md") {
-            markdown.push((entry.into_path(), relative));
-        } else {
-            assets.push(Asset {
-                source: entry.into_path(),
-                relative,
-            });
-        }
-    }
-    Ok((markdown, assets))
+        )
+        .with_help(format!(
+            "split or shrink it, or raise `{key}` under [limits] in site.toml if it really must be this big"
+        ))
+    })
 }
 
 /// Hidden files and editors' temporary files are never content.
@@ -158,19 +157,6 @@ fn is_ignored(name: &std::ffi::OsStr) -> bool {
         || name.ends_with('~')
         || name.ends_with(".swp")
         || name.ends_with(".tmp")
-}
-
-fn relative_slash_path(base: &Path, path: &Path) -> String {
-    let relative = path.strip_prefix(base).unwrap_or(path);
-    relative
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-fn display_path(content_dir: &Path, path: &Path) -> PathBuf {
-    Path::new(CONTENT_DIR).join(path.strip_prefix(content_dir).unwrap_or(path))
 }
 
 fn read_file(path: &Path, relative: &str) -> Result<(SourceFile, Vec<Diagnostic>), Diagnostic> {
@@ -187,8 +173,11 @@ fn read_file(path: &Path, relative: &str) -> Result<(SourceFile, Vec<Diagnostic>
         }
         None => FrontMatter::default(),
     };
-    let warnings = mojibake::scan(&text)
+    let suspects = mojibake::scan(&text);
+    let more = suspects.len().saturating_sub(MOJIBAKE_SHOWN);
+    let mut warnings: Vec<Diagnostic> = suspects
         .into_iter()
+        .take(MOJIBAKE_SHOWN)
         .map(|suspect| {
             let garbled = text[suspect.span.clone()].to_string();
             Diagnostic::warning(
@@ -202,6 +191,15 @@ fn read_file(path: &Path, relative: &str) -> Result<(SourceFile, Vec<Diagnostic>
             ))
         })
         .collect();
+    if more > 0 {
+        warnings.push(
+            Diagnostic::warning(
+                &display_path,
+                format!("{more} more lines look like garbled text"),
+            )
+            .with_help("the file was probably pasted with the wrong encoding: paste it again from the original"),
+        );
+    }
     let file = SourceFile {
         relative: relative.to_string(),
         display_path,

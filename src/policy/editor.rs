@@ -14,7 +14,7 @@ use crate::diagnostic::Diagnostics;
 /// Reads the site's settings and policies (drafts included), for the editor commands.
 pub fn load(root: &Path) -> Result<(Config, Vec<Policy>), Diagnostics> {
     let config = Config::load(root)?;
-    let (mut content, mut diagnostics) = crate::content::load(root);
+    let (mut content, mut diagnostics) = crate::content::load(root, &config.limits);
     diagnostics.take_warnings();
     if diagnostics.has_errors() {
         return Err(diagnostics);

@@ -223,6 +223,7 @@ pub fn read(root: &Path) -> Result<Lock, Diagnostics> {
     if !path.exists() {
         return Ok(Lock::default());
     }
+    crate::input_files::check_site_file(root, &path)?;
     let text = crate::content::read_utf8(&path, Path::new(LOCK_FILE))?;
     parse(text)
 }

@@ -13,7 +13,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tera::{Context, Tera};
-use walkdir::WalkDir;
 
 use crate::content::front_matter::ChangeKind;
 use crate::content::read_utf8;
@@ -462,24 +461,12 @@ fn read_templates(
     if !dir.is_dir() {
         return;
     }
-    let walker = WalkDir::new(dir).sort_by_file_name().into_iter();
-    for entry in walker.filter_map(Result::ok) {
-        let hidden = entry.file_name().to_string_lossy().starts_with('.');
-        if !entry.file_type().is_file() || hidden {
-            continue;
-        }
-        let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-        let name = relative
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
-        let display_path = entry
-            .path()
-            .strip_prefix(root)
-            .unwrap_or(entry.path())
-            .to_path_buf();
-        match read_utf8(entry.path(), &display_path) {
+    let (found, problems) = crate::input_files::list(root, dir, crate::input_files::is_hidden);
+    diagnostics.extend(problems);
+    for file in found {
+        let name = file.relative;
+        let display_path = file.path.strip_prefix(root).unwrap_or(&file.path).to_path_buf();
+        match read_utf8(&file.path, &display_path) {
             Ok(source) => {
                 files.insert(
                     name,

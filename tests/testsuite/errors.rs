@@ -158,14 +158,14 @@ fn non_utf8_file_names_file_and_line() {
 }
 
 #[test]
-fn unreadable_file_is_named() {
+fn dangling_link_is_named_with_its_target() {
     fails_at(
         |s| {
             #[cfg(unix)]
             std::os::unix::fs::symlink("nowhere.md", s.root.join("content/ghost.md")).unwrap();
         },
         "content/ghost.md",
-        "cannot read this file",
+        "this is a link to nowhere.md, which does not exist",
     );
 }
 
