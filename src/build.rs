@@ -322,7 +322,7 @@ fn product_images(
             }
         }
     }
-    images::process(root, &sources)
+    images::process(root, &sources, site.config.limits.image_pixels())
 }
 
 /// The files every published site needs beside its pages: `sitemap.xml`, `robots.txt`

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
-use image::{ImageFormat, imageops::FilterType};
+use image::{DynamicImage, ImageFormat, imageops::FilterType};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -40,14 +40,23 @@ pub struct Images {
     pub resized: usize,
 }
 
-/// Processes images given as (source file, output path).
-pub fn process(root: &Path, sources: &[(PathBuf, String)]) -> Result<Images, Diagnostic> {
+/// Processes images given as (source file, output path). An image with more than
+/// `max_pixels` pixels is refused from its header, before anything is decoded.
+pub fn process(
+    root: &Path,
+    sources: &[(PathBuf, String)],
+    max_pixels: u64,
+) -> Result<Images, Diagnostic> {
     let cache = root.join(CACHE_DIR);
     std::fs::create_dir_all(&cache)
         .map_err(|e| Diagnostic::error(CACHE_DIR, format!("cannot create the image cache: {e}")))?;
     let results: Vec<Result<OneImage, Diagnostic>> = sources
         .par_iter()
-        .map(|(source, path)| process_one(&cache, source, path))
+        .map(|(source, path)| {
+            let shown = source.strip_prefix(root).unwrap_or(source);
+            process_one(&cache, source, path, max_pixels)
+                .map_err(|why| Diagnostic::error(shown, why))
+        })
         .collect();
     let mut images = Images::default();
     for result in results {
@@ -62,17 +71,29 @@ pub fn process(root: &Path, sources: &[(PathBuf, String)]) -> Result<Images, Dia
 /// One processed image, its variant files, and how many of them were resized now.
 type OneImage = (Processed, Vec<CopiedFile>, usize);
 
-fn process_one(cache: &Path, source: &Path, path: &str) -> Result<OneImage, Diagnostic> {
-    let bytes = std::fs::read(source)
-        .map_err(|e| Diagnostic::error(source, format!("cannot read this image: {e}")))?;
+fn process_one(
+    cache: &Path,
+    source: &Path,
+    path: &str,
+    max_pixels: u64,
+) -> Result<OneImage, String> {
+    let bytes = std::fs::read(source).map_err(|e| format!("cannot read this image: {e}"))?;
     let format = image::guess_format(&bytes)
         .ok()
         .filter(|f| matches!(f, ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP))
-        .ok_or_else(|| Diagnostic::error(source, "this is not a JPEG, PNG or WebP image"))?;
+        .ok_or("this is not a JPEG, PNG or WebP image")?;
     let reader = image::ImageReader::with_format(Cursor::new(&bytes), format);
     let (width, height) = reader
         .into_dimensions()
-        .map_err(|e| Diagnostic::error(source, format!("cannot read this image: {e}")))?;
+        .map_err(|e| format!("cannot read this image: {e}"))?;
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > max_pixels {
+        return Err(format!(
+            "this image is {width} x {height} pixels ({:.0} million), more than the {} million a build decodes",
+            pixels as f64 / 1e6,
+            max_pixels / 1_000_000
+        ) + ": export it smaller (2000 pixels wide is plenty for a product photo), or raise `image_megapixels` under [limits] in site.toml");
+    }
     let hash: String = Sha256::digest(&bytes)
         .iter()
         .take(8)
@@ -81,25 +102,27 @@ fn process_one(cache: &Path, source: &Path, path: &str) -> Result<OneImage, Diag
     let (stem, ext) = path.rsplit_once('.').unwrap_or((path, "img"));
     let mut variants = Vec::new();
     let mut files = Vec::new();
+    // Every image is decoded in full once, so a truncated or corrupt file is an error
+    // here rather than grey blocks on the shop; a cached variant means it decoded.
+    let checked = cache.join(format!("{hash}.ok"));
     let mut decoded = None;
+    if !checked.exists() {
+        decoded = Some(decode(&bytes, format, max_pixels)?);
+        std::fs::write(&checked, "").map_err(|e| format!("cannot write the image cache: {e}"))?;
+    }
     let mut resized = 0;
     for &target in WIDTHS.iter().filter(|&&w| w < width) {
         let cached = cache.join(format!("{hash}-{target}.{ext}"));
         if !cached.exists() {
             let image = match &decoded {
                 Some(image) => image,
-                None => {
-                    decoded.insert(image::load_from_memory_with_format(&bytes, format).map_err(
-                        |e| Diagnostic::error(source, format!("cannot decode this image: {e}")),
-                    )?)
-                }
+                None => decoded.insert(decode(&bytes, format, max_pixels)?),
             };
             let target_height =
                 (u64::from(height) * u64::from(target) / u64::from(width)).max(1) as u32;
             let small = image.resize_exact(target, target_height, FilterType::Lanczos3);
-            write_atomically(&cached, |out| encode(&small, format, out)).map_err(|e| {
-                Diagnostic::error(source, format!("cannot save a resized copy: {e}"))
-            })?;
+            write_atomically(&cached, |out| encode(&small, format, out))
+                .map_err(|e| format!("cannot save a resized copy: {e}"))?;
             resized += 1;
         }
         let variant = format!("{stem}-{target}w.{ext}");
@@ -120,6 +143,42 @@ fn process_one(cache: &Path, source: &Path, path: &str) -> Result<OneImage, Diag
         files,
         resized,
     ))
+}
+
+/// Decodes an image, refusing damaged files. JPEGs go through zune-jpeg in strict
+/// mode: the `image` crate decodes them leniently and fills what is missing with grey.
+fn decode(bytes: &[u8], format: ImageFormat, max_pixels: u64) -> Result<DynamicImage, String> {
+    let damaged = |e: &dyn std::fmt::Display| {
+        format!("this image is damaged or cut short ({e}): export it again from the original")
+    };
+    if format == ImageFormat::Jpeg {
+        use zune_jpeg::zune_core::bytestream::ZCursor;
+        use zune_jpeg::zune_core::options::DecoderOptions;
+        let options = DecoderOptions::default()
+            .set_strict_mode(true)
+            .set_max_width(usize::from(u16::MAX))
+            .set_max_height(usize::from(u16::MAX));
+        let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+        let pixels = decoder.decode().map_err(|e| damaged(&e))?;
+        let (width, height) = decoder.dimensions().ok_or_else(|| damaged(&"no size"))?;
+        let colorspace = decoder.output_colorspace().ok_or_else(|| damaged(&"no colours"))?;
+        let image = match colorspace.num_components() {
+            1 => image::GrayImage::from_raw(width as u32, height as u32, pixels)
+                .map(DynamicImage::ImageLuma8),
+            3 => image::RgbImage::from_raw(width as u32, height as u32, pixels)
+                .map(DynamicImage::ImageRgb8),
+            4 => image::RgbaImage::from_raw(width as u32, height as u32, pixels)
+                .map(DynamicImage::ImageRgba8),
+            _ => None,
+        };
+        return image.ok_or_else(|| damaged(&"unexpected colour layout"));
+    }
+    let mut limits = image::Limits::default();
+    // Eight bytes a pixel covers 16-bit RGBA, the widest layout decoded here.
+    limits.max_alloc = Some(max_pixels.saturating_mul(8));
+    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format);
+    reader.limits(limits);
+    reader.decode().map_err(|e| damaged(&e))
 }
 
 fn encode(
@@ -169,7 +228,7 @@ mod tests {
         let source = tmp.path().join("watch.png");
         std::fs::write(&source, png(1200, 600)).unwrap();
         let sources = vec![(source, "products/w/watch.png".to_string())];
-        let first = process(tmp.path(), &sources).unwrap();
+        let first = process(tmp.path(), &sources, 40_000_000).unwrap();
         let watch = &first.processed["products/w/watch.png"];
         assert_eq!((watch.width, watch.height), (1200, 600));
         let widths: Vec<u32> = watch.variants.iter().map(|(w, _)| *w).collect();
@@ -178,9 +237,34 @@ mod tests {
         assert_eq!(first.resized, 2);
         let small = image::open(&first.files[0].source).unwrap();
         assert_eq!((small.width(), small.height()), (480, 240));
-        let second = process(tmp.path(), &sources).unwrap();
+        let second = process(tmp.path(), &sources, 40_000_000).unwrap();
         assert_eq!(second.resized, 0, "the cache is used");
         assert_eq!(second.processed, first.processed);
+    }
+
+    fn jpeg(width: u32, height: u32) -> Vec<u8> {
+        let image = image::RgbImage::from_fn(width, height, |x, y| {
+            image::Rgb([(x * 7 % 256) as u8, (y * 3 % 256) as u8, 90])
+        });
+        let mut out = Vec::new();
+        encode(&DynamicImage::ImageRgb8(image), ImageFormat::Jpeg, &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn truncated_jpegs_and_oversized_images_are_errors() {
+        let tmp = tempfile::tempdir().unwrap();
+        let whole = jpeg(300, 200);
+        let source = tmp.path().join("cut.jpg");
+        std::fs::write(&source, &whole[..whole.len() / 2]).unwrap();
+        let err = process(tmp.path(), &[(source, "cut.jpg".into())], 40_000_000).unwrap_err();
+        assert!(err.message.contains("damaged or cut short"), "{err}");
+        assert_eq!(err.path, Path::new("cut.jpg"));
+        let source = tmp.path().join("fine.jpg");
+        std::fs::write(&source, &whole).unwrap();
+        process(tmp.path(), &[(source.clone(), "fine.jpg".into())], 40_000_000).unwrap();
+        let err = process(tmp.path(), &[(source, "fine.jpg".into())], 50_000).unwrap_err();
+        assert!(err.message.contains("300 x 200 pixels"), "{err}");
     }
 
     #[test]
@@ -188,7 +272,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let source = tmp.path().join("fake.png");
         std::fs::write(&source, "not an image").unwrap();
-        let err = process(tmp.path(), &[(source, "fake.png".into())]).unwrap_err();
+        let err = process(tmp.path(), &[(source, "fake.png".into())], 40_000_000).unwrap_err();
         assert!(err.message.contains("not a JPEG, PNG or WebP"), "{err}");
     }
 }
