@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::incremental::Cache;
@@ -199,18 +198,57 @@ pub fn render_site(
     })
 }
 
+/// Why `vellum build` failed, and whether the output folder was replaced all the same
+/// (only when a file beside it could not be renamed after the swap).
+#[derive(Debug)]
+pub struct BuildFailure {
+    pub diagnostics: Diagnostics,
+    pub output_replaced: bool,
+}
+
+impl From<Diagnostics> for BuildFailure {
+    fn from(diagnostics: Diagnostics) -> BuildFailure {
+        BuildFailure {
+            diagnostics,
+            output_replaced: false,
+        }
+    }
+}
+
 /// Builds the site into `options.output`, replacing it only if everything succeeded.
-pub fn build(options: &BuildOptions) -> Result<RenderedSite, Diagnostics> {
-    output::check_output_dir(&options.root, &options.output)?;
+/// Everything that can fail (rendering, writing every file, the manifest, the lock) is
+/// done before the new output is swapped in; only renames come after.
+pub fn build(options: &BuildOptions) -> Result<RenderedSite, BuildFailure> {
+    let _held = output::OutputLock::acquire(&options.output).map_err(Diagnostics::from)?;
+    output::check_output_dir(&options.root, &options.output).map_err(Diagnostics::from)?;
     let rendered = render_site(options, None)?;
-    output::replace_dir(&options.output, |dir| {
+    let failed = |e: Diagnostic| fail(e.into(), rendered.warnings.clone());
+    let staged = output::stage(&options.output, |dir| {
         output::write_all(dir, &rendered.copies, &rendered.files)
     })
-    .map_err(|e| fail(e.into(), rendered.warnings.clone()))?;
-    write_manifest(options, &rendered).map_err(|e| fail(e.into(), rendered.warnings.clone()))?;
+    .map_err(failed)?;
+    let manifest = Manifest::of_folder(staged.path(), &rendered.base_url, &rendered.immutable())
+        .map_err(failed)?;
+    let manifest_path = manifest_path(&options.output);
+    let mut pending = vec![
+        output::PendingFile::write(
+            &manifest_path,
+            &manifest_path,
+            manifest.to_json().as_bytes(),
+        )
+        .map_err(failed)?,
+    ];
     if let Some(lock) = &rendered.lock_update {
-        policy::lock::write(&options.root, lock)
-            .map_err(|e| fail(e.into(), rendered.warnings.clone()))?;
+        let path = options.root.join(policy::lock::LOCK_FILE);
+        let shown = Path::new(policy::lock::LOCK_FILE);
+        pending.push(output::PendingFile::write(&path, shown, lock.as_bytes()).map_err(failed)?);
+    }
+    staged.swap().map_err(failed)?;
+    for file in pending {
+        file.commit().map_err(|e| BuildFailure {
+            diagnostics: failed(e),
+            output_replaced: true,
+        })?;
     }
     Ok(rendered)
 }
@@ -220,19 +258,6 @@ impl RenderedSite {
     pub fn immutable(&self) -> std::collections::BTreeSet<&str> {
         self.fingerprinted.iter().map(String::as_str).collect()
     }
-}
-
-/// Writes `public.manifest.json` beside the output folder.
-fn write_manifest(options: &BuildOptions, rendered: &RenderedSite) -> Result<(), Diagnostic> {
-    let manifest = Manifest::new(
-        &rendered.base_url,
-        &rendered.copies,
-        &rendered.files,
-        &rendered.immutable(),
-    )?;
-    let path = manifest_path(&options.output);
-    std::fs::write(&path, manifest.to_json())
-        .map_err(|e| Diagnostic::error(&path, format!("cannot write the manifest: {e}")))
 }
 
 /// Prints how long each stage took when `VELLUM_TIMINGS` is set (for profiling).
@@ -437,7 +462,9 @@ fn static_files(root: &Path, config: &Config) -> Result<Vec<CopiedFile>, Diagnos
         for file in found {
             let shown = file.path.strip_prefix(root).unwrap_or(&file.path);
             let limit = config.limits.asset_megabytes;
-            if let Some(problem) = crate::content::too_big(shown, file.len, limit, "asset_megabytes") {
+            if let Some(problem) =
+                crate::content::too_big(shown, file.len, limit, "asset_megabytes")
+            {
                 problems.push(problem);
                 continue;
             }

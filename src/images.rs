@@ -161,7 +161,9 @@ fn decode(bytes: &[u8], format: ImageFormat, max_pixels: u64) -> Result<DynamicI
         let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
         let pixels = decoder.decode().map_err(|e| damaged(&e))?;
         let (width, height) = decoder.dimensions().ok_or_else(|| damaged(&"no size"))?;
-        let colorspace = decoder.output_colorspace().ok_or_else(|| damaged(&"no colours"))?;
+        let colorspace = decoder
+            .output_colorspace()
+            .ok_or_else(|| damaged(&"no colours"))?;
         let image = match colorspace.num_components() {
             1 => image::GrayImage::from_raw(width as u32, height as u32, pixels)
                 .map(DynamicImage::ImageLuma8),
@@ -262,7 +264,12 @@ mod tests {
         assert_eq!(err.path, Path::new("cut.jpg"));
         let source = tmp.path().join("fine.jpg");
         std::fs::write(&source, &whole).unwrap();
-        process(tmp.path(), &[(source.clone(), "fine.jpg".into())], 40_000_000).unwrap();
+        process(
+            tmp.path(),
+            &[(source.clone(), "fine.jpg".into())],
+            40_000_000,
+        )
+        .unwrap();
         let err = process(tmp.path(), &[(source, "fine.jpg".into())], 50_000).unwrap_err();
         assert!(err.message.contains("300 x 200 pixels"), "{err}");
     }

@@ -35,7 +35,11 @@ pub struct InputFile {
 /// Lists the files under `dir` (a folder inside the site `root`), sorted by path.
 /// Entries for which `skip` returns true (hidden files, editors' backups) are left out
 /// with everything under them and are never read. A missing `dir` lists nothing.
-pub fn list(root: &Path, dir: &Path, skip: impl Fn(&OsStr) -> bool) -> (Vec<InputFile>, Diagnostics) {
+pub fn list(
+    root: &Path,
+    dir: &Path,
+    skip: impl Fn(&OsStr) -> bool,
+) -> (Vec<InputFile>, Diagnostics) {
     let mut files = Vec::new();
     let mut problems = Diagnostics::default();
     if std::fs::symlink_metadata(dir).is_err() {
@@ -55,7 +59,9 @@ pub fn list(root: &Path, dir: &Path, skip: impl Fn(&OsStr) -> bool) -> (Vec<Inpu
             Err(e) => {
                 let at = e.path().map(shown).unwrap_or_else(|| shown(dir));
                 // A dangling link cannot be followed, so it arrives as an error.
-                let dangling = e.path().and_then(|path| link_out_of(&site, path, at.clone()));
+                let dangling = e
+                    .path()
+                    .and_then(|path| link_out_of(&site, path, at.clone()));
                 let why = match e.loop_ancestor() {
                     Some(ancestor) => format!(
                         "this link leads back to {}, so the folder would never end",
@@ -156,7 +162,10 @@ fn link_out_of(site: &Path, path: &Path, shown: PathBuf) -> Option<Diagnostic> {
                 resolved.display()
             ),
         },
-        Err(_) => format!("this is a link to {}, which does not exist", target.display()),
+        Err(_) => format!(
+            "this is a link to {}, which does not exist",
+            target.display()
+        ),
     };
     Some(Diagnostic::error(shown, why).with_help(
         "vellum follows only links that stay inside the site folder: \
@@ -187,24 +196,29 @@ mod tests {
         std::fs::write(dir.join("shared/logo.svg"), "<svg/>").unwrap();
         std::fs::write(outside.path().join("secret"), "token").unwrap();
         std::os::unix::fs::symlink(dir.join("shared/logo.svg"), dir.join("logo.svg")).unwrap();
-        std::os::unix::fs::symlink(outside.path().join("secret"), dir.join("secret.txt"))
-            .unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret"), dir.join("secret.txt")).unwrap();
         std::os::unix::fs::symlink(outside.path(), dir.join("elsewhere")).unwrap();
         std::os::unix::fs::symlink("/nowhere/at/all", dir.join("dangling")).unwrap();
         std::fs::create_dir_all(site.path().join(".git")).unwrap();
         std::fs::write(site.path().join(".git/config"), "token").unwrap();
-        std::os::unix::fs::symlink(site.path().join(".git/config"), dir.join("git.txt"))
-            .unwrap();
+        std::os::unix::fs::symlink(site.path().join(".git/config"), dir.join("git.txt")).unwrap();
         let (files, problems) = list(site.path(), &dir, is_hidden);
         let names: Vec<&str> = files.iter().map(|f| f.relative.as_str()).collect();
         assert_eq!(names, ["logo.svg", "shared/logo.svg"]);
         let messages: Vec<String> = problems.0.iter().map(|d| d.render(false)).collect();
         assert_eq!(messages.len(), 4, "{messages:#?}");
         assert!(messages.iter().any(|m| m.contains("static/git.txt")));
-        assert!(messages.iter().any(|m| m.contains("static/secret.txt")
-            && m.contains("outside the site folder")));
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("static/secret.txt") && m.contains("outside the site folder"))
+        );
         assert!(messages.iter().any(|m| m.contains("static/elsewhere")));
-        assert!(messages.iter().any(|m| m.contains("/nowhere/at/all") && m.contains("does not exist")));
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("/nowhere/at/all") && m.contains("does not exist"))
+        );
     }
 
     #[test]
@@ -217,6 +231,9 @@ mod tests {
         let (files, problems) = list(site.path(), &dir, is_hidden);
         assert_eq!(files.len(), 1);
         let message = problems.0[0].render(false);
-        assert!(message.contains(r#""a\nremoved index.html.md""#), "{message}");
+        assert!(
+            message.contains(r#""a\nremoved index.html.md""#),
+            "{message}"
+        );
     }
 }

@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use vellum::build::{BuildOptions, build};
 use vellum::clock::Now;
 use vellum::content::front_matter::ChangeKind;
-use vellum::diagnostic::{Diagnostic, Diagnostics};
+use vellum::diagnostic::Diagnostic;
 use vellum::policy::editor;
 
 /// Vellum builds the shop's website (policies, products, pages) from the Markdown files
@@ -266,9 +266,9 @@ fn run_build(root: &Path, args: BuildArgs) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Err(diagnostics) => {
-            print_diagnostics(&diagnostics.0);
-            print_failure(&diagnostics, &output);
+        Err(failure) => {
+            print_diagnostics(&failure.diagnostics.0);
+            print_failure(&failure, &output);
             Ok(ExitCode::FAILURE)
         }
     }
@@ -472,11 +472,18 @@ fn print_diagnostics(diagnostics: &[Diagnostic]) {
     }
 }
 
-fn print_failure(diagnostics: &Diagnostics, output: &Path) {
-    let errors = diagnostics.error_count();
+fn print_failure(failure: &vellum::build::BuildFailure, output: &Path) {
+    let errors = failure.diagnostics.error_count();
     let plural = if errors == 1 { "" } else { "s" };
-    eprintln!(
-        "Build failed with {errors} error{plural}; {} was left as it was.",
-        output.display()
-    );
+    if failure.output_replaced {
+        eprintln!(
+            "Build failed with {errors} error{plural} after {} was replaced with the new site; build again once it is fixed.",
+            output.display()
+        );
+    } else {
+        eprintln!(
+            "Build failed with {errors} error{plural}; {} was left as it was.",
+            output.display()
+        );
+    }
 }

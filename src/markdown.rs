@@ -63,9 +63,7 @@ pub struct Rendered {
 fn too_deep_error(file: &SourceFile, span: Range<usize>) -> Diagnostic {
     Diagnostic::error(
         &file.display_path,
-        format!(
-            "lists, quotes or HTML tags here are nested more than {MAX_NESTING} levels deep"
-        ),
+        format!("lists, quotes or HTML tags here are nested more than {MAX_NESTING} levels deep"),
     )
     .at_span(&file.text, span)
     .with_help("flatten the nesting: no reader can follow a list inside a list this deep")
@@ -615,7 +613,14 @@ mod tests {
         let out = render_str(&body).unwrap();
         assert_eq!(
             out.ids,
-            ["notes", "notes-1", "notes-2", "notes-3", "notes-4", "notes-1-1"]
+            [
+                "notes",
+                "notes-1",
+                "notes-2",
+                "notes-3",
+                "notes-4",
+                "notes-1-1"
+            ]
         );
     }
 
@@ -624,8 +629,14 @@ mod tests {
         let body = format!("Intro\n\n{}deep\n", ">".repeat(3000));
         let errors = render_str(&body).unwrap_err();
         assert_eq!(errors[0].line, Some(3), "{}", errors[0]);
-        assert!(errors[0].message.contains("nested more than"), "{}", errors[0]);
-        let list: String = (0..2000).map(|i| format!("{}- x\n", "  ".repeat(i))).collect();
+        assert!(
+            errors[0].message.contains("nested more than"),
+            "{}",
+            errors[0]
+        );
+        let list: String = (0..2000)
+            .map(|i| format!("{}- x\n", "  ".repeat(i)))
+            .collect();
         assert!(render_str(&list).is_err());
         let html = "<div>".repeat(500);
         let allow = MarkdownConfig {
@@ -650,7 +661,11 @@ mod tests {
             ..Default::default()
         };
         let out = render(&file(body), &allow, &resolve, false).unwrap();
-        assert!(out.html.contains("<script>alert(1)</script>"), "{}", out.html);
+        assert!(
+            out.html.contains("<script>alert(1)</script>"),
+            "{}",
+            out.html
+        );
         assert!(out.html.contains(r#"<div class="x">"#), "{}", out.html);
     }
 

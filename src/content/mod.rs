@@ -8,11 +8,11 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rayon::prelude::*;
 use crate::config::Limits;
 use crate::diagnostic::{Diagnostic, Diagnostics, line_of_offset};
 use crate::input_files;
 use front_matter::FrontMatter;
+use rayon::prelude::*;
 
 /// The folder under the site root that holds the Markdown content.
 pub const CONTENT_DIR: &str = "content";
@@ -91,9 +91,8 @@ pub struct Content {
 pub fn load(root: &Path, limits: &Limits) -> (Content, Diagnostics) {
     let content_dir = root.join(CONTENT_DIR);
     if !content_dir.is_dir() {
-        let missing = Diagnostic::error(CONTENT_DIR, "the content folder is missing").with_help(
-            "create content/ with an _index.md for the home page, or run `vellum init`",
-        );
+        let missing = Diagnostic::error(CONTENT_DIR, "the content folder is missing")
+            .with_help("create content/ with an _index.md for the home page, or run `vellum init`");
         return (Content::default(), missing.into());
     }
     let (found, mut diagnostics) = input_files::list(root, &content_dir, is_ignored);
@@ -102,12 +101,22 @@ pub fn load(root: &Path, limits: &Limits) -> (Content, Diagnostics) {
     for file in found {
         let display_path = Path::new(CONTENT_DIR).join(&file.relative);
         if file.relative.ends_with(".md") {
-            match too_big(&display_path, file.len, limits.page_megabytes, "page_megabytes") {
+            match too_big(
+                &display_path,
+                file.len,
+                limits.page_megabytes,
+                "page_megabytes",
+            ) {
                 Some(problem) => diagnostics.push(problem),
                 None => markdown.push((file.path, file.relative)),
             }
         } else {
-            match too_big(&display_path, file.len, limits.asset_megabytes, "asset_megabytes") {
+            match too_big(
+                &display_path,
+                file.len,
+                limits.asset_megabytes,
+                "asset_megabytes",
+            ) {
                 Some(problem) => diagnostics.push(problem),
                 None => assets.push(Asset {
                     source: file.path,

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::content_type;
 use super::headers::{IMMUTABLE, REVALIDATE};
-use super::{CopiedFile, OutputFile, content_type};
 use crate::diagnostic::Diagnostic;
 
 /// One output file.
@@ -42,29 +42,36 @@ pub fn manifest_path(output: &Path) -> PathBuf {
 }
 
 impl Manifest {
-    /// `immutable` holds the output paths of fingerprinted files.
-    pub fn new(
+    /// The manifest of the files in `dir` (a written output folder, read back so that
+    /// the manifest describes exactly what is there). `immutable` holds the output
+    /// paths of fingerprinted files.
+    pub fn of_folder(
+        dir: &Path,
         base_url: &str,
-        copies: &[CopiedFile],
-        files: &[OutputFile],
         immutable: &BTreeSet<&str>,
     ) -> Result<Manifest, Diagnostic> {
         let mut entries = BTreeMap::new();
-        let mut add = |path: &str, bytes: &[u8]| {
-            let path = path.trim_start_matches('/');
-            entries.insert(
-                path.to_string(),
-                entry(path, bytes, immutable.contains(path)),
-            );
-        };
-        for copy in copies {
-            let bytes = std::fs::read(&copy.source).map_err(|e| {
-                Diagnostic::error(&copy.source, format!("cannot read this file: {e}"))
+        for file in walkdir::WalkDir::new(dir).sort_by_file_name() {
+            let file = file.map_err(|e| {
+                Diagnostic::error(dir, format!("cannot read the written output: {e}"))
             })?;
-            add(&copy.path, &bytes);
-        }
-        for file in files {
-            add(&file.path, &file.bytes);
+            if !file.file_type().is_file() {
+                continue;
+            }
+            let relative = file.path().strip_prefix(dir).unwrap_or(file.path());
+            let path = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            if path == super::MARKER {
+                continue;
+            }
+            let bytes = std::fs::read(file.path()).map_err(|e| {
+                Diagnostic::error(file.path(), format!("cannot read the written output: {e}"))
+            })?;
+            let immutable = immutable.contains(path.as_str());
+            entries.insert(path.clone(), entry(&path, &bytes, immutable));
         }
         Ok(Manifest {
             base_url: base_url.to_string(),

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use crate::diagnostic::Diagnostic;
 pub use content_type::content_type;
 pub use minify::minify_html;
-pub use swap::{MARKER, check_output_dir, replace_dir};
+pub use swap::{MARKER, OutputLock, PendingFile, Staged, check_output_dir, replace_dir, stage};
 
 /// A file to write: its path under the output folder (with `/` separators) and its bytes.
 #[derive(Debug)]

@@ -332,12 +332,6 @@ fn verify(lock: &Lock) -> Result<(), Diagnostics> {
     }
 }
 
-/// Writes the lock.
-pub fn write(root: &Path, text: &str) -> Result<(), Diagnostic> {
-    std::fs::write(root.join(LOCK_FILE), text)
-        .map_err(|e| Diagnostic::error(LOCK_FILE, format!("cannot write the lock file: {e}")))
-}
-
 /// SHA-256 of the source with line endings normalised, so a Windows checkout matches.
 pub fn source_hash(text: &str) -> String {
     // Exactly `sha256sum` of the file once CRLF line endings are made LF, so anyone

@@ -465,7 +465,11 @@ fn read_templates(
     diagnostics.extend(problems);
     for file in found {
         let name = file.relative;
-        let display_path = file.path.strip_prefix(root).unwrap_or(&file.path).to_path_buf();
+        let display_path = file
+            .path
+            .strip_prefix(root)
+            .unwrap_or(&file.path)
+            .to_path_buf();
         match read_utf8(&file.path, &display_path) {
             Ok(source) => {
                 files.insert(

@@ -272,8 +272,8 @@ fn images_get_width_variants_that_are_cached_between_builds() {
     let before = stamp(&cache);
     assert_eq!(
         before.len(),
-        6,
-        "two widths for each of three images: {before:?}"
+        9,
+        "two widths for each of three images, and a mark that each decoded: {before:?}"
     );
     std::thread::sleep(std::time::Duration::from_millis(20));
     site.build_ok();
