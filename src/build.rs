@@ -170,21 +170,26 @@ pub fn render_site(
     let files = render::render_outputs(&site, &templates, &record.lock, cache, options.progress)
         .map_err(|e| fail(e, warnings.clone()))?;
     let policy_pages = policy::pages::all(&site.policies, site.today()).len();
+    // Only a file in static/ replaces a generated one on purpose; a content asset of
+    // the same name is a clash.
+    let generated = site_files(&site, &copies, &record.lock);
     copies.extend(site.assets.iter().map(|(asset, path)| CopiedFile {
         source: asset.source.clone(),
         path: path.clone(),
     }));
-    let mut files = files;
-    files.extend(site_files(&site, &copies, &record.lock));
     timer.lap("templates and minify");
-    check_output_clashes(root, &copies, &files).map_err(|e| fail(e, warnings.clone()))?;
+    let sources = render::sources(&site, &templates);
+    check_output_clashes(root, &site, &sources, &copies, &files, &generated)
+        .map_err(|e| fail(e, warnings.clone()))?;
+    let mut files = files;
+    files.extend(generated);
     let sections = site.pages.iter().filter(|p| p.is_section()).count();
     Ok(RenderedSite {
         pages: site.pages.len() - sections,
         sections,
         policy_pages,
         base_url: site.config.base_url.clone(),
-        sources: render::sources(&site, &templates),
+        sources,
         stale_policies: policy::editor::stale(
             &site.policies,
             site.today(),
@@ -406,39 +411,82 @@ fn site_files(site: &Site, copies: &[CopiedFile], record: &policy::lock::Lock) -
     files
 }
 
-/// Two files at one output path would race when written: refuse, naming both.
+/// Where an output file comes from, for messages about clashes.
+enum Origin<'a> {
+    /// A copied file (`static/`, a content asset), by its path under the site root.
+    Copied(String),
+    /// A page rendered from a content file.
+    Page(&'a crate::content::SourceFile),
+    /// A page from a template alone (the 404 page, listings).
+    Template(String),
+    /// A file vellum generates (`sitemap.xml`, `_headers`, `versions.json`).
+    Generated,
+}
+
+/// Two files at one output path, or a file where another needs a folder (a page with
+/// slug `sitemap.xml`), would fail or race when written: refuse, naming the content
+/// file and line where there is one.
 fn check_output_clashes(
     root: &Path,
+    site: &Site,
+    sources: &[(String, PathBuf)],
     copies: &[CopiedFile],
     files: &[OutputFile],
+    generated: &[OutputFile],
 ) -> Result<(), Diagnostics> {
-    let mut seen: HashMap<&str, String> = HashMap::new();
-    let mut errors = Diagnostics::default();
-    let copied = copies.iter().map(|c| {
-        (
-            c.path.as_str(),
-            c.source
-                .strip_prefix(root)
-                .unwrap_or(&c.source)
-                .display()
-                .to_string(),
-        )
-    });
-    let rendered = files
+    let mut content: HashMap<&Path, &crate::content::SourceFile> = HashMap::new();
+    for page in &site.pages {
+        content.insert(&page.file.display_path, &page.file);
+    }
+    for version in site.policies.iter().flat_map(|p| &p.versions) {
+        content.insert(&version.file.display_path, &version.file);
+    }
+    let sources: HashMap<&str, &Path> = sources
         .iter()
-        .map(|f| (f.path.as_str(), "a page rendered at that path".to_string()));
-    for (path, from) in copied.chain(rendered) {
+        .map(|(path, source)| (path.trim_start_matches('/'), source.as_path()))
+        .collect();
+    let mut all: Vec<(&str, Origin)> = Vec::new();
+    for copy in copies {
+        let shown = copy.source.strip_prefix(root).unwrap_or(&copy.source);
+        all.push((&copy.path, Origin::Copied(shown.display().to_string())));
+    }
+    for file in files {
+        let key = file.path.trim_start_matches('/');
+        let origin = match sources.get(key) {
+            Some(source) => match content.get(source) {
+                Some(file) => Origin::Page(file),
+                None => Origin::Template(source.display().to_string()),
+            },
+            None => Origin::Generated,
+        };
+        all.push((&file.path, origin));
+    }
+    for file in generated {
+        all.push((&file.path, Origin::Generated));
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut errors = Diagnostics::default();
+    for (index, (path, _)) in all.iter().enumerate() {
         let key = path.trim_start_matches('/');
-        match seen.get(key) {
-            Some(first) => errors.push(
-                Diagnostic::error(
-                    from.clone(),
-                    format!("this file would be written to /{key}, as would {first}"),
-                )
-                .with_help("rename one of them"),
-            ),
-            None => {
-                seen.insert(key, from);
+        if let Some(&first) = seen.get(key) {
+            errors.push(clash(
+                &all,
+                index,
+                first,
+                &format!("would be written to /{key}"),
+            ));
+        } else {
+            seen.insert(key, index);
+        }
+    }
+    // A file at `a` and a file at `a/b` cannot both exist.
+    for (index, (path, _)) in all.iter().enumerate() {
+        let key = path.trim_start_matches('/');
+        let folders = key.match_indices('/').map(|(at, _)| &key[..at]);
+        for folder in folders {
+            if let Some(&file) = seen.get(folder) {
+                let why = format!("needs /{folder} to be a folder, but it is a file");
+                errors.push(clash(&all, index, file, &why));
             }
         }
     }
@@ -447,6 +495,36 @@ fn check_output_clashes(
     } else {
         Ok(())
     }
+}
+
+/// The error for a clash between `all[one]` and `all[other]`, at whichever of the two
+/// an editor can change (a content file, at its `slug` line), naming the other.
+fn clash(all: &[(&str, Origin)], one: usize, other: usize, why: &str) -> Diagnostic {
+    let (blamed, named) = match (&all[one].1, &all[other].1) {
+        (Origin::Generated, _) => (other, one),
+        _ => (one, other),
+    };
+    let name = |index: usize| match &all[index].1 {
+        Origin::Copied(path) | Origin::Template(path) => path.clone(),
+        Origin::Page(file) => file.display_path.display().to_string(),
+        Origin::Generated => format!(
+            "the {} vellum generates",
+            all[index].0.trim_start_matches('/')
+        ),
+    };
+    let message = format!("this {why}, clashing with {}", name(named));
+    let help = match all[named].1 {
+        Origin::Generated => {
+            "choose another slug or file name; to replace a generated file on purpose, put your own in static/"
+        }
+        _ => "rename one of them, or give one of the pages another slug",
+    };
+    let diagnostic = match &all[blamed].1 {
+        Origin::Page(file) => file.error_at_key("slug", message),
+        Origin::Generated => Diagnostic::error(all[blamed].0.trim_start_matches('/'), message),
+        Origin::Copied(path) | Origin::Template(path) => Diagnostic::error(path, message),
+    };
+    diagnostic.with_help(help)
 }
 
 /// The theme's `static/` files, then the site's own `static/`, which win on a clash.

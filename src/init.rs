@@ -133,7 +133,10 @@ url = "@/about.md"
         "content/policies/privacy/2026-01-01.md",
         "+++\ntitle = \"Privacy Policy\"\ndescription = \"How we handle your data\"\n+++\n\n## What we collect\n\nOnly what we need to ship your order.\n",
     ),
-    (".gitignore", "/public\n/public.manifest.json\n/.public.*\n/.vellum-cache\n"),
+    (
+        ".gitignore",
+        "/public\n/public.manifest.json\n/.public.*\n/.vellum-cache\n",
+    ),
 ];
 
 /// Creates a new site in `dir`, which must be empty or not exist yet.

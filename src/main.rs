@@ -76,6 +76,10 @@ enum Command {
         old: PathBuf,
         /// The manifest of the new build.
         new: PathBuf,
+        /// Print one JSON object (`added`, `changed`, `removed`, `purge`) for scripts:
+        /// unambiguous whatever the file names hold.
+        #[arg(long)]
+        json: bool,
     },
     /// Write a generated site of about N pages into DIR, for benchmarks.
     #[command(hide = true)]
@@ -193,7 +197,7 @@ fn main() -> ExitCode {
             drafts,
             now,
         } => run_check(&cli.root, external, strict, drafts, &now),
-        Command::Diff { old, new } => run_diff(&old, &new),
+        Command::Diff { old, new, json } => run_diff(&old, &new, json),
         Command::Serve {
             port,
             bind,
@@ -320,12 +324,16 @@ fn run_check(
     }
 }
 
-fn run_diff(old: &Path, new: &Path) -> Result<ExitCode, String> {
+fn run_diff(old: &Path, new: &Path, json: bool) -> Result<ExitCode, String> {
     use vellum::output::manifest::{Changes, Manifest};
     let old = Manifest::read(old)?;
     let new = Manifest::read(new)?;
     let changes = Changes::between(&old, &new);
-    print!("{}", changes.report(&new));
+    if json {
+        println!("{}", changes.json(&new));
+    } else {
+        print!("{}", changes.report(&new));
+    }
     eprintln!(
         "{} added, {} changed, {} removed.",
         changes.added.len(),

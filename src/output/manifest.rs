@@ -137,7 +137,9 @@ impl Changes {
     }
 
     /// One line per path (`added`, `changed`, `removed`), then the URLs a CDN must
-    /// purge (`purge`): everything changed or removed.
+    /// purge (`purge`): everything changed or removed. A control character in a path
+    /// (only an old or hand-made manifest can hold one) is escaped, so a name can never
+    /// add a line; `--json` gives such names exactly.
     pub fn report(&self, new: &Manifest) -> String {
         let mut out = String::new();
         for (kind, paths) in [
@@ -146,14 +148,40 @@ impl Changes {
             ("removed", &self.removed),
         ] {
             for path in paths {
-                let _ = writeln!(out, "{kind} {path}");
+                let _ = writeln!(out, "{kind} {}", one_line(path));
             }
         }
         for path in self.changed.iter().chain(&self.removed) {
-            let _ = writeln!(out, "purge {}", new.url(path));
+            let _ = writeln!(out, "purge {}", one_line(&new.url(path)));
         }
         out
     }
+
+    /// The same as one JSON object, for publish scripts.
+    pub fn json(&self, new: &Manifest) -> String {
+        let purge: Vec<String> = self
+            .changed
+            .iter()
+            .chain(&self.removed)
+            .map(|path| new.url(path))
+            .collect();
+        serde_json::json!({
+            "added": self.added,
+            "changed": self.changed,
+            "removed": self.removed,
+            "purge": purge,
+        })
+        .to_string()
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| match c.is_control() {
+            true => c.escape_default().to_string(),
+            false => c.to_string(),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -204,5 +232,21 @@ mod tests {
             "{report}"
         );
         assert!(!report.contains("purge https://x.test/new.css"), "{report}");
+    }
+
+    #[test]
+    fn names_with_newlines_cannot_add_lines() {
+        let old = manifest(&[("index.html", "a"), ("x\nremoved index.html", "b")]);
+        let new = manifest(&[("index.html", "a")]);
+        let changes = Changes::between(&old, &new);
+        let report = changes.report(&new);
+        assert_eq!(report.lines().count(), 2, "{report}");
+        assert!(
+            report.starts_with("removed x\\nremoved index.html\n"),
+            "{report}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&changes.json(&new)).unwrap();
+        assert_eq!(json["removed"][0], "x\nremoved index.html");
+        assert_eq!(json["added"].as_array().unwrap().len(), 0);
     }
 }
