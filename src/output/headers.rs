@@ -47,9 +47,99 @@ pub fn headers_file(config: &HeadersConfig, fingerprinted: &[&str], feeds: &[&st
     out
 }
 
+/// One block of a `_headers` file: a path pattern and the headers it sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    pub pattern: String,
+    pub headers: Vec<(String, String)>,
+}
+
+/// Reads a `_headers` file (the generated one or a site's own), so the preview can
+/// send what production sends. Comments and malformed lines are skipped.
+pub fn parse(text: &str) -> Vec<Rule> {
+    let mut rules: Vec<Rule> = Vec::new();
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        if !line.starts_with(char::is_whitespace) {
+            rules.push(Rule {
+                pattern: trimmed.to_string(),
+                headers: Vec::new(),
+            });
+        } else if let (Some(rule), Some((name, value))) =
+            (rules.last_mut(), trimmed.split_once(':'))
+        {
+            rule.headers
+                .push((name.trim().to_string(), value.trim().to_string()));
+        }
+    }
+    rules
+}
+
+/// The headers the rules give a URL path, in file order (a later rule's value for the
+/// same name wins).
+pub fn for_path<'a>(rules: &'a [Rule], path: &str) -> Vec<(&'a str, &'a str)> {
+    let mut out: Vec<(&str, &str)> = Vec::new();
+    for rule in rules.iter().filter(|r| matches(&r.pattern, path)) {
+        for (name, value) in &rule.headers {
+            out.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+            out.push((name, value));
+        }
+    }
+    out
+}
+
+/// Netlify's patterns: `*` matches any run of characters, slashes included.
+fn matches(pattern: &str, path: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = path.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    if parts.is_empty() {
+        return rest.is_empty();
+    }
+    for (i, part) in parts.iter().enumerate() {
+        if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        }
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_preview_reads_the_rules_production_gets() {
+        let text = headers_file(
+            &HeadersConfig::default(),
+            &["app.0123.js"],
+            &["sitemap.xml"],
+        );
+        let rules = parse(&text);
+        let page = for_path(&rules, "/about/");
+        assert!(
+            page.iter()
+                .any(|(n, v)| *n == "Content-Security-Policy" && v.contains("script-src 'self'"))
+        );
+        assert!(page.contains(&("Cache-Control", REVALIDATE)));
+        let script = for_path(&rules, "/app.0123.js");
+        assert!(script.contains(&("Cache-Control", IMMUTABLE)));
+        assert!(script.contains(&("X-Content-Type-Options", "nosniff")));
+        assert!(matches("/*", "/"));
+        assert!(!matches("/", "/about/"));
+        assert!(matches("/*/", "/a/b/"));
+        assert!(!matches("/*/", "/a/b.css"));
+    }
 
     #[test]
     fn every_rule_sets_cache_control_once_per_path() {

@@ -2,15 +2,20 @@
 //! stream, and nothing else.
 
 use std::convert::Infallible;
+use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::State as AxumState;
+use axum::extract::{Request, State as AxumState};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::{Stream, StreamExt};
 
@@ -22,14 +27,81 @@ pub const EVENTS_PATH: &str = "/__vellum/events";
 /// Added before `</body>` of every HTML page in serve mode (never in `vellum build`).
 const RELOAD_SCRIPT: &str = r#"<script>/* vellum serve: live reload */(()=>{let box;const es=new EventSource("/__vellum/events");es.addEventListener("reload",()=>location.reload());es.addEventListener("css",async()=>{const d=new DOMParser().parseFromString(await(await fetch(location.href,{cache:"no-store"})).text(),"text/html");const fresh=[...d.querySelectorAll('link[rel="stylesheet"]')];document.querySelectorAll('link[rel="stylesheet"]').forEach((l,i)=>{const n=fresh[i];if(n){l.integrity=n.integrity;l.href=n.href}})});es.addEventListener("build-error",e=>{if(!box){box=document.createElement("div");box.id="vellum-error";box.setAttribute("role","alert");box.style.cssText="position:fixed;inset:0;z-index:2147483647;margin:0;padding:2rem;overflow:auto;background:rgba(24,24,27,.96);color:#fff;font:14px/1.5 ui-monospace,monospace;white-space:pre-wrap";document.body.appendChild(box)}box.textContent="The site could not be rebuilt; this page shows the last good version.\n\n"+e.data})})();</script>"#;
 
+/// A client must send a request's headers within this time (it is also how long an
+/// idle kept-alive connection stays open), so idle connections cannot pile up.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves the preview until the process ends. axum's own `serve` sets no header-read
+/// timeout, so connections are accepted here and handed to hyper with one.
 pub async fn serve(listener: tokio::net::TcpListener, state: Arc<State>) -> Result<(), String> {
     let app = Router::new()
         .route(EVENTS_PATH, get(events))
         .fallback(file)
+        .layer(middleware::from_fn(check_host))
         .with_state(state);
-    axum::serve(listener, app)
-        .await
-        .map_err(|e| format!("the server stopped: {e}"))
+    let mut http = hyper::server::conn::http1::Builder::new();
+    // hyper applies a header-read timeout only with a timer, and panics without one.
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) if is_per_connection(&e) => continue,
+            Err(e) => {
+                // Out of file descriptors and the like: wait rather than spin.
+                eprintln!("cannot accept a connection: {e}");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(app.clone());
+        let connection = http.serve_connection(TokioIo::new(stream), service);
+        // Timeouts and resets concern one client only.
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+    }
+}
+
+fn is_per_connection(error: &std::io::Error) -> bool {
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+            | std::io::ErrorKind::ConnectionRefused
+    )
+}
+
+/// Answers only requests addressed to this machine by name or address: a page on
+/// another site that points its own domain at 127.0.0.1 (DNS rebinding) gets 403.
+async fn check_host(request: Request, next: Next) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok());
+    match host {
+        Some(host) if is_local_host(host) => next.run(request).await,
+        _ => (
+            StatusCode::FORBIDDEN,
+            "vellum serve answers only http://localhost or http://127.0.0.1\n",
+        )
+            .into_response(),
+    }
+}
+
+/// `localhost` (and `*.localhost`) or an IP address, with any port. An address can
+/// only be the one the server is bound to: the request reached it.
+pub fn is_local_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
+            Some((ip, port)) if port.is_empty() || port.starts_with(':') => ip,
+            _ => return false,
+        },
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
+    name == "localhost" || name.ends_with(".localhost") || name.parse::<IpAddr>().is_ok()
 }
 
 /// The reload stream: the current error (if any) at once, then one event per rebuild.
@@ -71,22 +143,99 @@ async fn file(
         Err(status) => return status.into_response(),
     };
     let snapshot = state.snapshot();
-    if let Some(served) = snapshot.files.get(&key) {
-        return respond(served, StatusCode::OK, &headers, method);
-    }
-    // `/about` -> `/about/`, as static hosts do.
-    let as_folder = format!("{}/index.html", key.trim_end_matches('/'));
-    if !key.is_empty() && !key.ends_with("index.html") && snapshot.files.contains_key(&as_folder) {
-        let location = format!("{}/", uri.path().trim_end_matches('/'));
-        return (
+    let mut response = if let Some(served) = snapshot.files.get(&key) {
+        respond(served, StatusCode::OK, &headers, method).await
+    } else if !key.is_empty()
+        && !key.ends_with("index.html")
+        && snapshot
+            .files
+            .contains_key(&format!("{}/index.html", key.trim_end_matches('/')))
+    {
+        // `/about` -> `/about/`, as static hosts do. Built from the cleaned path, so
+        // `//about` cannot become the protocol-relative `//about/` (another host).
+        let location = format!("/{}/", key.trim_end_matches('/'));
+        (
             StatusCode::MOVED_PERMANENTLY,
             [(header::LOCATION, location)],
         )
-            .into_response();
+            .into_response()
+    } else {
+        match snapshot.files.get("404.html") {
+            Some(page) => respond(page, StatusCode::NOT_FOUND, &HeaderMap::new(), method).await,
+            None => (StatusCode::NOT_FOUND, "Not found").into_response(),
+        }
+    };
+    add_site_headers(&mut response, &snapshot, &key);
+    response
+}
+
+/// The headers production gets from `_headers` for this path, except caching (the
+/// preview always revalidates). The CSP also allows the reload script, by its hash.
+fn add_site_headers(response: &mut Response, snapshot: &super::Snapshot, key: &str) {
+    let url_path = format!("/{}", key.strip_suffix("index.html").unwrap_or(key));
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let headers = response.headers_mut();
+    for (name, value) in crate::output::headers::for_path(&snapshot.headers, &url_path) {
+        if name.eq_ignore_ascii_case("cache-control") {
+            continue;
+        }
+        let value = if is_html && name.eq_ignore_ascii_case("content-security-policy") {
+            allow_reload_script(value)
+        } else {
+            value.to_string()
+        };
+        if let (Ok(name), Ok(value)) = (
+            header::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            headers.insert(name, value);
+        }
     }
-    match snapshot.files.get("404.html") {
-        Some(page) => respond(page, StatusCode::NOT_FOUND, &HeaderMap::new(), method),
-        None => (StatusCode::NOT_FOUND, "Not found").into_response(),
+}
+
+/// Adds the reload script's hash to a policy's `script-src` (or to a `script-src`
+/// made from `default-src`), so the preview's one inline script runs under the
+/// site's own policy and every other inline script is still blocked, as in production.
+fn allow_reload_script(csp: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let script = RELOAD_SCRIPT
+        .strip_prefix("<script>")
+        .and_then(|s| s.strip_suffix("</script>"))
+        .unwrap_or(RELOAD_SCRIPT);
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script));
+    let source = format!("'sha256-{hash}'");
+    let directives: Vec<&str> = csp
+        .split(';')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .collect();
+    let named = |name: &str| {
+        directives
+            .iter()
+            .find(|d| d.split_whitespace().next() == Some(name))
+            .copied()
+    };
+    match (named("script-src"), named("default-src")) {
+        (Some(_), _) => directives
+            .iter()
+            .map(
+                |d| match d.split_whitespace().next() == Some("script-src") {
+                    true => format!("{d} {source}"),
+                    false => d.to_string(),
+                },
+            )
+            .collect::<Vec<_>>()
+            .join("; "),
+        (None, Some(default)) => {
+            let sources = default.trim_start_matches("default-src").trim();
+            format!("{}; script-src {sources} {source}", directives.join("; "))
+        }
+        (None, None) => csp.to_string(),
     }
 }
 
@@ -118,7 +267,7 @@ pub fn site_path(raw: &str) -> Result<String, StatusCode> {
     Ok(key)
 }
 
-fn respond(
+async fn respond(
     served: &super::Served,
     status: StatusCode,
     request: &HeaderMap,
@@ -136,16 +285,26 @@ fn respond(
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
     }
     let is_html = served.content_type.starts_with("text/html");
-    let body = if is_html {
-        with_reload_script(&served.bytes)
-    } else {
-        served.bytes.to_vec()
+    let (body, length) = match &served.body {
+        super::Body::Memory(bytes) if is_html => {
+            let page = with_reload_script(bytes);
+            let length = page.len() as u64;
+            (Body::from(page), length)
+        }
+        super::Body::Memory(bytes) => (Body::from(bytes.clone()), bytes.len() as u64),
+        super::Body::Disk { path, len } => match tokio::fs::File::open(path).await {
+            Ok(file) => (
+                Body::from_stream(tokio_util::io::ReaderStream::new(file)),
+                *len,
+            ),
+            // Deleted since the last rebuild: the rebuild on its way will drop it.
+            Err(_) => return (StatusCode::NOT_FOUND, "Not found").into_response(),
+        },
     };
-    let length = body.len();
     let mut response = if method == Method::HEAD {
         Response::new(Body::empty())
     } else {
-        Response::new(Body::from(body))
+        Response::new(body)
     };
     *response.status_mut() = status;
     let headers = response.headers_mut();
@@ -203,6 +362,44 @@ mod tests {
         ] {
             assert_eq!(site_path(bad), Err(StatusCode::BAD_REQUEST), "{bad}");
         }
+    }
+
+    #[test]
+    fn only_local_host_names_are_answered() {
+        for good in [
+            "localhost",
+            "localhost:1111",
+            "127.0.0.1:8080",
+            "[::1]:80",
+            "app.localhost",
+        ] {
+            assert!(is_local_host(good), "{good}");
+        }
+        for bad in [
+            "evil.example",
+            "evil.example:1111",
+            "localhost.evil.example",
+            "[::1",
+            "",
+        ] {
+            assert!(!is_local_host(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_reload_script_is_allowed_by_hash_and_nothing_else() {
+        let csp = "default-src 'self'; script-src 'self'; object-src 'none'";
+        let out = allow_reload_script(csp);
+        assert!(
+            out.starts_with("default-src 'self'; script-src 'self' 'sha256-"),
+            "{out}"
+        );
+        assert!(!out.contains("unsafe-inline"), "{out}");
+        let out = allow_reload_script("default-src 'self'");
+        assert!(
+            out.starts_with("default-src 'self'; script-src 'self' 'sha256-"),
+            "{out}"
+        );
     }
 
     #[test]

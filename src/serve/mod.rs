@@ -37,15 +37,38 @@ pub struct ServeOptions {
 /// A file the server can send.
 #[derive(Debug, Clone)]
 pub struct Served {
-    pub bytes: Arc<[u8]>,
+    pub body: Body,
     pub etag: String,
     pub content_type: String,
+}
+
+/// Where a served file's bytes are.
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// A rendered page, kept in memory and shared by every response.
+    Memory(axum::body::Bytes),
+    /// A copied file (an image, a PDF), streamed from disk on each request so that
+    /// large files are neither held nor copied whole.
+    Disk { path: PathBuf, len: u64 },
+}
+
+impl Served {
+    /// The file's bytes, whole (for tests and comparisons).
+    pub fn read(&self) -> std::io::Result<Vec<u8>> {
+        match &self.body {
+            Body::Memory(bytes) => Ok(bytes.to_vec()),
+            Body::Disk { path, .. } => std::fs::read(path),
+        }
+    }
 }
 
 /// One complete build, as served.
 #[derive(Debug, Default)]
 pub struct Snapshot {
     pub files: HashMap<String, Served>,
+    /// The site's `_headers` rules, so the preview sends the security headers
+    /// production sends (a CSP mistake shows before deploying).
+    pub headers: Vec<crate::output::headers::Rule>,
 }
 
 /// What a browser tab is told after a rebuild.
@@ -92,21 +115,25 @@ impl Rebuilder {
         let site = render_site(&self.options, Some(&mut self.cache))?;
         let mut files = HashMap::with_capacity(site.files.len() + site.copies.len());
         for copy in &site.copies {
-            let bytes = std::fs::read(&copy.source).map_err(|e| {
+            let metadata = std::fs::metadata(&copy.source).map_err(|e| {
                 crate::diagnostic::Diagnostic::error(
                     &copy.source,
                     format!("cannot read this file: {e}"),
                 )
             })?;
             let key = copy.path.trim_start_matches('/');
-            files.insert(key.to_string(), served(key, bytes));
+            files.insert(key.to_string(), on_disk(key, &copy.source, &metadata));
         }
         for file in site.files {
             let key = file.path.trim_start_matches('/').to_string();
             let served = served(&key, file.bytes);
             files.insert(key, served);
         }
-        Ok(Snapshot { files })
+        let headers = match files.get("_headers").map(Served::read) {
+            Some(Ok(bytes)) => crate::output::headers::parse(&String::from_utf8_lossy(&bytes)),
+            _ => Vec::new(),
+        };
+        Ok(Snapshot { files, headers })
     }
 
     /// What the last rebuild rendered and reused.
@@ -119,9 +146,27 @@ fn served(path: &str, bytes: Vec<u8>) -> Served {
     let etag = format!("\"{:016x}\"", hash_of(&bytes));
     let content_type = crate::output::content_type(path);
     Served {
-        bytes: Arc::from(bytes),
+        body: Body::Memory(bytes.into()),
         etag,
         content_type,
+    }
+}
+
+/// A copied file, served from disk; its tag changes with its size and time, which a
+/// save changes, without reading it.
+fn on_disk(path: &str, source: &std::path::Path, metadata: &std::fs::Metadata) -> Served {
+    let modified = metadata
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    Served {
+        body: Body::Disk {
+            path: source.to_path_buf(),
+            len: metadata.len(),
+        },
+        etag: format!("\"{:x}-{modified:x}\"", metadata.len()),
+        content_type: crate::output::content_type(path),
     }
 }
 

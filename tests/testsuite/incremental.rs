@@ -46,7 +46,7 @@ fn rebuild(rebuilder: &mut Rebuilder) -> BTreeMap<String, Vec<u8>> {
     snapshot
         .files
         .into_iter()
-        .map(|(path, served)| (path, served.bytes.to_vec()))
+        .map(|(path, served)| (path, served.read().unwrap()))
         .collect()
 }
 
