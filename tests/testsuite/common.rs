@@ -109,6 +109,37 @@ impl Site {
         run
     }
 
+    /// Builds, breaks the site with `break_it`, and expects the next build to fail with
+    /// `location` and `needle` in its messages, leaving `public/` byte-identical and no
+    /// staging folder behind. Returns what vellum printed to stderr.
+    pub fn fails_keeping_output(
+        &self,
+        break_it: impl FnOnce(&Site),
+        location: &str,
+        needle: &str,
+    ) -> String {
+        self.build_ok();
+        let before = self.output_tree();
+        let manifest = std::fs::read(self.root.join("public.manifest.json")).unwrap();
+        break_it(self);
+        let run = self.build_fails(location, needle);
+        assert!(run.stderr.contains("was left as it was"), "{}", run.stderr);
+        assert_eq!(before, self.output_tree(), "the previous public/ changed");
+        assert_eq!(
+            manifest,
+            std::fs::read(self.root.join("public.manifest.json")).unwrap(),
+            "the manifest changed"
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(&self.root)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with(".public") && name != ".public.lock")
+            .collect();
+        assert!(leftovers.is_empty(), "left behind: {leftovers:?}");
+        run.stderr
+    }
+
     /// Builds and panics with vellum's messages if the build fails.
     pub fn build_ok(&self) -> Run {
         let run = self.build(&[]);
@@ -236,19 +267,24 @@ impl Response {
 impl Server {
     /// Sends a request exactly as written (no client-side path cleaning).
     pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Response {
+        let mut request = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+        if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+            request.push_str(&format!("Host: {}\r\n", self.addr));
+        }
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str("\r\n");
+        self.raw(&request)
+    }
+
+    /// Sends `request` as it is and reads the response until the server closes.
+    pub fn raw(&self, request: &str) -> Response {
         use std::io::{Read, Write};
         let mut stream = std::net::TcpStream::connect(&self.addr).unwrap();
         stream
             .set_read_timeout(Some(std::time::Duration::from_secs(10)))
             .unwrap();
-        let mut request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
-            self.addr
-        );
-        for (name, value) in headers {
-            request.push_str(&format!("{name}: {value}\r\n"));
-        }
-        request.push_str("\r\n");
         stream.write_all(request.as_bytes()).unwrap();
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).unwrap();

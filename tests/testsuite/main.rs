@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod compliance;
 mod errors;
+mod hostile;
 mod incremental;
 mod policies;
 mod publish;
