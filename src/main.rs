@@ -473,10 +473,34 @@ fn run_verify(
     })
 }
 
+/// Warnings shown for one file; the rest are counted, so a damaged file cannot bury
+/// the errors under thousands of lines.
+const WARNINGS_PER_FILE: usize = 10;
+
 fn print_diagnostics(diagnostics: &[Diagnostic]) {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut shown: std::collections::HashMap<&Path, usize> = Default::default();
     for diagnostic in diagnostics {
+        if !diagnostic.is_error() {
+            let count = shown.entry(&diagnostic.path).or_default();
+            *count += 1;
+            if *count > WARNINGS_PER_FILE {
+                continue;
+            }
+        }
         eprintln!("{}\n", diagnostic.render(color));
+    }
+    let mut hidden: Vec<(&&Path, &usize)> = shown
+        .iter()
+        .filter(|(_, n)| **n > WARNINGS_PER_FILE)
+        .collect();
+    hidden.sort();
+    for (path, count) in hidden {
+        eprintln!(
+            "warning: {} more warnings in {} are not shown\n",
+            count - WARNINGS_PER_FILE,
+            path.display()
+        );
     }
 }
 

@@ -136,6 +136,11 @@ impl Rebuilder {
         Ok(Snapshot { files, headers })
     }
 
+    /// Drops everything reused between rebuilds (after a rebuild stopped midway).
+    pub fn forget(&mut self) {
+        self.cache = Cache::default();
+    }
+
     /// What the last rebuild rendered and reused.
     pub fn stats(&self) -> Stats {
         self.cache.stats

@@ -59,7 +59,19 @@ pub fn spawn(root: PathBuf, mut rebuilder: Rebuilder, state: Arc<State>) -> Resu
                 .iter()
                 .all(|p| p.extension().is_some_and(|e| e == "css"));
             let started = Instant::now();
-            let outcome = rebuilder.rebuild();
+            // A bug in some stage must not end the preview: report it like a failed
+            // build, keep serving the last good site, and start the next one afresh.
+            let outcome =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rebuilder.rebuild()))
+                    .unwrap_or_else(|_| {
+                        rebuilder.forget();
+                        Err(crate::diagnostic::Diagnostic::error(
+                    "vellum",
+                    "vellum stopped on an internal error while rebuilding (a bug)",
+                )
+                .with_help("the last good site is still served; please report which file you saved")
+                .into())
+                    });
             let stats = rebuilder.stats();
             match &outcome {
                 Ok(_) => println!(
