@@ -185,6 +185,12 @@ enum Change {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Rendering runs on rayon's threads, whose default 2 MB stacks leave little margin
+    // for templates and pages at the nesting limits (see markdown::MAX_NESTING); the
+    // memory is only reserved, not used.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(16 * 1024 * 1024)
+        .build_global();
     let result = match cli.command {
         Command::Build(args) => run_build(&cli.root, args),
         Command::Init { dir } => run_init(&dir),

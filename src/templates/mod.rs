@@ -7,6 +7,7 @@
 mod context;
 mod dependencies;
 pub mod functions;
+mod nesting;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -131,7 +132,24 @@ impl Templates {
         for dir in [theme_templates, root.join(SITE_TEMPLATES_DIR)] {
             read_templates(root, &dir, &mut files, &mut diagnostics);
         }
+        for file in files.values() {
+            if let Some(at) = nesting::too_deep(&file.source) {
+                let line = crate::diagnostic::line_of_offset(&file.source, at);
+                diagnostics.push(
+                    Diagnostic::error(
+                        &file.display_path,
+                        format!(
+                            "blocks or brackets here are nested more than {} levels deep",
+                            nesting::MAX_NESTING
+                        ),
+                    )
+                    .at_line(&file.source, line)
+                    .with_help("split the template with {% include %} or macros"),
+                );
+            }
+        }
         if diagnostics.has_errors() {
+            diagnostics.sort();
             return Err(diagnostics);
         }
         let mut tera = Tera::default();

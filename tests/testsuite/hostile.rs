@@ -127,6 +127,37 @@ fn deep_nesting_is_an_error_at_its_line_and_the_allowed_depth_builds_minified() 
 }
 
 #[test]
+fn a_deeply_nested_template_is_an_error_at_its_line_and_the_allowed_depth_renders() {
+    let site = Site::fixture("basic");
+    let nested = |depth: usize| {
+        format!(
+            "{{% extends \"base.html\" %}}{{% block content %}}\n{}deep{}\n{{% endblock content %}}\n",
+            "{% if true %}".repeat(depth),
+            "{% endif %}".repeat(depth)
+        )
+    };
+    site.write("templates/special.html", nested(95));
+    site.write(
+        "content/special.md",
+        "+++\ntitle = \"S\"\ntemplate = \"special.html\"\n+++\n",
+    );
+    site.build_ok();
+    assert!(site.output("special/index.html").contains("deep"));
+    site.fails_keeping_output(
+        |s| s.write("templates/special.html", nested(3000)),
+        "templates/special.html:2",
+        "nested more than 100 levels deep",
+    );
+    site.write("templates/special.html", nested(95));
+    let brackets = format!("{{{{ {}1{} }}}}", "(".repeat(5000), ")".repeat(5000));
+    site.fails_keeping_output(
+        |s| s.write("templates/special.html", format!("\n\n{brackets}")),
+        "templates/special.html:3",
+        "nested more than 100 levels deep",
+    );
+}
+
+#[test]
 fn the_preview_survives_a_file_that_would_overflow_the_stack() {
     let site = Site::fixture("basic");
     let server = site.serve();
