@@ -51,16 +51,61 @@ fn reach(
     seen
 }
 
+/// A chain of `include`s that leads back to where it started (`a.html`, `b.html`,
+/// `a.html`), with the byte offset of the first template's include tag. Tera would
+/// recurse through it until the stack overflowed and the process aborted.
+pub(super) fn include_cycle(files: &HashMap<String, TemplateFile>) -> Option<(Vec<String>, usize)> {
+    let includes: HashMap<&str, Vec<(String, usize)>> = files
+        .iter()
+        .map(|(name, file)| (name.as_str(), tagged(&file.source, &["include"]).0))
+        .collect();
+    let mut names: Vec<&str> = includes.keys().copied().collect();
+    names.sort_unstable();
+    for start in names {
+        // Depth-first from `start`, looking for a way back to it.
+        let mut stack: Vec<(String, Vec<String>, usize)> = includes[start]
+            .iter()
+            .map(|(next, at)| (next.clone(), vec![start.to_string()], *at))
+            .collect();
+        let mut seen = BTreeSet::new();
+        while let Some((name, mut path, at)) = stack.pop() {
+            path.push(name.clone());
+            if name == start {
+                return Some((path, at));
+            }
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            for (next, _) in includes.get(name.as_str()).into_iter().flatten() {
+                stack.push((next.clone(), path.clone(), at));
+            }
+        }
+    }
+    None
+}
+
 /// Template names a template's tags reference; `None` if one is not a literal.
 fn referenced(source: &str) -> Option<Vec<String>> {
+    let (found, computed) = tagged(source, &["extends", "include", "import"]);
+    (!computed).then(|| found.into_iter().map(|(name, _)| name).collect())
+}
+
+/// The literal template names that tags starting with one of `keywords` reference, with
+/// each tag's byte offset, and whether any such tag names one through a variable.
+fn tagged(source: &str, keywords: &[&str]) -> (Vec<(String, usize)>, bool) {
     let mut names = Vec::new();
-    for tag in source.split("{%").skip(1) {
+    let mut computed = false;
+    let mut offset = 0;
+    for tag in source.split("{%") {
+        let at = offset;
+        offset += tag.len() + 2;
+        if at == 0 && !source.starts_with("{%") {
+            continue;
+        }
+        let at = at.saturating_sub(2);
         let tag = tag.split("%}").next().unwrap_or("");
         let tag = tag.trim_start_matches('-').trim_start();
-        let Some(rest) = ["extends", "include", "import"]
-            .iter()
-            .find_map(|k| tag.strip_prefix(k))
-        else {
+        let Some(rest) = keywords.iter().find_map(|k| tag.strip_prefix(k)) else {
             continue;
         };
         let rest = rest.trim_start();
@@ -75,16 +120,17 @@ fn referenced(source: &str) -> Option<Vec<String>> {
             .map(str::to_string)
             .collect();
         if quoted.is_empty() {
-            return None;
+            computed = true;
+            continue;
         }
         // `include "a"` names one template; the list form may name several.
         if list.is_some() {
-            names.extend(quoted);
+            names.extend(quoted.into_iter().map(|name| (name, at)));
         } else {
-            names.push(quoted[0].clone());
+            names.push((quoted[0].clone(), at));
         }
     }
-    Some(names)
+    (names, computed)
 }
 
 #[cfg(test)]
@@ -98,6 +144,23 @@ mod tests {
             referenced(source).unwrap(),
             ["base.html", "macros.html", "a.html", "b.html"]
         );
+    }
+
+    #[test]
+    fn an_include_cycle_is_found_with_its_first_tag() {
+        let file = |source: &str| TemplateFile {
+            display_path: "x".into(),
+            source: source.into(),
+        };
+        let mut files = HashMap::new();
+        files.insert("a.html".to_string(), file("x {% include \"b.html\" %}"));
+        files.insert("b.html".to_string(), file("{% include \"c.html\" %}"));
+        files.insert("c.html".to_string(), file("{% include \"a.html\" %}"));
+        let (path, at) = include_cycle(&files).unwrap();
+        assert_eq!(path, ["a.html", "b.html", "c.html", "a.html"]);
+        assert_eq!(at, 2);
+        files.insert("c.html".to_string(), file("done"));
+        assert_eq!(include_cycle(&files), None);
     }
 
     #[test]

@@ -148,6 +148,21 @@ impl Templates {
                 );
             }
         }
+        if let Some((path, at)) = dependencies::include_cycle(&files) {
+            let file = &files[&path[0]];
+            let line = crate::diagnostic::line_of_offset(&file.source, at);
+            diagnostics.push(
+                Diagnostic::error(
+                    &file.display_path,
+                    format!(
+                        "this include leads back to itself ({}), so it would never end",
+                        path.join(" → ")
+                    ),
+                )
+                .at_line(&file.source, line)
+                .with_help("remove the include that leads back, or make the repeated part a macro"),
+            );
+        }
         if diagnostics.has_errors() {
             diagnostics.sort();
             return Err(diagnostics);

@@ -158,6 +158,19 @@ fn a_deeply_nested_template_is_an_error_at_its_line_and_the_allowed_depth_render
 }
 
 #[test]
+fn a_template_that_includes_itself_is_an_error_not_a_crash() {
+    Site::fixture("basic").fails_keeping_output(
+        |s| {
+            s.write("templates/a.html", "<p>\n{% include \"b.html\" %}</p>\n");
+            s.write("templates/b.html", "{% include \"a.html\" %}");
+            s.write("templates/404.html", "{% include \"a.html\" %}");
+        },
+        "templates/a.html:2",
+        "a.html → b.html → a.html",
+    );
+}
+
+#[test]
 fn the_preview_survives_a_file_that_would_overflow_the_stack() {
     let site = Site::fixture("basic");
     let server = site.serve();
