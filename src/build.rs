@@ -224,8 +224,12 @@ impl From<Diagnostics> for BuildFailure {
 /// Everything that can fail (rendering, writing every file, the manifest, the lock) is
 /// done before the new output is swapped in; only renames come after.
 pub fn build(options: &BuildOptions) -> Result<RenderedSite, BuildFailure> {
+    // Checked before the lock so that a refused path gets no lock file beside it, and
+    // again after, when a build killed mid-swap may have left its output to put back.
+    output::check_output_dir(&options.root, &options.output).map_err(Diagnostics::from)?;
     let _held = output::OutputLock::acquire(&options.output).map_err(Diagnostics::from)?;
     output::check_output_dir(&options.root, &options.output).map_err(Diagnostics::from)?;
+    output::PendingFile::clear_leftovers(&options.root.join(policy::lock::LOCK_FILE));
     let rendered = render_site(options, None)?;
     let failed = |e: Diagnostic| fail(e.into(), rendered.warnings.clone());
     let staged = output::stage(&options.output, |dir| {
@@ -272,7 +276,7 @@ struct StageTimer {
 
 impl StageTimer {
     fn new() -> StageTimer {
-        let on = std::env::var_os("VELLUM_TIMINGS").is_some();
+        let on = std::env::var_os("VELLUM_TIMINGS").is_some_and(|v| v == "1");
         StageTimer {
             last: on.then(std::time::Instant::now),
         }
@@ -500,9 +504,17 @@ fn check_output_clashes(
 /// The error for a clash between `all[one]` and `all[other]`, at whichever of the two
 /// an editor can change (a content file, at its `slug` line), naming the other.
 fn clash(all: &[(&str, Origin)], one: usize, other: usize, why: &str) -> Diagnostic {
-    let (blamed, named) = match (&all[one].1, &all[other].1) {
-        (Origin::Generated, _) => (other, one),
-        _ => (one, other),
+    // Blame what an editor added: a content file or a copied file before a template,
+    // a template before a generated file.
+    let rank = |index: usize| match all[index].1 {
+        Origin::Page(_) | Origin::Copied(_) => 0,
+        Origin::Template(_) => 1,
+        Origin::Generated => 2,
+    };
+    let (blamed, named) = if rank(other) < rank(one) {
+        (other, one)
+    } else {
+        (one, other)
     };
     let name = |index: usize| match &all[index].1 {
         Origin::Copied(path) | Origin::Template(path) => path.clone(),

@@ -48,6 +48,20 @@ pub fn process(
     max_pixels: u64,
 ) -> Result<Images, Diagnostic> {
     let cache = root.join(CACHE_DIR);
+    // The cache sits in the checkout, so a pull request could commit links there: it
+    // must be real folders, and only real files in it count as cached.
+    let mut folder = root.to_path_buf();
+    for part in Path::new(CACHE_DIR).components() {
+        folder.push(part);
+        if std::fs::symlink_metadata(&folder).is_ok_and(|m| !m.is_dir()) {
+            let shown = folder.strip_prefix(root).unwrap_or(&folder).to_path_buf();
+            return Err(Diagnostic::error(
+                shown,
+                "the image cache must be a folder, not a link or a file",
+            )
+            .with_help("delete it (it is rebuilt) and keep .vellum-cache/ out of git"));
+        }
+    }
     std::fs::create_dir_all(&cache)
         .map_err(|e| Diagnostic::error(CACHE_DIR, format!("cannot create the image cache: {e}")))?;
     let results: Vec<Result<OneImage, Diagnostic>> = sources
@@ -106,14 +120,15 @@ fn process_one(
     // here rather than grey blocks on the shop; a cached variant means it decoded.
     let checked = cache.join(format!("{hash}.ok"));
     let mut decoded = None;
-    if !checked.exists() {
+    if !is_cached(&checked) {
         decoded = Some(decode(&bytes, format, max_pixels)?);
+        let _ = std::fs::remove_file(&checked);
         std::fs::write(&checked, "").map_err(|e| format!("cannot write the image cache: {e}"))?;
     }
     let mut resized = 0;
     for &target in WIDTHS.iter().filter(|&&w| w < width) {
         let cached = cache.join(format!("{hash}-{target}.{ext}"));
-        if !cached.exists() {
+        if !is_cached(&cached) {
             let image = match &decoded {
                 Some(image) => image,
                 None => decoded.insert(decode(&bytes, format, max_pixels)?),
@@ -143,6 +158,12 @@ fn process_one(
         files,
         resized,
     ))
+}
+
+/// Whether a cache entry is there: a regular file, never a link (a link is replaced
+/// by a fresh file when the entry is written).
+fn is_cached(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file())
 }
 
 /// Decodes an image, refusing damaged files. JPEGs go through zune-jpeg in strict

@@ -47,6 +47,25 @@ pub fn list(
     }
     let site = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     let shown = |path: &Path| path.strip_prefix(root).unwrap_or(path).to_path_buf();
+    // The folder itself may be reached through a link higher up (`themes/x` -> /srv).
+    let inside = std::fs::canonicalize(dir).is_ok_and(|real| {
+        real.strip_prefix(&site)
+            .is_ok_and(|rest| !rest.iter().any(is_hidden))
+    });
+    if !inside {
+        let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        problems.push(
+            Diagnostic::error(
+                shown(dir),
+                format!(
+                    "this folder is reached through a link to {}, which is outside the site folder",
+                    real.display()
+                ),
+            )
+            .with_help("vellum follows only links that stay inside the site folder: copy the folder into the site instead"),
+        );
+        return (files, problems);
+    }
     let walker = WalkDir::new(dir)
         .follow_links(true)
         .sort_by_file_name()
@@ -178,8 +197,14 @@ pub fn is_hidden(name: &OsStr) -> bool {
     name.to_string_lossy().starts_with('.')
 }
 
+/// Control characters, and the Unicode line and paragraph separators that some tools
+/// also split lines at.
+pub fn is_line_breaking(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
 fn has_control_character(name: &OsStr) -> bool {
-    name.to_string_lossy().chars().any(char::is_control)
+    name.to_string_lossy().chars().any(is_line_breaking)
 }
 
 #[cfg(test)]

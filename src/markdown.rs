@@ -285,17 +285,17 @@ fn render_text(
     let mut headings: Vec<(u8, String, String)> = Vec::new();
     let mut open_heading: Option<usize> = None;
     let mut depth = 0usize;
-    let mut html_depth = 0usize;
+    let mut open_tags = OpenTags::default();
     for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
         match &event {
             Event::Start(_) => depth += 1,
             Event::End(_) => depth -= 1,
             Event::Html(html) | Event::InlineHtml(html) if config.raw_html == RawHtml::Allow => {
-                html_depth = tag_depth(html_depth, html);
+                open_tags.read(html);
             }
             _ => {}
         }
-        if depth + html_depth > MAX_NESTING {
+        if depth + open_tags.depth() > MAX_NESTING {
             rendered.too_deep = Some(range);
             return (rendered, missing);
         }
@@ -451,38 +451,54 @@ impl HeadingIds {
     }
 }
 
-/// The nesting of raw HTML after `html`, counting each opening tag in, each closing
-/// tag out, void and self-closed tags neither. An estimate on the high side (browsers
-/// close some tags by themselves), which is what a limit wants.
-fn tag_depth(mut depth: usize, html: &str) -> usize {
+/// The raw HTML elements open so far in a page, to bound their nesting. Counted as the
+/// minifier's parser will see them, on the high side: `<div/>` opens a `div` (HTML
+/// has no self-closing `div`), and a closing tag closes only the innermost element
+/// when its name matches (the minifier drops a mismatched one).
+#[derive(Default)]
+struct OpenTags(Vec<String>);
+
+impl OpenTags {
     const VOID: &[&str] = &[
         "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
         "track", "wbr",
     ];
-    let bytes = html.as_bytes();
-    for (at, _) in html.match_indices('<') {
-        let rest = &html[at + 1..];
-        if let Some(closing) = rest.strip_prefix('/') {
-            if closing.starts_with(|c: char| c.is_ascii_alphabetic()) {
-                depth = depth.saturating_sub(1);
+
+    fn depth(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Reads one piece of raw HTML; stops early once deeper than [`MAX_NESTING`].
+    fn read(&mut self, html: &str) {
+        let name_at = |at: usize| {
+            let rest = &html[at..];
+            let len = rest
+                .find(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+                .unwrap_or(rest.len());
+            rest[..len].to_ascii_lowercase()
+        };
+        for (at, _) in html.match_indices('<') {
+            let rest = &html[at + 1..];
+            if let Some(closing) = rest.strip_prefix('/') {
+                if closing.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && self.0.last() == Some(&name_at(at + 2))
+                {
+                    self.0.pop();
+                }
+                continue;
             }
-            continue;
-        }
-        if !rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
-            continue;
-        }
-        let name_len = rest
-            .find(|c: char| !c.is_ascii_alphanumeric() && c != '-')
-            .unwrap_or(rest.len());
-        let name = rest[..name_len].to_ascii_lowercase();
-        let self_closed = rest[name_len..]
-            .find('>')
-            .is_some_and(|end| end > 0 && bytes[at + 1 + name_len + end - 1] == b'/');
-        if !VOID.contains(&name.as_str()) && !self_closed {
-            depth += 1;
+            if !rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                continue;
+            }
+            let name = name_at(at + 1);
+            if !Self::VOID.contains(&name.as_str()) {
+                self.0.push(name);
+                if self.depth() > MAX_NESTING {
+                    return;
+                }
+            }
         }
     }
-    depth
 }
 
 fn is_plain_id(id: &str) -> bool {
@@ -670,10 +686,25 @@ mod tests {
     }
 
     #[test]
-    fn tag_depth_counts_open_tags_only() {
-        assert_eq!(tag_depth(0, "<div><p>a</p><br><img src=x/>"), 1);
-        assert_eq!(tag_depth(2, "</div></div></div>"), 0);
-        assert_eq!(tag_depth(0, "a < b <3 <!-- c -->"), 0);
+    fn open_tags_are_counted_as_the_minifier_sees_them() {
+        let depth = |html: &str| {
+            let mut open = OpenTags::default();
+            open.read(html);
+            open.depth()
+        };
+        assert_eq!(depth("<div><p>a</p><br><img src=x/>"), 1);
+        assert_eq!(depth("a < b <3 <!-- c -->"), 0);
+        assert_eq!(depth("<div/><div/>"), 2, "a div never closes itself");
+        assert_eq!(
+            depth("<div></i><div></i>"),
+            2,
+            "a mismatched close closes nothing"
+        );
+        assert_eq!(
+            depth(&"<div/>".repeat(200_000)),
+            MAX_NESTING + 1,
+            "stops early"
+        );
     }
 
     #[test]

@@ -177,7 +177,7 @@ impl Changes {
 
 fn one_line(text: &str) -> String {
     text.chars()
-        .map(|c| match c.is_control() {
+        .map(|c| match crate::input_files::is_line_breaking(c) {
             true => c.escape_default().to_string(),
             false => c.to_string(),
         })

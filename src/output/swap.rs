@@ -238,8 +238,15 @@ impl Staged {
         }
         if let Err(e) = std::fs::rename(&self.staging, output) {
             // Put the previous output back so that nothing is lost.
-            if had_output {
-                let _ = std::fs::rename(&retired, output);
+            if had_output && let Err(back) = std::fs::rename(&retired, output) {
+                return Err(Diagnostic::error(
+                    output,
+                    format!(
+                        "cannot move the new output into place ({e}), nor the previous one back ({back}): it is in {}",
+                        retired.display()
+                    ),
+                )
+                .with_help("the next build puts it back before it starts"));
             }
             return Err(Diagnostic::error(
                 output,
@@ -290,6 +297,23 @@ impl PendingFile {
             target: target.to_path_buf(),
             shown: shown.to_path_buf(),
         })
+    }
+
+    /// Removes what killed builds left while writing `target` (`.NAME.new-PID`).
+    pub fn clear_leftovers(target: &Path) {
+        let (parent, name) = parent_and_name(target);
+        let prefix = format!(".{name}.new-");
+        for entry in std::fs::read_dir(parent).into_iter().flatten().flatten() {
+            let file_name = entry.file_name().to_string_lossy().into_owned();
+            let Some(pid) = file_name.strip_prefix(&prefix) else {
+                continue;
+            };
+            // Another build of this site into another output may be writing it now.
+            let running = Path::new("/proc").join(pid).exists();
+            if !running {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
     }
 
     /// Renames the file into place.

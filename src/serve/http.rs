@@ -221,6 +221,9 @@ fn allow_reload_script(csp: &str) -> String {
             .copied()
     };
     match (named("script-src"), named("default-src")) {
+        // A hash would switch 'unsafe-inline' off in browsers; the script runs anyway.
+        (Some(d), _) if d.contains("'unsafe-inline'") => csp.to_string(),
+        (None, Some(d)) if d.contains("'unsafe-inline'") => csp.to_string(),
         (Some(_), _) => directives
             .iter()
             .map(
@@ -292,13 +295,14 @@ async fn respond(
             (Body::from(page), length)
         }
         super::Body::Memory(bytes) => (Body::from(bytes.clone()), bytes.len() as u64),
-        super::Body::Disk { path, len } => match tokio::fs::File::open(path).await {
-            Ok(file) => (
+        super::Body::Disk { path } => match open_regular(path).await {
+            Some((file, len)) => (
                 Body::from_stream(tokio_util::io::ReaderStream::new(file)),
-                *len,
+                len,
             ),
-            // Deleted since the last rebuild: the rebuild on its way will drop it.
-            Err(_) => return (StatusCode::NOT_FOUND, "Not found").into_response(),
+            // Deleted or replaced by a link since the last rebuild: the rebuild on its
+            // way will report it.
+            None => return (StatusCode::NOT_FOUND, "Not found").into_response(),
         },
     };
     let mut response = if method == Method::HEAD {
@@ -321,6 +325,19 @@ async fn respond(
         HeaderValue::from_static("nosniff"),
     );
     response
+}
+
+/// Opens a file that is still a regular file (not a link), with its length now.
+async fn open_regular(path: &std::path::Path) -> Option<(tokio::fs::File, u64)> {
+    let is_file = tokio::fs::symlink_metadata(path)
+        .await
+        .is_ok_and(|m| m.file_type().is_file());
+    if !is_file {
+        return None;
+    }
+    let file = tokio::fs::File::open(path).await.ok()?;
+    let len = file.metadata().await.ok()?.len();
+    Some((file, len))
 }
 
 /// Inserts the reload script before the last `</body>` (or at the end).

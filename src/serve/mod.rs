@@ -48,8 +48,8 @@ pub enum Body {
     /// A rendered page, kept in memory and shared by every response.
     Memory(axum::body::Bytes),
     /// A copied file (an image, a PDF), streamed from disk on each request so that
-    /// large files are neither held nor copied whole.
-    Disk { path: PathBuf, len: u64 },
+    /// large files are neither held nor copied whole. `path` has no links in it.
+    Disk { path: PathBuf },
 }
 
 impl Served {
@@ -122,7 +122,10 @@ impl Rebuilder {
                 )
             })?;
             let key = copy.path.trim_start_matches('/');
-            files.insert(key.to_string(), on_disk(key, &copy.source, &metadata));
+            // The real path, links resolved now (the build checked them): a request
+            // opens exactly this file, never a link put there after the rebuild.
+            let real = std::fs::canonicalize(&copy.source).unwrap_or_else(|_| copy.source.clone());
+            files.insert(key.to_string(), on_disk(key, &real, &metadata));
         }
         for file in site.files {
             let key = file.path.trim_start_matches('/').to_string();
@@ -168,7 +171,6 @@ fn on_disk(path: &str, source: &std::path::Path, metadata: &std::fs::Metadata) -
     Served {
         body: Body::Disk {
             path: source.to_path_buf(),
-            len: metadata.len(),
         },
         etag: format!("\"{:x}-{modified:x}\"", metadata.len()),
         content_type: crate::output::content_type(path),

@@ -43,7 +43,11 @@ pub fn spawn(root: PathBuf, mut rebuilder: Rebuilder, state: Arc<State>) -> Resu
     debouncer
         .watch(&root, RecursiveMode::NonRecursive)
         .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
-    std::thread::spawn(move || {
+    // Rebuilds run here: the same stack margin as rayon's threads (see main.rs).
+    let rebuilds = std::thread::Builder::new()
+        .name("rebuild".into())
+        .stack_size(16 * 1024 * 1024);
+    let spawned = rebuilds.spawn(move || {
         let _keep_watching = debouncer;
         while let Ok(first) = rx.recv() {
             let mut changed = paths(first);
@@ -86,6 +90,7 @@ pub fn spawn(root: PathBuf, mut rebuilder: Rebuilder, state: Arc<State>) -> Resu
             state.publish(outcome.map_err(|d| render_errors(&d)), css_only);
         }
     });
+    spawned.map_err(|e| format!("cannot start rebuilding: {e}"))?;
     Ok(())
 }
 

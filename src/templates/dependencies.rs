@@ -53,7 +53,8 @@ fn reach(
 
 /// A chain of `include`s that leads back to where it started (`a.html`, `b.html`,
 /// `a.html`), with the byte offset of the first template's include tag. Tera would
-/// recurse through it until the stack overflowed and the process aborted.
+/// recurse through it until the stack overflowed and the process aborted. One
+/// depth-first search over all templates: linear in templates and includes.
 pub(super) fn include_cycle(files: &HashMap<String, TemplateFile>) -> Option<(Vec<String>, usize)> {
     let includes: HashMap<&str, Vec<(String, usize)>> = files
         .iter()
@@ -61,23 +62,41 @@ pub(super) fn include_cycle(files: &HashMap<String, TemplateFile>) -> Option<(Ve
         .collect();
     let mut names: Vec<&str> = includes.keys().copied().collect();
     names.sort_unstable();
+    // 1: on the current path, 2: finished.
+    let mut state: HashMap<&str, u8> = HashMap::new();
     for start in names {
-        // Depth-first from `start`, looking for a way back to it.
-        let mut stack: Vec<(String, Vec<String>, usize)> = includes[start]
-            .iter()
-            .map(|(next, at)| (next.clone(), vec![start.to_string()], *at))
-            .collect();
-        let mut seen = BTreeSet::new();
-        while let Some((name, mut path, at)) = stack.pop() {
-            path.push(name.clone());
-            if name == start {
-                return Some((path, at));
-            }
-            if !seen.insert(name.clone()) {
+        if state.contains_key(start) {
+            continue;
+        }
+        // (template, index of its next include to follow); the path is the stack.
+        let mut stack: Vec<(&str, usize)> = vec![(start, 0)];
+        state.insert(start, 1);
+        while let Some((name, next)) = stack.last_mut() {
+            let edges = &includes[*name];
+            let Some((target, _)) = edges.get(*next) else {
+                state.insert(*name, 2);
+                stack.pop();
                 continue;
-            }
-            for (next, _) in includes.get(name.as_str()).into_iter().flatten() {
-                stack.push((next.clone(), path.clone(), at));
+            };
+            *next += 1;
+            let Some((target, _)) = includes.get_key_value(target.as_str()) else {
+                continue;
+            };
+            match state.get(target) {
+                Some(1) => {
+                    let from = stack.iter().position(|(n, _)| n == target).unwrap_or(0);
+                    let mut path: Vec<String> =
+                        stack[from..].iter().map(|(n, _)| n.to_string()).collect();
+                    path.push(target.to_string());
+                    let (first, taken) = stack[from];
+                    let at = includes[first][taken - 1].1;
+                    return Some((path, at));
+                }
+                Some(_) => {}
+                None => {
+                    state.insert(target, 1);
+                    stack.push((target, 0));
+                }
             }
         }
     }
@@ -93,6 +112,7 @@ fn referenced(source: &str) -> Option<Vec<String>> {
 /// The literal template names that tags starting with one of `keywords` reference, with
 /// each tag's byte offset, and whether any such tag names one through a variable.
 fn tagged(source: &str, keywords: &[&str]) -> (Vec<(String, usize)>, bool) {
+    let source = &without_comments(source);
     let mut names = Vec::new();
     let mut computed = false;
     let mut offset = 0;
@@ -133,6 +153,37 @@ fn tagged(source: &str, keywords: &[&str]) -> (Vec<(String, usize)>, bool) {
     (names, computed)
 }
 
+/// `source` with comments and `raw` blocks blanked out (same length, so offsets hold):
+/// a tag written inside them is not one.
+fn without_comments(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source;
+    loop {
+        let comment = rest.find("{#");
+        let raw = rest.find("{% raw").or_else(|| rest.find("{%- raw"));
+        let (start, end_mark) = match (comment, raw) {
+            (Some(c), Some(r)) if r < c => (r, "endraw"),
+            (Some(c), _) => (c, "#}"),
+            (None, Some(r)) => (r, "endraw"),
+            (None, None) => break,
+        };
+        out.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find(end_mark)
+            .map_or(rest.len(), |e| start + e + end_mark.len());
+        // A blanked character becomes as many spaces as it had bytes.
+        for c in rest[start..end].chars() {
+            match c {
+                '\n' => out.push('\n'),
+                c => out.extend(std::iter::repeat_n(' ', c.len_utf8())),
+            }
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +212,20 @@ mod tests {
         assert_eq!(at, 2);
         files.insert("c.html".to_string(), file("done"));
         assert_eq!(include_cycle(&files), None);
+        files.insert(
+            "c.html".to_string(),
+            file("{# {% include \"a.html\" %} #}{% raw %}{% include \"a.html\" %}{% endraw %}"),
+        );
+        assert_eq!(include_cycle(&files), None);
+        let chain: HashMap<String, TemplateFile> = (0..3000)
+            .map(|i| {
+                (
+                    format!("t{i}.html"),
+                    file(&format!("{{% include \"t{}.html\" %}}", i + 1)),
+                )
+            })
+            .collect();
+        assert_eq!(include_cycle(&chain), None);
     }
 
     #[test]

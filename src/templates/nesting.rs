@@ -26,15 +26,19 @@ pub fn too_deep(source: &str) -> Option<usize> {
             continue;
         };
         let body_start = start + 2;
-        let (body_end, deepest) = scan_tag(&source[body_start..], close);
         if close == "#}" {
-            at = body_start + body_end;
+            // A comment is text to its end: quotes in it (`don't`) open nothing.
+            at = source[body_start..]
+                .find("#}")
+                .map_or(source.len(), |end| body_start + end + 2);
             continue;
         }
-        if deepest > MAX_NESTING {
+        let tag = scan_tag(&source[body_start..], close);
+        if tag.deepest > MAX_NESTING || tag.operators > MAX_OPERATORS {
             return Some(start);
         }
-        let body = &source[body_start..body_start + body_end.saturating_sub(2)];
+        let body = &source[body_start..body_start + tag.body_len];
+        let body_end = tag.len;
         let words: Vec<&str> = body
             .trim_matches(['-', ' ', '\t', '\n', '\r'])
             .split_whitespace()
@@ -63,12 +67,34 @@ pub fn too_deep(source: &str) -> Option<usize> {
     None
 }
 
-/// Reads a tag's body up to and including `close`: returns its length and the deepest
-/// bracket nesting outside strings.
-fn scan_tag(body: &str, close: &str) -> (usize, usize) {
+/// Most operators (`+`, `and`, `|`, `==`...) in one tag. Tera parses a chain of them
+/// into a tree as deep as the chain and walks it recursively; real tags have a handful.
+pub const MAX_OPERATORS: usize = 200;
+
+/// What [`scan_tag`] learned about one tag.
+struct Tag {
+    /// Bytes up to and including the closing delimiter (or to the end of the text).
+    len: usize,
+    /// Bytes of the tag's body, without the closing delimiter.
+    body_len: usize,
+    /// The deepest bracket nesting outside strings.
+    deepest: usize,
+    /// Operators outside strings.
+    operators: usize,
+}
+
+/// Reads a tag's body up to and including `close`.
+fn scan_tag(body: &str, close: &str) -> Tag {
     let mut depth = 0usize;
     let mut deepest = 0usize;
+    let mut operators = 0usize;
     let mut quote: Option<char> = None;
+    let closed = |i: usize, deepest, operators| Tag {
+        len: i + close.len(),
+        body_len: i,
+        deepest,
+        operators,
+    };
     for (i, c) in body.char_indices() {
         match quote {
             Some(q) if c == q => quote = None,
@@ -79,16 +105,25 @@ fn scan_tag(body: &str, close: &str) -> (usize, usize) {
                     depth += 1;
                     deepest = deepest.max(depth);
                 }
-                ')' | ']' | '}' if body[i..].starts_with(close) && depth == 0 => {
-                    return (i + close.len(), deepest);
+                // Tera has no map literals, so `}}` or `%}` always ends the tag.
+                '}' | '%' if body[i..].starts_with(close) => {
+                    return closed(i, deepest, operators);
                 }
                 ')' | ']' | '}' => depth = depth.saturating_sub(1),
-                '%' | '#' if body[i..].starts_with(close) => return (i + close.len(), deepest),
+                '+' | '-' | '*' | '/' | '%' | '~' | '|' | '=' | '<' | '>' | '!' => operators += 1,
+                ' ' if body[i..].starts_with(" and ") || body[i..].starts_with(" or ") => {
+                    operators += 1;
+                }
                 _ => {}
             },
         }
     }
-    (body.len(), deepest)
+    Tag {
+        len: body.len(),
+        body_len: body.len(),
+        deepest,
+        operators,
+    }
 }
 
 #[cfg(test)]
@@ -110,5 +145,11 @@ mod tests {
         assert_eq!(too_deep(&closed), None);
         let raw = format!("{{% raw %}}{}{{% endraw %}}", "{% if x %}".repeat(500));
         assert_eq!(too_deep(&raw), None);
+        let comment = format!("{{# it's fine #}}{}", "{% if x %}".repeat(3000));
+        assert!(too_deep(&comment).is_some());
+        let sum = format!("{{{{ 1{} }}}}", "+1".repeat(100_000));
+        assert_eq!(too_deep(&sum), Some(0));
+        // An unclosed tag ending in a multi-byte character does not panic.
+        assert_eq!(too_deep("{{ éa"), None);
     }
 }

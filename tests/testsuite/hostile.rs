@@ -72,6 +72,58 @@ fn a_link_into_the_sites_git_folder_is_refused_and_a_link_inside_is_followed() {
 
 #[cfg(unix)]
 #[test]
+fn a_theme_folder_that_links_out_of_the_site_is_an_error() {
+    let outside = tempfile::tempdir().unwrap();
+    let site = Site::fixture("basic");
+    let theme = site.root.join("themes/plain");
+    std::fs::rename(&theme, outside.path().join("plain")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("plain"), &theme).unwrap();
+    let run = site.build(&[]);
+    assert!(!run.success);
+    assert!(
+        run.stderr.contains("themes/plain/templates"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("outside the site folder"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_committed_link_in_the_image_cache_is_never_published() {
+    let (_dir, secret) = secret_outside();
+    let site = Site::fixture_with_default_theme("shop");
+    site.build_ok();
+    let cache = site.root.join(".vellum-cache/images");
+    let variants: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with("-480.png"))
+        .collect();
+    assert!(!variants.is_empty());
+    for variant in &variants {
+        std::fs::remove_file(variant).unwrap();
+        std::os::unix::fs::symlink(&secret, variant).unwrap();
+    }
+    site.build_ok();
+    for (path, bytes) in site.output_tree() {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("hunter2"),
+            "{path} holds the secret"
+        );
+    }
+    std::fs::remove_dir_all(site.root.join(".vellum-cache")).unwrap();
+    std::os::unix::fs::symlink(secret.parent().unwrap(), site.root.join(".vellum-cache")).unwrap();
+    site.build_fails(".vellum-cache", "must be a folder, not a link");
+}
+
+#[cfg(unix)]
+#[test]
 fn the_preview_never_serves_a_file_from_outside_the_site() {
     let (_dir, secret) = secret_outside();
     let site = Site::fixture("basic");
