@@ -57,6 +57,8 @@ pub struct RenderedSite {
     pub stale_policies: Vec<Diagnostic>,
     /// New text for `policies.lock`, written once the output is in place.
     pub lock_update: Option<String>,
+    /// The next day the output changes with no edit (a version takes effect).
+    pub next_change: Option<policy::NextChange>,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -196,6 +198,12 @@ pub fn render_site(
             site.config.policies.review_months,
         ),
         fingerprinted: site.fingerprints.values().map(|f| f.path.clone()).collect(),
+        next_change: policy::next_change(
+            &site.policies,
+            site.today(),
+            site.config.policies.review_months,
+            templates.read_the_clock(),
+        ),
         files,
         copies,
         lock_update,
@@ -236,8 +244,10 @@ pub fn build(options: &BuildOptions) -> Result<RenderedSite, BuildFailure> {
         output::write_all(dir, &rendered.copies, &rendered.files)
     })
     .map_err(failed)?;
-    let manifest = Manifest::of_folder(staged.path(), &rendered.base_url, &rendered.immutable())
-        .map_err(failed)?;
+    let mut manifest =
+        Manifest::of_folder(staged.path(), &rendered.base_url, &rendered.immutable())
+            .map_err(failed)?;
+    manifest.next_change = rendered.next_change.clone();
     let manifest_path = manifest_path(&options.output);
     let mut pending = vec![
         output::PendingFile::write(

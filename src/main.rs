@@ -274,6 +274,13 @@ fn run_build(root: &Path, args: BuildArgs) -> Result<ExitCode, String> {
             if site.lock_update.is_some() {
                 println!("Updated policies.lock: commit it with your changes.");
             }
+            if let Some(next) = &site.next_change {
+                println!(
+                    "Next change with no edit: {} ({}); build and deploy again on or after that day.",
+                    next.date,
+                    next.why.join("; ")
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(failure) => {

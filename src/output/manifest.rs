@@ -30,6 +30,10 @@ pub struct Manifest {
     pub base_url: String,
     /// By output path (`about/index.html`).
     pub files: BTreeMap<String, Entry>,
+    /// The next day this output changes by itself (a policy version takes effect), so
+    /// a scheduled job knows to build and deploy again; absent when nothing is due.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_change: Option<crate::policy::NextChange>,
 }
 
 /// Where the manifest of `output` goes: `public.manifest.json` beside `public/`.
@@ -76,6 +80,7 @@ impl Manifest {
         Ok(Manifest {
             base_url: base_url.to_string(),
             files: entries,
+            next_change: None,
         })
     }
 
@@ -206,6 +211,7 @@ mod tests {
         Manifest {
             base_url: "https://x.test".into(),
             files,
+            next_change: None,
         }
     }
 

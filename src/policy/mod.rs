@@ -161,6 +161,60 @@ impl Policy {
     }
 }
 
+/// The next day after `today` on which the built site changes by itself, with why: a
+/// version takes effect (its pages, banners, feed and changelog change), or a policy
+/// falls due for review (`vellum check` starts warning). A publish job that builds
+/// and deploys on or after that day, with no commit, keeps the live site true.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NextChange {
+    pub date: NaiveDate,
+    pub why: Vec<String>,
+}
+
+pub fn next_change(
+    policies: &[Policy],
+    today: NaiveDate,
+    review_months: u32,
+    templates_read_the_clock: bool,
+) -> Option<NextChange> {
+    let mut events: Vec<(NaiveDate, String)> = Vec::new();
+    let new_year = NaiveDate::from_ymd_opt(chrono::Datelike::year(&today) + 1, 1, 1);
+    if let Some(new_year) = new_year.filter(|_| templates_read_the_clock) {
+        events.push((
+            new_year,
+            "a new year begins (templates show `now()`)".to_string(),
+        ));
+    }
+    for policy in policies {
+        for version in policy.versions.iter().filter(|v| v.effective > today) {
+            events.push((
+                version.effective,
+                format!(
+                    "the {} policy version of {} takes effect",
+                    policy.slug, version.effective
+                ),
+            ));
+        }
+        let due = policy.versions.last().and_then(|v| {
+            v.effective
+                .checked_add_months(chrono::Months::new(review_months))
+        });
+        if let Some(due) = due.filter(|due| *due > today) {
+            events.push((
+                due,
+                format!("the {} policy falls due for review", policy.slug),
+            ));
+        }
+    }
+    let date = events.iter().map(|(date, _)| *date).min()?;
+    let why = events
+        .into_iter()
+        .filter(|(d, _)| *d == date)
+        .map(|(_, why)| why)
+        .collect();
+    Some(NextChange { date, why })
+}
+
 /// Takes the policy version files out of `content`, checks them and returns the
 /// policies, sorted by slug. Drafts are dropped unless `include_drafts`.
 pub fn collect(

@@ -187,6 +187,12 @@ impl Templates {
     }
 
     /// Whether a template of that name exists.
+    /// Whether any template reads the clock (`now()`), so that pages change when the
+    /// year does (a footer's ©).
+    pub fn read_the_clock(&self) -> bool {
+        self.files.values().any(|f| f.source.contains("now("))
+    }
+
     pub fn has(&self, name: &str) -> bool {
         self.files.contains_key(name)
     }

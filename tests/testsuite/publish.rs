@@ -403,3 +403,68 @@ fn check_external_reports_dead_links_from_a_local_server() {
     assert!(run.stderr.contains("content/about.md:7"), "{}", run.stderr);
     assert!(!run.stderr.contains("/alive` is broken"), "{}", run.stderr);
 }
+
+#[test]
+fn the_build_names_the_next_day_the_site_changes_by_itself_and_a_rebuild_then_changes_it() {
+    let site = site();
+    // The fixture's terms change on 2027-03-01; the privacy policy falls due for review
+    // on 2027-02-01; the footer's © changes on 2027-01-01.
+    let run = site.build_ok();
+    assert!(
+        run.stdout.contains(
+            "Next change with no edit: 2027-01-01 (a new year begins (templates show `now()`))"
+        ),
+        "{}",
+        run.stdout
+    );
+    let run = site.vellum(&["build", "--now", "2027-01-01"]);
+    assert!(
+        run.stdout.contains(
+            "Next change with no edit: 2027-02-01 (the privacy policy falls due for review)"
+        ),
+        "{}",
+        run.stdout
+    );
+    let settings = site.read("site.toml").replace(
+        "minify = false\n",
+        "minify = false\n\n[policies]\nreview_months = 24\n",
+    );
+    site.write("site.toml", settings);
+    let run = site.vellum(&["build", "--now", "2027-01-01"]);
+    assert!(
+        run.stdout.contains(
+            "Next change with no edit: 2027-03-01 (the terms policy version of 2027-03-01 takes effect)"
+        ),
+        "{}",
+        run.stdout
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&site.read("public.manifest.json")).unwrap();
+    assert_eq!(manifest["next_change"]["date"], "2027-03-01");
+    std::fs::copy(
+        site.root.join("public.manifest.json"),
+        site.root.join("before.json"),
+    )
+    .unwrap();
+    // The scheduled run on the day: the same commit, a later date.
+    let later = site.vellum(&["build", "--now", "2027-03-01"]);
+    assert!(later.success, "{}", later.stderr);
+    let diff = site.vellum(&["diff", "before.json", "public.manifest.json", "--json"]);
+    let diff: serde_json::Value = serde_json::from_str(&diff.stdout).unwrap();
+    let changed: Vec<&str> = diff["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert!(
+        changed.contains(&"policies/terms/index.html"),
+        "{changed:?}"
+    );
+    // The version it replaces gains a "changes to the current version" page.
+    assert_eq!(
+        diff["added"],
+        serde_json::json!(["policies/terms/2026-06-01/changes-to-current/index.html"])
+    );
+    assert_eq!(diff["removed"], serde_json::json!([]));
+}
