@@ -162,6 +162,22 @@ enum PolicyCommand {
         #[command(flatten)]
         now: NowArg,
     },
+    /// Show what changed between two versions of a policy, word by word: coloured in a
+    /// terminal, `[-old-]{+new+}` when piped, or Markdown for a review comment.
+    Diff {
+        /// The policy's folder name, e.g. privacy.
+        policy: String,
+        /// The older version's effective date (YYYY-MM-DD). Default: the version before TO.
+        from: Option<String>,
+        /// The newer version's effective date. Default: the first upcoming version, else
+        /// the newest.
+        to: Option<String>,
+        /// Markdown with <del>/<ins>, for a pull request comment.
+        #[arg(long)]
+        markdown: bool,
+        #[command(flatten)]
+        now: NowArg,
+    },
     /// Check that a policy's published history was never rewritten: compares a
     /// versions.json saved from the site earlier with today's. Exits 0 if the history
     /// only grew, 1 if anything published was rewritten.
@@ -422,6 +438,27 @@ fn run_policy(root: &Path, command: PolicyCommand) -> Result<ExitCode, String> {
                 "{}",
                 editor::notice(&policies, &policy, today(&now)?, &config)?
             );
+        }
+        PolicyCommand::Diff {
+            policy,
+            from,
+            to,
+            markdown,
+            now,
+        } => {
+            use vellum::policy::word_diff::{self, Style};
+            let policy = editor::find(&policies, &policy)?;
+            let day =
+                |text: Option<String>| text.map(|t| vellum::clock::parse_date(&t)).transpose();
+            let (from, to) = word_diff::pick(policy, day(from)?, day(to)?, today(&now)?)?;
+            let style = if markdown {
+                Style::Markdown
+            } else if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+                Style::Terminal
+            } else {
+                Style::Plain
+            };
+            print!("{}", word_diff::report(policy, from, to, style));
         }
         PolicyCommand::Verify { .. } => unreachable!("handled above"),
     }

@@ -314,7 +314,8 @@ pub fn notice(
     Ok(out)
 }
 
-fn find<'a>(policies: &'a [Policy], slug: &str) -> Result<&'a Policy, String> {
+/// The policy with folder name `slug`, or an error listing the policies there are.
+pub fn find<'a>(policies: &'a [Policy], slug: &str) -> Result<&'a Policy, String> {
     policies.iter().find(|p| p.slug == slug).ok_or_else(|| {
         let known: Vec<&str> = policies.iter().map(|p| p.slug.as_str()).collect();
         format!(

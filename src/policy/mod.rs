@@ -17,6 +17,7 @@ pub mod published;
 pub mod record;
 pub mod redline;
 pub mod verify;
+pub mod word_diff;
 
 use std::collections::HashMap;
 

@@ -24,7 +24,7 @@ pub struct Redline {
 
 /// Below this share of equal tokens, a changed block is shown as a whole deletion
 /// followed by a whole insertion: word confetti would be harder to read.
-const MIN_SIMILARITY: f64 = 0.35;
+pub const MIN_SIMILARITY: f64 = 0.35;
 
 /// Compares two versions, each given as its rendered top-level blocks.
 pub fn redline(old: &[&str], new: &[&str]) -> Redline {

@@ -449,3 +449,53 @@ fn a_drafts_preview_does_not_record_drafts_in_the_lock() {
     );
     site.build_ok();
 }
+
+#[test]
+fn policy_diff_shows_the_upcoming_change_word_by_word_and_as_markdown() {
+    let site = Site::fixture_with_default_theme("policies");
+    let run = site.vellum(&["policy", "diff", "terms", "--now", crate::common::NOW]);
+    assert!(run.success, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "terms policy: 2026-06-01 → 2027-03-01 (3 words inserted, 0 words deleted)\n\n\
+         Pay by card {+or bank transfer+} within seven days.\n"
+    );
+    let run = site.vellum(&[
+        "policy",
+        "diff",
+        "terms",
+        "2026-01-01",
+        "2026-06-01",
+        "--markdown",
+        "--now",
+        crate::common::NOW,
+    ]);
+    assert!(run.success, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "### terms policy: 2026-01-01 → 2026-06-01 (1 word inserted, 4 words deleted)\n\n\
+         We accept orders <del>by phone and</del> online.\n\n\
+         *(unchanged text)*\n\n\
+         Return items within <del>14</del><ins>30</ins> days.\n"
+    );
+    let run = site.vellum(&[
+        "policy",
+        "diff",
+        "terms",
+        "2025-01-01",
+        "--now",
+        crate::common::NOW,
+    ]);
+    assert!(!run.success);
+    assert!(
+        run.stderr
+            .contains("no version taking effect on 2025-01-01"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("2026-01-01, 2026-06-01, 2027-03-01"),
+        "{}",
+        run.stderr
+    );
+}
