@@ -563,7 +563,7 @@ fn static_files(root: &Path, config: &Config) -> Result<Vec<CopiedFile>, Diagnos
             let shown = file.path.strip_prefix(root).unwrap_or(&file.path);
             let limit = config.limits.asset_megabytes;
             if let Some(problem) =
-                crate::content::too_big(shown, file.len, limit, "asset_megabytes")
+                crate::input_files::too_big(shown, file.len, limit, "asset_megabytes")
             {
                 problems.push(problem);
                 continue;

@@ -37,7 +37,7 @@ pub fn load(root: &Path, limits: &crate::config::Limits) -> (Data, DataTexts, Di
         }
         let shown = Path::new(DATA_DIR).join(&relative);
         let limit =
-            crate::content::too_big(&shown, file.len, limits.page_megabytes, "page_megabytes");
+            crate::input_files::too_big(&shown, file.len, limits.page_megabytes, "page_megabytes");
         if let Some(problem) = limit {
             diagnostics.push(problem);
             continue;

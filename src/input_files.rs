@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
+use crate::config::Limits;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
 /// A file found in an input folder.
@@ -48,12 +49,8 @@ pub fn list(
     let site = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     let shown = |path: &Path| path.strip_prefix(root).unwrap_or(path).to_path_buf();
     // The folder itself may be reached through a link higher up (`themes/x` -> /srv).
-    let inside = std::fs::canonicalize(dir).is_ok_and(|real| {
-        real.strip_prefix(&site)
-            .is_ok_and(|rest| !rest.iter().any(is_hidden))
-    });
-    if !inside {
-        let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    if let Some(real) = where_outside(&site, dir) {
+        let real = real.unwrap_or_else(|| dir.to_path_buf());
         problems.push(
             Diagnostic::error(
                 shown(dir),
@@ -66,12 +63,11 @@ pub fn list(
         );
         return (files, problems);
     }
-    let walker = WalkDir::new(dir)
+    let mut walker = WalkDir::new(dir)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !skip(e.file_name()));
-    let mut walker = walker;
     while let Some(entry) = walker.next() {
         let entry = match entry {
             Ok(entry) => entry,
@@ -170,26 +166,50 @@ pub fn check_site_file(root: &Path, path: &Path) -> Result<(), Diagnostic> {
 /// An error if the link at `path` leads outside `site` (canonical), into a hidden
 /// folder of it, or nowhere.
 fn link_out_of(site: &Path, path: &Path, shown: PathBuf) -> Option<Diagnostic> {
-    let target = std::fs::read_link(path).unwrap_or_default();
-    let why = match std::fs::canonicalize(path) {
-        // Hidden folders inside the site are outside it too: CI keeps the deploy token
-        // of a checkout in `.git/config`.
-        Ok(resolved) => match resolved.strip_prefix(site) {
-            Ok(inside) if !inside.iter().any(is_hidden) => return None,
-            _ => format!(
-                "this is a link to {}, which is outside the site folder (or hidden in it)",
-                resolved.display()
-            ),
-        },
-        Err(_) => format!(
+    let why = match where_outside(site, path)? {
+        Some(resolved) => format!(
+            "this is a link to {}, which is outside the site folder (or hidden in it)",
+            resolved.display()
+        ),
+        None => format!(
             "this is a link to {}, which does not exist",
-            target.display()
+            std::fs::read_link(path).unwrap_or_default().display()
         ),
     };
     Some(Diagnostic::error(shown, why).with_help(
         "vellum follows only links that stay inside the site folder: \
          copy the file into the site instead, or remove the link",
     ))
+}
+
+/// `None` if `path`, links resolved, is inside `site` (canonical) and not in a hidden
+/// folder of it; else where it really is, or `Some(None)` if it leads nowhere.
+/// Hidden folders inside the site count as outside: CI keeps the deploy token of a
+/// checkout in `.git/config`.
+fn where_outside(site: &Path, path: &Path) -> Option<Option<PathBuf>> {
+    let Ok(resolved) = std::fs::canonicalize(path) else {
+        return Some(None);
+    };
+    match resolved.strip_prefix(site) {
+        Ok(inside) if !inside.iter().any(is_hidden) => None,
+        _ => Some(Some(resolved)),
+    }
+}
+
+/// An error for a file larger than `[limits] key` megabytes allow, if it is.
+pub fn too_big(display_path: &Path, len: u64, megabytes: u64, key: &str) -> Option<Diagnostic> {
+    (len > megabytes.saturating_mul(Limits::MEGABYTE)).then(|| {
+        Diagnostic::error(
+            display_path,
+            format!(
+                "this file is {:.1} MB, more than the {megabytes} MB a build accepts",
+                len as f64 / Limits::MEGABYTE as f64
+            ),
+        )
+        .with_help(format!(
+            "split or shrink it, or raise `{key}` under [limits] in site.toml if it really must be this big"
+        ))
+    })
 }
 
 /// Hidden files (`.git`, `.DS_Store`) are never input.

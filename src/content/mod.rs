@@ -101,7 +101,7 @@ pub fn load(root: &Path, limits: &Limits) -> (Content, Diagnostics) {
     for file in found {
         let display_path = Path::new(CONTENT_DIR).join(&file.relative);
         if file.relative.ends_with(".md") {
-            match too_big(
+            match input_files::too_big(
                 &display_path,
                 file.len,
                 limits.page_megabytes,
@@ -111,7 +111,7 @@ pub fn load(root: &Path, limits: &Limits) -> (Content, Diagnostics) {
                 None => markdown.push((file.path, file.relative)),
             }
         } else {
-            match too_big(
+            match input_files::too_big(
                 &display_path,
                 file.len,
                 limits.asset_megabytes,
@@ -140,22 +140,6 @@ pub fn load(root: &Path, limits: &Limits) -> (Content, Diagnostics) {
         }
     }
     (Content { files, assets }, diagnostics)
-}
-
-/// An error for a file larger than `[limits] key` megabytes allow, if it is.
-pub fn too_big(display_path: &Path, len: u64, megabytes: u64, key: &str) -> Option<Diagnostic> {
-    (len > megabytes.saturating_mul(Limits::MEGABYTE)).then(|| {
-        Diagnostic::error(
-            display_path,
-            format!(
-                "this file is {:.1} MB, more than the {megabytes} MB a build accepts",
-                len as f64 / Limits::MEGABYTE as f64
-            ),
-        )
-        .with_help(format!(
-            "split or shrink it, or raise `{key}` under [limits] in site.toml if it really must be this big"
-        ))
-    })
 }
 
 /// Hidden files and editors' temporary files are never content.

@@ -89,6 +89,18 @@ fn parent_and_name(output: &Path) -> (PathBuf, String) {
     (parent, name)
 }
 
+/// [`parent_and_name`], with the parent created if it is missing.
+fn made_parent(output: &Path) -> Result<(PathBuf, String), Diagnostic> {
+    let (parent, name) = parent_and_name(output);
+    std::fs::create_dir_all(&parent).map_err(|e| {
+        Diagnostic::error(
+            &parent,
+            format!("cannot create the output's parent folder: {e}"),
+        )
+    })?;
+    Ok((parent, name))
+}
+
 /// One build's hold on an output folder: an OS file lock on `.NAME.lock` beside it, so
 /// two builds of one site never interleave (the second waits, saying so). Released
 /// when dropped, and by the OS when a build is killed.
@@ -100,13 +112,7 @@ pub struct OutputLock {
 impl OutputLock {
     /// Takes the lock, then clears what killed builds left beside the output.
     pub fn acquire(output: &Path) -> Result<OutputLock, Diagnostic> {
-        let (parent, name) = parent_and_name(output);
-        std::fs::create_dir_all(&parent).map_err(|e| {
-            Diagnostic::error(
-                &parent,
-                format!("cannot create the output's parent folder: {e}"),
-            )
-        })?;
+        let (parent, name) = made_parent(output)?;
         let path = parent.join(format!(".{name}.lock"));
         let file = std::fs::OpenOptions::new()
             .create(true)
@@ -197,13 +203,7 @@ pub fn stage(
     output: &Path,
     fill: impl FnOnce(&Path) -> Result<(), Diagnostic>,
 ) -> Result<Staged, Diagnostic> {
-    let (parent, name) = parent_and_name(output);
-    std::fs::create_dir_all(&parent).map_err(|e| {
-        Diagnostic::error(
-            &parent,
-            format!("cannot create the output's parent folder: {e}"),
-        )
-    })?;
+    let (parent, name) = made_parent(output)?;
     let staging = parent.join(format!(".{name}.new-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir(&staging).map_err(|e| {

@@ -197,10 +197,9 @@ fn add_site_headers(response: &mut Response, snapshot: &super::Snapshot, key: &s
     }
 }
 
-/// Adds the reload script's hash to a policy's `script-src` (or to a `script-src`
-/// made from `default-src`), so the preview's one inline script runs under the
-/// site's own policy and every other inline script is still blocked, as in production.
-fn allow_reload_script(csp: &str) -> String {
+/// The reload script as a CSP source (`'sha256-...'`), worked out once rather than on
+/// every HTML response.
+static RELOAD_SCRIPT_SOURCE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     use base64::Engine as _;
     use sha2::Digest as _;
     let script = RELOAD_SCRIPT
@@ -208,7 +207,14 @@ fn allow_reload_script(csp: &str) -> String {
         .and_then(|s| s.strip_suffix("</script>"))
         .unwrap_or(RELOAD_SCRIPT);
     let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script));
-    let source = format!("'sha256-{hash}'");
+    format!("'sha256-{hash}'")
+});
+
+/// Adds the reload script's hash to a policy's `script-src` (or to a `script-src`
+/// made from `default-src`), so the preview's one inline script runs under the
+/// site's own policy and every other inline script is still blocked, as in production.
+fn allow_reload_script(csp: &str) -> String {
+    let source = &*RELOAD_SCRIPT_SOURCE;
     let directives: Vec<&str> = csp
         .split(';')
         .map(str::trim)

@@ -112,7 +112,7 @@ fn referenced(source: &str) -> Option<Vec<String>> {
 /// The literal template names that tags starting with one of `keywords` reference, with
 /// each tag's byte offset, and whether any such tag names one through a variable.
 fn tagged(source: &str, keywords: &[&str]) -> (Vec<(String, usize)>, bool) {
-    let source = &without_comments(source);
+    let source = &super::nesting::without_comments(source);
     let mut names = Vec::new();
     let mut computed = false;
     let mut offset = 0;
@@ -151,37 +151,6 @@ fn tagged(source: &str, keywords: &[&str]) -> (Vec<(String, usize)>, bool) {
         }
     }
     (names, computed)
-}
-
-/// `source` with comments and `raw` blocks blanked out (same length, so offsets hold):
-/// a tag written inside them is not one.
-fn without_comments(source: &str) -> String {
-    let mut out = String::with_capacity(source.len());
-    let mut rest = source;
-    loop {
-        let comment = rest.find("{#");
-        let raw = rest.find("{% raw").or_else(|| rest.find("{%- raw"));
-        let (start, end_mark) = match (comment, raw) {
-            (Some(c), Some(r)) if r < c => (r, "endraw"),
-            (Some(c), _) => (c, "#}"),
-            (None, Some(r)) => (r, "endraw"),
-            (None, None) => break,
-        };
-        out.push_str(&rest[..start]);
-        let end = rest[start..]
-            .find(end_mark)
-            .map_or(rest.len(), |e| start + e + end_mark.len());
-        // A blanked character becomes as many spaces as it had bytes.
-        for c in rest[start..end].chars() {
-            match c {
-                '\n' => out.push('\n'),
-                c => out.extend(std::iter::repeat_n(' ', c.len_utf8())),
-            }
-        }
-        rest = &rest[end..];
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]

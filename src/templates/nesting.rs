@@ -10,6 +10,9 @@ pub const MAX_NESTING: usize = 100;
 /// Counts on the high side (a bracket inside a string in a tag is skipped, but any
 /// `{% if %}` counts), which is what a limit wants.
 pub fn too_deep(source: &str) -> Option<usize> {
+    // Comments and `raw` blocks are text: quotes in them (`don't`) open nothing, and
+    // tags in them are not parsed. Blanking keeps every offset.
+    let source = &without_comments(source);
     let mut blocks = 0usize;
     let mut at = 0;
     while let Some(found) = source[at..].find('{') {
@@ -19,39 +22,21 @@ pub fn too_deep(source: &str) -> Option<usize> {
             "%}"
         } else if rest.starts_with("{{") {
             "}}"
-        } else if rest.starts_with("{#") {
-            "#}"
         } else {
             at = start + 1;
             continue;
         };
         let body_start = start + 2;
-        if close == "#}" {
-            // A comment is text to its end: quotes in it (`don't`) open nothing.
-            at = source[body_start..]
-                .find("#}")
-                .map_or(source.len(), |end| body_start + end + 2);
-            continue;
-        }
         let tag = scan_tag(&source[body_start..], close);
         if tag.deepest > MAX_NESTING || tag.operators > MAX_OPERATORS {
             return Some(start);
         }
         let body = &source[body_start..body_start + tag.body_len];
-        let body_end = tag.len;
         let words: Vec<&str> = body
             .trim_matches(['-', ' ', '\t', '\n', '\r'])
             .split_whitespace()
             .collect();
         match words.first().copied() {
-            Some("raw") if close == "%}" => {
-                // Nothing inside `raw` is parsed.
-                let after = body_start + body_end;
-                at = source[after..]
-                    .find("endraw")
-                    .map_or(source.len(), |end| after + end);
-                continue;
-            }
             Some("if" | "for" | "block" | "macro" | "filter") if close == "%}" => blocks += 1,
             Some("set" | "set_global") if close == "%}" && !body.contains('=') => blocks += 1,
             Some(word) if close == "%}" && word.starts_with("end") => {
@@ -62,9 +47,58 @@ pub fn too_deep(source: &str) -> Option<usize> {
         if blocks > MAX_NESTING {
             return Some(start);
         }
-        at = body_start + body_end;
+        at = body_start + tag.len;
     }
     None
+}
+
+/// `source` with comments and `raw` blocks blanked out (same length, so offsets hold):
+/// a tag written inside them is not one. Other tags are skipped whole, so `{#` inside
+/// a string (`{{ "{#" }}`) opens no comment. One pass over the text.
+pub(super) fn without_comments(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut copied = 0;
+    let mut at = 0;
+    while let Some(found) = source[at..].find('{') {
+        let start = at + found;
+        let rest = &source[start..];
+        let end_mark = if rest.starts_with("{#") {
+            "#}"
+        } else if rest.starts_with("{%") && first_word(&rest[2..]) == "raw" {
+            "endraw"
+        } else if rest.starts_with("{%") || rest.starts_with("{{") {
+            let close = if rest.starts_with("{%") { "%}" } else { "}}" };
+            at = start + 2 + scan_tag(&rest[2..], close).len;
+            continue;
+        } else {
+            at = start + 1;
+            continue;
+        };
+        let end = rest[2..]
+            .find(end_mark)
+            .map_or(source.len(), |e| start + 2 + e + end_mark.len());
+        out.push_str(&source[copied..start]);
+        // A blanked character becomes as many spaces as it had bytes.
+        for c in source[start..end].chars() {
+            match c {
+                '\n' => out.push('\n'),
+                c => out.extend(std::iter::repeat_n(' ', c.len_utf8())),
+            }
+        }
+        copied = end;
+        at = end;
+    }
+    out.push_str(&source[copied..]);
+    out
+}
+
+/// The first word of a tag's body (`raw` in `{%- raw -%}`).
+fn first_word(body: &str) -> &str {
+    let body = body.trim_start_matches(['-', ' ', '\t', '\n', '\r']);
+    let len = body
+        .find(|c: char| !c.is_alphanumeric() && c != '_')
+        .unwrap_or(body.len());
+    &body[..len]
 }
 
 /// Most operators (`+`, `and`, `|`, `==`...) in one tag. Tera parses a chain of them
@@ -147,6 +181,14 @@ mod tests {
         assert_eq!(too_deep(&raw), None);
         let comment = format!("{{# it's fine #}}{}", "{% if x %}".repeat(3000));
         assert!(too_deep(&comment).is_some());
+        let hidden = format!(
+            "{{{{ \"{{#\" }}}}{}{{{{ \"#}}\" }}}}",
+            "{% if x %}".repeat(3000)
+        );
+        assert!(
+            too_deep(&hidden).is_some(),
+            "a comment opener in a string hides nothing"
+        );
         let sum = format!("{{{{ 1{} }}}}", "+1".repeat(100_000));
         assert_eq!(too_deep(&sum), Some(0));
         // An unclosed tag ending in a multi-byte character does not panic.
