@@ -19,6 +19,7 @@ pub mod config;
 pub mod content;
 pub mod corpus;
 pub mod data;
+pub mod deploy;
 pub mod diagnostic;
 pub mod images;
 pub mod incremental;

@@ -81,6 +81,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Publish the built site (public/) to S3-compatible storage: AWS S3, Cloudflare R2,
+    /// Backblaze B2, MinIO, Garage.
+    ///
+    /// Compares with what the bucket holds and uploads only what differs (new files,
+    /// then changed ones, each with its Content-Type and Cache-Control), then deletes
+    /// what the build no longer has. Run `vellum build` first.
+    Deploy(DeployArgs),
     /// Write a generated site of about N pages into DIR, for benchmarks.
     #[command(hide = true)]
     Corpus {
@@ -114,6 +121,51 @@ struct BuildArgs {
     /// Fail if policies.lock would change instead of updating it (for CI).
     #[arg(long)]
     locked: bool,
+}
+
+#[derive(Args)]
+struct DeployArgs {
+    /// Where to publish: s3://bucket or s3://bucket/folder.
+    #[arg(value_name = "s3://BUCKET[/FOLDER]")]
+    target: String,
+    /// The built site to publish (its manifest, written by `vellum build`, sits beside it).
+    #[arg(long, short = 'o', default_value = "public")]
+    output: PathBuf,
+    /// The storage's address, for anything but AWS: R2's
+    /// https://ACCOUNT.r2.cloudflarestorage.com, B2's https://s3.REGION.backblazeb2.com...
+    #[arg(long, env = "AWS_ENDPOINT_URL", value_name = "URL")]
+    endpoint: Option<String>,
+    /// The bucket's region (`auto` for R2). Default: AWS_REGION, else AWS_DEFAULT_REGION.
+    #[arg(long, env = "AWS_REGION")]
+    region: Option<String>,
+    #[arg(long, env = "AWS_ACCESS_KEY_ID", hide_env_values = true)]
+    access_key_id: Option<String>,
+    /// Prefer the variable: a flag's value shows in the process list.
+    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    secret_access_key: Option<String>,
+    #[arg(long, env = "AWS_SESSION_TOKEN", hide_env_values = true)]
+    session_token: Option<String>,
+    /// Refuse to deploy if it would delete more files than this (a wrong target or a
+    /// half-built site would otherwise empty the bucket).
+    #[arg(long, default_value_t = 256, value_name = "N")]
+    max_deletes: usize,
+    /// Print what would be uploaded and deleted; change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print one JSON object for scripts: uploads, deletes, and the URLs to purge in
+    /// batches of --purge-batch.
+    #[arg(long)]
+    json: bool,
+    /// URLs per purge request in --json (Cloudflare takes 30 on most plans).
+    #[arg(long, default_value_t = 30, value_name = "N")]
+    purge_batch: usize,
+    /// Upload every file, changed or not (after changing how headers are set).
+    #[arg(long)]
+    force: bool,
+    /// The CDN in front of the bucket sets the security headers of _headers and maps
+    /// /about/ to about/index.html, so do not warn.
+    #[arg(long)]
+    cdn_sets_headers: bool,
 }
 
 #[derive(Args)]
@@ -220,6 +272,7 @@ fn main() -> ExitCode {
             now,
         } => run_check(&cli.root, external, strict, drafts, &now),
         Command::Diff { old, new, json } => run_diff(&old, &new, json),
+        Command::Deploy(args) => run_deploy(&cli.root, args),
         Command::Serve {
             port,
             bind,
@@ -369,6 +422,42 @@ fn run_diff(old: &Path, new: &Path, json: bool) -> Result<ExitCode, String> {
         changes.changed.len(),
         changes.removed.len()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_deploy(root: &Path, args: DeployArgs) -> Result<ExitCode, String> {
+    let options = vellum::deploy::DeployOptions {
+        output: if args.output.is_absolute() {
+            args.output
+        } else {
+            root.join(args.output)
+        },
+        target: args.target,
+        connection: vellum::deploy::Connection {
+            endpoint: args.endpoint.filter(|e| !e.is_empty()),
+            region: args
+                .region
+                .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+                .filter(|r| !r.is_empty()),
+            access_key_id: args.access_key_id.filter(|k| !k.is_empty()),
+            secret_access_key: args.secret_access_key.filter(|k| !k.is_empty()),
+            session_token: args.session_token.filter(|t| !t.is_empty()),
+        },
+        max_deletes: args.max_deletes,
+        dry_run: args.dry_run,
+        force: args.force,
+        cdn_sets_headers: args.cdn_sets_headers,
+        progress_bar: std::io::stderr().is_terminal(),
+    };
+    let outcome = vellum::deploy::deploy(&options)?;
+    for warning in &outcome.warnings {
+        eprintln!("warning: {warning}\n");
+    }
+    if args.json {
+        println!("{}", outcome.json(args.purge_batch));
+    } else {
+        print!("{}", outcome.text());
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -62,12 +62,7 @@ impl Manifest {
             if !file.file_type().is_file() {
                 continue;
             }
-            let relative = file.path().strip_prefix(dir).unwrap_or(file.path());
-            let path = relative
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
+            let path = super::output_path(dir, file.path());
             if path == super::MARKER {
                 continue;
             }

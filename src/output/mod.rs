@@ -33,6 +33,16 @@ pub struct CopiedFile {
     pub path: String,
 }
 
+/// The output path (`about/index.html`, `/` separators) of a file under `dir`.
+pub fn output_path(dir: &Path, file: &Path) -> String {
+    let relative = file.strip_prefix(dir).unwrap_or(file);
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// Joins an output path to the output folder, refusing anything that could land outside it.
 pub fn safe_join(base: &Path, relative: &str) -> Result<PathBuf, String> {
     let relative = relative.trim_start_matches('/');

@@ -6,6 +6,7 @@ mod build;
 mod cli;
 mod common;
 mod compliance;
+mod deploy;
 mod errors;
 mod hostile;
 mod incremental;
