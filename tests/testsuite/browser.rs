@@ -9,15 +9,21 @@ use crate::common::Site;
 /// Runs `node tests/browser/SCRIPT ARGS` and returns its output; fails with what to
 /// install when Chromium or the npm packages are missing.
 pub fn run_browser_script(script: &str, args: &[&str]) -> String {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     assert!(
         Path::new(&chromium).exists(),
         "Chromium is missing at {chromium}: run `bash .ci/run` (it installs it) or `apt-get install -y chromium`"
     );
+    run_node_script(script, args)
+}
+
+/// Runs `node tests/browser/SCRIPT ARGS` (the npm packages installed) and returns its
+/// output.
+pub fn run_node_script(script: &str, args: &[&str]) -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
     assert!(
         dir.join("node_modules/playwright-core").exists(),
-        "the browser test packages are missing: run `npm ci --prefix tests/browser`"
+        "the test suite's npm packages are missing: run `npm ci --prefix tests/browser`"
     );
     let output = Command::new("node")
         .arg(dir.join(script))

@@ -17,3 +17,4 @@ mod serve;
 mod shop;
 mod storefront;
 mod validators;
+mod workflows;
