@@ -58,6 +58,10 @@ pub const DEFAULT_THEME: &[(&str, &str)] = &[
         include_str!("../themes/default/templates/policy-changes.html"),
     ),
     (
+        "templates/policy-compare.html",
+        include_str!("../themes/default/templates/policy-compare.html"),
+    ),
+    (
         "templates/policy-version.html",
         include_str!("../themes/default/templates/policy-version.html"),
     ),

@@ -123,6 +123,22 @@ impl Policy {
         format!("{}changes/", self.version_path(version))
     }
 
+    /// The page listing every pair of versions to compare: `/policies/privacy/compare/`.
+    pub fn compare_index_path(&self) -> String {
+        format!("{}compare/", self.path())
+    }
+
+    /// The redline of any two versions, older first (as GitHub's compare URLs):
+    /// `/policies/privacy/compare/2026-02-01...2027-03-01/`.
+    pub fn compare_path(&self, from: &Version, to: &Version) -> String {
+        format!(
+            "{}{}...{}/",
+            self.compare_index_path(),
+            from.effective.format("%Y-%m-%d"),
+            to.effective.format("%Y-%m-%d")
+        )
+    }
+
     /// Days of notice a material change to this policy needs.
     pub fn notice_days(&self, rules: &PolicyRules) -> u32 {
         self.index

@@ -16,6 +16,15 @@ pub enum PolicyPage {
     /// `/policies/NAME/DATE/changes-to-current/`: a superseded version's redline against
     /// the version in force, for readers holding an old copy.
     ChangesToCurrent { policy: usize, version: usize },
+    /// `/policies/NAME/compare/`: every pair of versions, to pick two to compare.
+    CompareIndex { policy: usize },
+    /// `/policies/NAME/compare/FROM...TO/`: the redline of any two versions, `from`
+    /// older than `to`.
+    Compare {
+        policy: usize,
+        from: usize,
+        to: usize,
+    },
     /// `/changelog/`: every version of every policy.
     Changelog,
     /// `/changelog/material/`: only the material changes.
@@ -38,6 +47,8 @@ impl PolicyPage {
             PolicyPage::Changes { .. } | PolicyPage::ChangesToCurrent { .. } => {
                 "policy-changes.html"
             }
+            PolicyPage::Compare { .. } => "policy-changes.html",
+            PolicyPage::CompareIndex { .. } => "policy-compare.html",
             PolicyPage::Changelog | PolicyPage::MaterialChangelog => "changelog.html",
             PolicyPage::Feed => "atom.xml",
         }
@@ -55,6 +66,11 @@ impl PolicyPage {
             }
             PolicyPage::ChangesToCurrent { policy, version } => {
                 policies[policy].changes_to_current_path(&policies[policy].versions[version])
+            }
+            PolicyPage::CompareIndex { policy } => policies[policy].compare_index_path(),
+            PolicyPage::Compare { policy, from, to } => {
+                let p = &policies[policy];
+                p.compare_path(&p.versions[from], &p.versions[to])
             }
             PolicyPage::Changelog => CHANGELOG_PATH.to_string(),
             PolicyPage::MaterialChangelog => MATERIAL_CHANGELOG_PATH.to_string(),
@@ -97,6 +113,19 @@ pub fn all(policies: &[Policy], today: NaiveDate) -> Vec<PolicyPage> {
                     policy: p,
                     version: v,
                 });
+            }
+        }
+        // Every pair: a reader holding any two copies can see what changed between them.
+        if policy.versions.len() > 1 {
+            pages.push(PolicyPage::CompareIndex { policy: p });
+            for to in 1..policy.versions.len() {
+                for from in 0..to {
+                    pages.push(PolicyPage::Compare {
+                        policy: p,
+                        from,
+                        to,
+                    });
+                }
             }
         }
     }

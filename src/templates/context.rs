@@ -133,6 +133,8 @@ pub struct PolicyView<'a> {
     pub upcoming: Option<VersionView<'a>>,
     /// Every version, newest first.
     pub versions: Vec<VersionView<'a>>,
+    /// The page for comparing any two versions, if there are two.
+    pub compare_permalink: Option<String>,
 }
 
 impl<'a> PolicyView<'a> {
@@ -151,6 +153,8 @@ impl<'a> PolicyView<'a> {
                 .as_ref()
                 .and_then(|i| i.front_matter.description.as_deref()),
             permalink: site.permalink(&path),
+            compare_permalink: (policy.versions.len() > 1)
+                .then(|| site.permalink(&policy.compare_index_path())),
             path,
             current: current.map(view),
             upcoming: upcoming.map(view),
@@ -262,6 +266,44 @@ pub fn changelog_entries(site: &Site) -> Vec<ChangelogEntryView<'_>> {
                 policy_permalink: site.permalink(&policy.path()),
                 version: VersionView::new(site, policy, entry.version, false),
             }
+        })
+        .collect()
+}
+
+/// The versions a newer version can be compared with, for the compare page's list.
+#[derive(Debug, Serialize)]
+pub struct CompareGroup {
+    /// The newer version's effective date.
+    pub to: String,
+    pub to_permalink: String,
+    /// Each older version, newest first.
+    pub from: Vec<CompareLink>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CompareLink {
+    pub effective: String,
+    /// The redline from this version to the group's.
+    pub permalink: String,
+}
+
+/// Every pair of a policy's versions, grouped by the newer one, newest first.
+pub fn compare_pairs(site: &Site, policy: &Policy) -> Vec<CompareGroup> {
+    let day = |i: usize| policy.versions[i].effective.format("%Y-%m-%d").to_string();
+    (1..policy.versions.len())
+        .rev()
+        .map(|to| CompareGroup {
+            to: day(to),
+            to_permalink: site.permalink(&policy.version_path(&policy.versions[to])),
+            from: (0..to)
+                .rev()
+                .map(|from| CompareLink {
+                    effective: day(from),
+                    permalink: site.permalink(
+                        &policy.compare_path(&policy.versions[from], &policy.versions[to]),
+                    ),
+                })
+                .collect(),
         })
         .collect()
 }

@@ -22,7 +22,7 @@ use crate::policy::pages::{FEED_PATH, PolicyPage};
 use crate::policy::redline::redline;
 use crate::site::{Page, Site};
 pub use context::{Depth, PageView};
-use context::{PolicyView, VersionView, changelog_entries, policy_briefs};
+use context::{PolicyView, VersionView, changelog_entries, compare_pairs, policy_briefs};
 
 /// The site's own template folder, which overrides the theme's.
 pub const SITE_TEMPLATES_DIR: &str = "templates";
@@ -309,6 +309,22 @@ impl Templates {
                 context.insert("redline", &redline(&old.blocks(), &new.blocks()));
                 p.versions[version].file.display_path.clone()
             }
+            PolicyPage::Compare { policy, from, to } => {
+                let p = &site.policies[policy];
+                context.insert("policy", &PolicyView::new(site, p));
+                context.insert("version", &VersionView::new(site, p, to, false));
+                context.insert("previous", &VersionView::new(site, p, from, false));
+                context.insert("compare", &true);
+                let (old, new) = (&p.versions[from], &p.versions[to]);
+                context.insert("redline", &redline(&old.blocks(), &new.blocks()));
+                p.versions[to].file.display_path.clone()
+            }
+            PolicyPage::CompareIndex { policy } => {
+                let p = &site.policies[policy];
+                context.insert("policy", &PolicyView::new(site, p));
+                context.insert("pairs", &compare_pairs(site, p));
+                PathBuf::from(page.template())
+            }
             PolicyPage::Changelog | PolicyPage::MaterialChangelog | PolicyPage::Feed => {
                 let material_only = page == PolicyPage::MaterialChangelog;
                 let mut entries = changelog_entries(site);
@@ -439,6 +455,14 @@ fn policy_breadcrumbs(site: &Site, page: PolicyPage, path: &str) -> String {
                 home,
                 (p.title(site.today()).to_string(), p.path()),
                 (format!("Effective {effective}"), path.to_string()),
+            ]
+        }
+        PolicyPage::Compare { policy, .. } | PolicyPage::CompareIndex { policy } => {
+            let p = &site.policies[policy];
+            vec![
+                home,
+                (p.title(site.today()).to_string(), p.path()),
+                ("Compare versions".to_string(), path.to_string()),
             ]
         }
         PolicyPage::Changelog | PolicyPage::MaterialChangelog | PolicyPage::Feed => {

@@ -1,5 +1,7 @@
-// The "version in force on" form: node policy_date.mjs SERVER_URL
-// Hidden without JavaScript; with it, a date leads to the version in force that day.
+// The policy pages' forms: node policy_date.mjs SERVER_URL
+// "Version in force on": hidden without JavaScript; with it, a date leads to the version
+// in force that day. "Compare versions": two versions lead to their redline, in either
+// order; without JavaScript the page lists every pair instead.
 import { launch } from "./chromium.mjs";
 
 const [url] = process.argv.slice(2);
@@ -19,6 +21,24 @@ try {
   const noScript = await browser.newPage({ javaScriptEnabled: false });
   await noScript.goto(url + "policies/terms/");
   if (await noScript.locator("form.version-at").isVisible()) throw new Error("the form shows without JavaScript");
+
+  await page.goto(url + "policies/terms/");
+  await page.click("text=Compare any two versions");
+  await page.waitForURL(url + "policies/terms/compare/", { timeout: 5000 });
+  await page.locator("form.compare-versions").waitFor({ state: "visible", timeout: 5000 });
+  await page.selectOption("#compare-from", "2027-03-01");
+  await page.selectOption("#compare-to", "2026-01-01");
+  await page.click("form.compare-versions button");
+  await page.waitForURL(url + "policies/terms/compare/2026-01-01...2027-03-01/", { timeout: 5000 });
+  if ((await page.locator(".redline-body ins").count()) === 0) throw new Error("the compare page shows no insertion");
+  await page.goBack();
+  await page.selectOption("#compare-from", "2026-06-01");
+  await page.selectOption("#compare-to", "2026-06-01");
+  await page.click("form.compare-versions button");
+  await page.waitForFunction(() => document.querySelector("form.compare-versions output").textContent.includes("two different"));
+  await noScript.goto(url + "policies/terms/compare/");
+  if (await noScript.locator("form.compare-versions").isVisible()) throw new Error("the compare form shows without JavaScript");
+  if ((await noScript.locator(".compare-pairs a[href*='...']").count()) !== 3) throw new Error("the compare page does not list the 3 pairs");
   console.log(JSON.stringify({ ok: true }));
 } finally {
   await browser.close();

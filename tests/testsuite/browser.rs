@@ -50,7 +50,7 @@ fn chromium_tab_follows_edits_shows_the_error_overlay_and_swaps_css() {
 }
 
 #[test]
-fn chromium_date_form_jumps_to_the_version_in_force() {
+fn chromium_date_form_jumps_to_the_version_in_force_and_compare_form_to_the_redline() {
     let site = Site::fixture_with_default_theme("policies");
     let server = site.serve();
     let out = run_browser_script("policy_date.mjs", &[&server.url]);

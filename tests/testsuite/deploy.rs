@@ -62,6 +62,19 @@ fn garage_cli(config: &Path, args: &[&str]) -> Result<String, String> {
     }
 }
 
+fn retrying(config: &Path, args: &[&str]) -> String {
+    let mut last = String::new();
+    for _ in 0..150 {
+        match garage_cli(config, args) {
+            Ok(out) => return out,
+            Err(e) if e.starts_with("cannot run") => panic!("{e}"),
+            Err(e) => last = e,
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    panic!("Garage did not start: {last}")
+}
+
 /// Garage for this test binary: a one-node cluster in a temporary folder, killed and
 /// removed by a watchdog when the test process ends.
 fn garage() -> &'static Garage {
@@ -102,18 +115,12 @@ fn garage() -> &'static Garage {
             .arg(&dir)
             .spawn()
             .expect("start sh");
-        let mut node = Err(String::new());
-        for _ in 0..100 {
-            node = garage_cli(&config, &["node", "id", "-q"]);
-            if node.is_ok() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        let node = node.unwrap_or_else(|e| panic!("Garage did not start: {e}"));
+        // The server takes a moment to start, longer when the other tests load the
+        // machine: each setup step is retried for up to 30 s.
+        let node = retrying(&config, &["node", "id", "-q"]);
         let node = node.trim().split('@').next().unwrap().to_string();
-        garage_cli(&config, &["layout", "assign", "-z", "dc1", "-c", "1G", &node]).unwrap();
-        garage_cli(&config, &["layout", "apply", "--version", "1"]).unwrap();
+        retrying(&config, &["layout", "assign", "-z", "dc1", "-c", "1G", &node]);
+        retrying(&config, &["layout", "apply", "--version", "1"]);
         let key = garage_cli(&config, &["key", "create", "deploy-tests"]).unwrap();
         let field = |name: &str| {
             key.lines()

@@ -499,3 +499,72 @@ fn policy_diff_shows_the_upcoming_change_word_by_word_and_as_markdown() {
         run.stderr
     );
 }
+
+/// The `.redline-body` element of a page, whitespace squeezed.
+fn redline_body(html: &str) -> String {
+    let start = html.find("redline-body").expect("a redline");
+    let end = html[start..].find("</article>").unwrap() + start;
+    squeeze(&html[start..end])
+}
+
+#[test]
+fn any_two_versions_can_be_compared_on_their_own_page_linked_from_the_history() {
+    let site = site();
+    site.build_ok();
+    let compare = "https://policies.test/policies/terms/compare/";
+    for page in [
+        "policies/terms/index.html",
+        "policies/terms/2026-01-01/index.html",
+    ] {
+        assert!(
+            site.output(page).contains(&format!(
+                "<a href=\"{compare}\">Compare any two versions</a>"
+            )),
+            "{page} links the compare page from its version history"
+        );
+    }
+    let index = site.output("policies/terms/compare/index.html");
+    let pairs = [
+        "2026-01-01...2026-06-01",
+        "2026-01-01...2027-03-01",
+        "2026-06-01...2027-03-01",
+    ];
+    for pair in pairs {
+        assert!(
+            index.contains(&format!("href=\"{compare}{pair}/\"")),
+            "{pair}"
+        );
+        assert!(site.output_exists(&format!("policies/terms/compare/{pair}/index.html")));
+    }
+    assert_eq!(
+        index.matches("...20").count(),
+        pairs.len(),
+        "each pair once"
+    );
+    // Only older-to-newer pairs exist; a reversed URL is not a page.
+    assert!(!site.output_exists("policies/terms/compare/2027-03-01...2026-01-01/index.html"));
+
+    // A pair of neighbours shows the same redline as the newer version's changes page,
+    // and the oldest against the in-force version the same as "changes to current".
+    let page = |p: &str| site.output(&format!("policies/terms/{p}/index.html"));
+    assert_eq!(
+        redline_body(&page("compare/2026-06-01...2027-03-01")),
+        redline_body(&page("2027-03-01/changes"))
+    );
+    assert_eq!(
+        redline_body(&page("compare/2026-01-01...2026-06-01")),
+        redline_body(&page("2026-01-01/changes-to-current"))
+    );
+    let across = page("compare/2026-01-01...2027-03-01");
+    assert!(
+        across.contains("What changed in the Terms of Sale between"),
+        "{}",
+        squeeze(&across)
+    );
+    assert!(across.contains("<ins>") && across.contains("<del>"));
+    assert!(site.vellum(&["check", "--now", crate::common::NOW]).success);
+    // The privacy policy has one version: nothing to compare, no link.
+    let privacy = site.output("policies/privacy/index.html");
+    assert!(!privacy.contains("Compare any two versions"));
+    assert!(!site.output_exists("policies/privacy/compare/index.html"));
+}

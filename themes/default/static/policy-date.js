@@ -1,5 +1,6 @@
-// Jumps to the policy version in force on a chosen date. The version history table
-// shows every version's dates without it; this only adds the shortcut.
+// Shortcuts on policy pages; each page lists the same links without them.
+// Jumps to the policy version in force on a chosen date (the version history table
+// shows every version's dates).
 for (const form of document.querySelectorAll("form.version-at")) {
   form.hidden = false;
   form.addEventListener("submit", (event) => {
@@ -11,6 +12,20 @@ for (const form of document.querySelectorAll("form.version-at")) {
       location.href = row.dataset.url;
     } else {
       form.querySelector("output").textContent = "No version of this policy was in force on that date.";
+    }
+  });
+}
+
+// Opens the redline of the two versions chosen (the compare page lists every pair).
+for (const form of document.querySelectorAll("form.compare-versions")) {
+  form.hidden = false;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const [from, to] = [form.elements.from.value, form.elements.to.value].sort();
+    if (from === to) {
+      form.querySelector("output").textContent = "Choose two different versions.";
+    } else {
+      location.href = `${form.dataset.base}${from}...${to}/`;
     }
   });
 }
