@@ -261,10 +261,10 @@ impl Progress {
                 bar.set_message(format!("{done}/{} files", self.files));
             }
             None => eprintln!(
-                "uploaded {} ({}, {:?}) [{done}/{}]",
+                "uploaded {} ({}, {}) [{done}/{}]",
                 upload.path,
                 HumanBytes(upload.size),
-                upload.reason,
+                upload.reason.as_str(),
                 self.files
             ),
         }
@@ -297,7 +297,7 @@ impl Outcome {
                     out,
                     "upload {} ({}, {}, {})",
                     upload.path,
-                    format!("{:?}", upload.reason).to_lowercase(),
+                    upload.reason.as_str(),
                     HumanBytes(upload.size),
                     upload.content_type
                 );

@@ -45,6 +45,15 @@ pub enum Reason {
     Changed,
 }
 
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::New => "new",
+            Reason::Changed => "changed",
+        }
+    }
+}
+
 /// One file to upload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Upload {

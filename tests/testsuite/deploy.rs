@@ -472,7 +472,8 @@ fn a_first_deploy_uploads_the_shop_and_a_second_uploads_nothing() {
     );
     // One plain line per file when stderr is not a terminal.
     assert!(
-        first.stderr.contains("uploaded products/index.html ("),
+        first.stderr.contains("uploaded products/index.html (")
+            && first.stderr.contains(" KiB, new) ["),
         "{}",
         first.stderr
     );
