@@ -139,6 +139,6 @@ fn hashes(path: &Path) -> std::io::Result<(u64, String, String)> {
     Ok((size, hex(&md5.finalize()), hex(&sha.finalize())))
 }
 
-pub fn hex(bytes: &[u8]) -> String {
+fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -12,12 +12,11 @@ pub mod plan;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use futures::{StreamExt, TryStreamExt};
 use indicatif::{HumanBytes, ProgressBar, ProgressStyle};
-use sha2::{Digest, Sha256};
 
 use bucket::Bucket;
 pub use bucket::{Connection, Target};
@@ -149,7 +148,7 @@ async fn carry_out(
             let bytes = tokio::fs::read(&path)
                 .await
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            if local::hex(&Sha256::digest(&bytes)) != file.sha256 {
+            if crate::policy::lock::sha256_hex(&bytes) != file.sha256 {
                 return Err(format!(
                     "{} changed during the deploy; build again, then deploy",
                     path.display()
@@ -228,7 +227,6 @@ struct Progress {
     bar: Option<ProgressBar>,
     files: usize,
     done: AtomicUsize,
-    bytes: AtomicU64,
 }
 
 impl Progress {
@@ -248,13 +246,11 @@ impl Progress {
             bar,
             files: plan.uploads.len(),
             done: AtomicUsize::new(0),
-            bytes: AtomicU64::new(0),
         }
     }
 
     fn uploaded(&self, upload: &plan::Upload) {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        self.bytes.fetch_add(upload.size, Ordering::Relaxed);
         match &self.bar {
             Some(bar) => {
                 bar.inc(upload.size);

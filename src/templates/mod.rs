@@ -18,6 +18,7 @@ use tera::{Context, Tera};
 use crate::content::front_matter::ChangeKind;
 use crate::content::read_utf8;
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::policy::Policy;
 use crate::policy::pages::{FEED_PATH, PolicyPage};
 use crate::policy::redline::redline;
 use crate::site::{Page, Site};
@@ -289,12 +290,9 @@ impl Templates {
             PolicyPage::Changes { policy, version } => {
                 let p = &site.policies[policy];
                 context.insert("policy", &PolicyView::new(site, p));
-                context.insert("version", &VersionView::new(site, p, version, false));
-                if version > 0 {
-                    let before = &p.versions[version - 1];
-                    let after = &p.versions[version];
-                    context.insert("previous", &VersionView::new(site, p, version - 1, false));
-                    context.insert("redline", &redline(&before.blocks(), &after.blocks()));
+                match version {
+                    0 => context.insert("version", &VersionView::new(site, p, 0, false)),
+                    _ => insert_redline(&mut context, site, p, version - 1, version),
                 }
                 p.versions[version].file.display_path.clone()
             }
@@ -302,21 +300,15 @@ impl Templates {
                 let p = &site.policies[policy];
                 let current = p.current_index(site.today()).unwrap_or(version);
                 context.insert("policy", &PolicyView::new(site, p));
-                context.insert("version", &VersionView::new(site, p, current, false));
-                context.insert("previous", &VersionView::new(site, p, version, false));
                 context.insert("since", &true);
-                let (old, new) = (&p.versions[version], &p.versions[current]);
-                context.insert("redline", &redline(&old.blocks(), &new.blocks()));
+                insert_redline(&mut context, site, p, version, current);
                 p.versions[version].file.display_path.clone()
             }
             PolicyPage::Compare { policy, from, to } => {
                 let p = &site.policies[policy];
                 context.insert("policy", &PolicyView::new(site, p));
-                context.insert("version", &VersionView::new(site, p, to, false));
-                context.insert("previous", &VersionView::new(site, p, from, false));
                 context.insert("compare", &true);
-                let (old, new) = (&p.versions[from], &p.versions[to]);
-                context.insert("redline", &redline(&old.blocks(), &new.blocks()));
+                insert_redline(&mut context, site, p, from, to);
                 p.versions[to].file.display_path.clone()
             }
             PolicyPage::CompareIndex { policy } => {
@@ -436,6 +428,15 @@ impl Templates {
             (None, None) => Diagnostic::error(template, message).with_help(help),
         }
     }
+}
+
+/// Gives a redline template `version` (the newer), `previous` (the older) and the
+/// `redline` between them: the changes, changes-to-current and compare pages.
+fn insert_redline(context: &mut Context, site: &Site, policy: &Policy, from: usize, to: usize) {
+    let (old, new) = (&policy.versions[from], &policy.versions[to]);
+    context.insert("version", &VersionView::new(site, policy, to, false));
+    context.insert("previous", &VersionView::new(site, policy, from, false));
+    context.insert("redline", &redline(&old.blocks(), &new.blocks()));
 }
 
 /// Home, the policy (or the changelog), and the page itself.
