@@ -106,6 +106,7 @@ impl Site {
             "no `{needle}` in:\n{}",
             run.stderr
         );
+        crate::golden::assert_failure(self, &run.stderr);
         run
     }
 

@@ -8,6 +8,7 @@ mod common;
 mod compliance;
 mod deploy;
 mod errors;
+mod golden;
 mod hostile;
 mod incremental;
 mod policies;

@@ -195,7 +195,8 @@ fn atom_feed_is_valid_xml_with_stable_ids() {
             .starts_with("Upcoming: ")
     );
     // Stable: the same ids on a later build.
-    site.vellum(&["build", "--now", "2027-06-01"]);
+    let run = site.vellum(&["build", "--now", "2027-06-01"]);
+    assert!(run.success, "{}", run.stderr);
     let later = site.output("changelog/atom.xml");
     assert!(later.contains("<id>https://policies.test/policies/terms/2027-03-01/</id>"));
 }
