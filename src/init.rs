@@ -42,8 +42,8 @@ pub const DEFAULT_THEME: &[(&str, &str)] = &[
         include_str!("../themes/default/templates/index.html"),
     ),
     (
-        "templates/macros.html",
-        include_str!("../themes/default/templates/macros.html"),
+        "templates/components.html",
+        include_str!("../themes/default/templates/components.html"),
     ),
     (
         "templates/page.html",

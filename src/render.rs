@@ -268,8 +268,7 @@ pub fn render_outputs(
         .map(|(path, job, html)| {
             let prepared = templates.prepare(site, job, record);
             let key = shared.map(|_| {
-                let context =
-                    serde_json::to_vec(&prepared.context.clone().into_json()).unwrap_or_default();
+                let context = prepared.context.to_json();
                 hash_of(&(
                     templates.dependency_hash(&prepared.template),
                     context,

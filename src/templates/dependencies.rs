@@ -1,5 +1,6 @@
-//! Which templates each template depends on (`extends`, `include`, `import`), so that
-//! `vellum serve` re-renders only the pages a template edit can affect.
+//! Which templates each template depends on (`extends`, `include`, and every template
+//! that defines a component, since Tera 2 components are called by name from anywhere),
+//! so that `vellum serve` re-renders only the pages a template edit can affect.
 
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
@@ -8,9 +9,21 @@ use super::TemplateFile;
 
 /// For every template, a hash of its source and of all templates it reaches.
 pub(super) fn hashes(files: &HashMap<String, TemplateFile>) -> HashMap<String, u64> {
+    let mut definers: Vec<String> = files
+        .iter()
+        .filter(|(_, file)| defines_components(&file.source))
+        .map(|(name, _)| name.clone())
+        .collect();
+    definers.sort_unstable();
     let direct: HashMap<&str, Option<Vec<String>>> = files
         .iter()
-        .map(|(name, file)| (name.as_str(), referenced(&file.source)))
+        .map(|(name, file)| {
+            let deps = referenced(&file.source).map(|mut deps| {
+                deps.extend(definers.iter().cloned());
+                deps
+            });
+            (name.as_str(), deps)
+        })
         .collect();
     files
         .keys()
@@ -103,9 +116,22 @@ pub(super) fn include_cycle(files: &HashMap<String, TemplateFile>) -> Option<(Ve
     None
 }
 
+/// Whether a template defines a component (`{% component name(...) %}`).
+fn defines_components(source: &str) -> bool {
+    super::nesting::without_comments(source)
+        .split("{%")
+        .skip(1)
+        .any(|tag| {
+            tag.trim_start_matches('-')
+                .trim_start()
+                .strip_prefix("component")
+                .is_some_and(|rest| rest.starts_with(char::is_whitespace))
+        })
+}
+
 /// Template names a template's tags reference; `None` if one is not a literal.
 fn referenced(source: &str) -> Option<Vec<String>> {
-    let (found, computed) = tagged(source, &["extends", "include", "import"]);
+    let (found, computed) = tagged(source, &["extends", "include"]);
     (!computed).then(|| found.into_iter().map(|(name, _)| name).collect())
 }
 
@@ -158,12 +184,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn extends_include_and_import_are_found() {
-        let source = r#"{% extends "base.html" %}{% import "macros.html" as m %}{%- include ["a.html", "b.html"] ignore missing -%}"#;
+    fn extends_and_include_are_found() {
+        let source = r#"{% extends "base.html" %}{%- include "a.html" -%}{% include 'b.html' %}"#;
         assert_eq!(
             referenced(source).unwrap(),
-            ["base.html", "macros.html", "a.html", "b.html"]
+            ["base.html", "a.html", "b.html"]
         );
+    }
+
+    #[test]
+    fn component_definitions_are_found() {
+        assert!(defines_components(
+            "{% component date(value) %}{{ value }}{% endcomponent date %}"
+        ));
+        assert!(!defines_components(
+            "{{ <date value=\"x\" /> }}{# {% component x() %} #}"
+        ));
     }
 
     #[test]

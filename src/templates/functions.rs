@@ -5,10 +5,10 @@
 //! would see different results and must be re-rendered (see [`crate::incremental`]).
 
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use tera::{Tera, Value};
+use tera::{Error, Kwargs, State, Tera, TeraResult, Value};
 
 use super::context::{Depth, PageView};
 use crate::site::Site;
@@ -28,7 +28,7 @@ pub const NAMES: &[&str] = &[
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
     pub name: &'static str,
-    pub args: HashMap<String, Value>,
+    pub args: Args,
     pub result: Value,
 }
 
@@ -71,13 +71,14 @@ pub fn with_data_view<T>(
 
 /// `load_data`: the version's snapshot while a policy version renders, else `data/`.
 fn load_data(site: &Site, path: &str) -> Option<Value> {
+    let value = |json: &serde_json::Value| Value::from_serializable(json);
     let from_view = DATA_VIEW.with(|v| {
         let mut view = v.borrow_mut();
         let view = view.as_mut()?;
         view.read.insert(path.to_string());
-        view.snapshot.as_ref()?.get(path).cloned()
+        view.snapshot.as_ref()?.get(path).map(value)
     });
-    from_view.or_else(|| site.data.get(path).cloned())
+    from_view.or_else(|| site.data.get(path).map(value))
 }
 
 /// Starts recording this thread's function calls.
@@ -90,36 +91,68 @@ pub fn finish_recording() -> Vec<Call> {
     RECORDED.with(|r| r.borrow_mut().take()).unwrap_or_default()
 }
 
-pub fn register(tera: &mut Tera, site: Arc<Site>) {
+/// A call's keyword arguments, in name order (so a recorded call compares equal to the
+/// same call made again).
+pub type Args = Vec<(String, Value)>;
+
+fn arg<'a>(args: &'a Args, name: &str) -> Option<&'a Value> {
+    args.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+fn args_of(kwargs: &Kwargs) -> Args {
+    let mut args: Args = kwargs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    args.sort_by(|a, b| a.0.cmp(&b.0));
+    args
+}
+
+/// Tera 2 checks, when templates load, that every function they call exists: these
+/// stand in until [`register`] gives the real ones (which need the built site).
+pub fn register_placeholders(tera: &mut Tera) {
     for &name in NAMES {
-        let site = Arc::clone(&site);
-        tera.register_function(name, move |args: &HashMap<String, Value>| {
-            let result = call(&site, name, args)?;
-            RECORDED.with(|r| {
-                if let Some(calls) = r.borrow_mut().as_mut() {
-                    calls.push(Call {
-                        name,
-                        args: args.clone(),
-                        result: result.clone(),
-                    });
-                }
-            });
-            Ok(result)
+        tera.register_function(name, move |_: Kwargs, _: &State| -> TeraResult<Value> {
+            Err(Error::message(format!("`{name}` is not ready yet")))
         });
     }
-    // Tera's own `get_random` and `get_env` would make the output depend on luck or on
-    // the machine; a build must give the same bytes for the same input.
+    // Tera 1 had `get_random` and `get_env`; they would make the output depend on luck
+    // or on the machine (and CI's environment holds secrets), so a theme that still
+    // calls them is told why, instead of "unknown function".
     for name in ["get_random", "get_env"] {
-        tera.register_function(name, move |_: &HashMap<String, Value>| {
-            Err(tera::Error::msg(format!(
+        tera.register_function(name, move |_: Kwargs, _: &State| -> TeraResult<Value> {
+            Err(Error::message(format!(
                 "`{name}` is not available: vellum builds give the same output for the same input (put the value in site.toml's [extra] instead)"
             )))
         });
     }
 }
 
+pub fn register(tera: &mut Tera, site: Arc<Site>) {
+    for &name in NAMES {
+        let site = Arc::clone(&site);
+        tera.register_function(
+            name,
+            move |kwargs: Kwargs, _: &State| -> TeraResult<Value> {
+                let args = args_of(&kwargs);
+                let result = call(&site, name, &args)?;
+                RECORDED.with(|r| {
+                    if let Some(calls) = r.borrow_mut().as_mut() {
+                        calls.push(Call {
+                            name,
+                            args,
+                            result: result.clone(),
+                        });
+                    }
+                });
+                Ok(result)
+            },
+        );
+    }
+}
+
 /// Runs one of vellum's template functions.
-pub fn call(site: &Site, name: &str, args: &HashMap<String, Value>) -> tera::Result<Value> {
+pub fn call(site: &Site, name: &str, args: &Args) -> TeraResult<Value> {
     match name {
         "get_url" => get_url(site, args),
         "get_page" => get_page(site, args, false),
@@ -130,19 +163,18 @@ pub fn call(site: &Site, name: &str, args: &HashMap<String, Value>) -> tera::Res
             let path = path_arg("load_data", args)?.trim_start_matches('/');
             let path = path.strip_prefix("data/").unwrap_or(path);
             load_data(site, path).ok_or_else(|| {
-                tera::Error::msg(format!(
+                Error::message(format!(
                     "load_data: there is no data/{path} (TOML, JSON or CSV)"
                 ))
             })
         }
         "asset_integrity" => asset(site, args).map(|(_, integrity)| Value::from(integrity)),
-        _ => Err(tera::Error::msg(format!("unknown function `{name}`"))),
+        _ => Err(Error::message(format!("unknown function `{name}`"))),
     }
 }
 
-fn now(site: &Site, args: &HashMap<String, Value>) -> Value {
-    let timestamp = args
-        .get("timestamp")
+fn now(site: &Site, args: &Args) -> Value {
+    let timestamp = arg(args, "timestamp")
         .and_then(Value::as_bool)
         .unwrap_or(false);
     if timestamp {
@@ -155,9 +187,9 @@ fn now(site: &Site, args: &HashMap<String, Value>) -> Value {
     }
 }
 
-fn path_arg<'a>(function: &str, args: &'a HashMap<String, Value>) -> tera::Result<&'a str> {
-    args.get("path").and_then(Value::as_str).ok_or_else(|| {
-        tera::Error::msg(format!(
+fn path_arg<'a>(function: &str, args: &'a Args) -> TeraResult<&'a str> {
+    arg(args, "path").and_then(Value::as_str).ok_or_else(|| {
+        Error::message(format!(
             "`{function}` needs a `path` argument, e.g. {function}(path=\"about.md\")"
         ))
     })
@@ -165,7 +197,7 @@ fn path_arg<'a>(function: &str, args: &'a HashMap<String, Value>) -> tera::Resul
 
 /// `get_url(path="@/about.md")` gives a page's URL; `get_url(path="style.css")` a static
 /// file's URL.
-fn get_url(site: &Site, args: &HashMap<String, Value>) -> tera::Result<Value> {
+fn get_url(site: &Site, args: &Args) -> TeraResult<Value> {
     let path = path_arg("get_url", args)?;
     if let Some(content_path) = path.strip_prefix("@/") {
         let (target, anchor) = match content_path.split_once('#') {
@@ -173,7 +205,7 @@ fn get_url(site: &Site, args: &HashMap<String, Value>) -> tera::Result<Value> {
             None => (content_path, None),
         };
         let page_path = site.path_of(target).ok_or_else(|| {
-            tera::Error::msg(format!(
+            Error::message(format!(
                 "get_url: there is no content/{target} (from `{path}`)"
             ))
         })?;
@@ -186,8 +218,7 @@ fn get_url(site: &Site, args: &HashMap<String, Value>) -> tera::Result<Value> {
     if path.starts_with("http://") || path.starts_with("https://") {
         return Ok(Value::from(path));
     }
-    if args
-        .get("cachebust")
+    if arg(args, "cachebust")
         .and_then(Value::as_bool)
         .unwrap_or(false)
     {
@@ -200,10 +231,10 @@ fn get_url(site: &Site, args: &HashMap<String, Value>) -> tera::Result<Value> {
 
 /// `asset(path="style.css")`: the URL of the static file's fingerprinted copy, which
 /// can be cached forever; `asset_integrity` gives its Subresource Integrity value.
-fn asset(site: &Site, args: &HashMap<String, Value>) -> tera::Result<(String, String)> {
+fn asset(site: &Site, args: &Args) -> TeraResult<(String, String)> {
     let path = path_arg("asset", args)?.trim_start_matches('/');
     let fingerprint = site.fingerprints.get(path).ok_or_else(|| {
-        tera::Error::msg(format!(
+        Error::message(format!(
             "asset: there is no static file `{path}` (in static/ or the theme's static/)"
         ))
     })?;
@@ -212,22 +243,22 @@ fn asset(site: &Site, args: &HashMap<String, Value>) -> tera::Result<(String, St
 }
 
 /// `get_page(path="about.md")` / `get_section(path="products/_index.md")`.
-fn get_page(site: &Site, args: &HashMap<String, Value>, section: bool) -> tera::Result<Value> {
+fn get_page(site: &Site, args: &Args, section: bool) -> TeraResult<Value> {
     let function = if section { "get_section" } else { "get_page" };
     let path = path_arg(function, args)?;
     let path = path.trim_start_matches("@/");
     let page = site
         .page_by_relative(path)
-        .ok_or_else(|| tera::Error::msg(format!("{function}: there is no content/{path}")))?;
+        .ok_or_else(|| Error::message(format!("{function}: there is no content/{path}")))?;
     if page.is_section() != section {
         let hint = if section {
             "use get_page for pages"
         } else {
             "use get_section for _index.md files"
         };
-        return Err(tera::Error::msg(format!(
+        return Err(Error::message(format!(
             "{function}: content/{path} is not what it expects ({hint})"
         )));
     }
-    tera::to_value(PageView::new(site, page, Depth::Listing)).map_err(tera::Error::from)
+    Value::try_from_serializable(&PageView::new(site, page, Depth::Listing))
 }

@@ -6,6 +6,7 @@
 
 mod context;
 mod dependencies;
+mod filters;
 pub mod functions;
 mod nesting;
 
@@ -13,7 +14,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use tera::{Context, Tera};
+use tera::{Context, ErrorKind, Tera, Value};
 
 use crate::content::front_matter::ChangeKind;
 use crate::content::read_utf8;
@@ -80,10 +81,41 @@ impl CatalogOrder {
 /// The template that gets pre-rendered sort orders.
 pub const CATALOG_TEMPLATE: &str = "catalog.html";
 
+/// The variables a template sees: a few values, most of them built once per build and
+/// shared (a `tera::Value` clone is a reference count).
+#[derive(Default)]
+pub struct PageContext(Vec<(&'static str, Value)>);
+
+impl PageContext {
+    pub fn insert(&mut self, key: &'static str, value: &(impl serde::Serialize + ?Sized)) {
+        self.insert_value(key, Value::from_serializable(value));
+    }
+
+    pub fn insert_value(&mut self, key: &'static str, value: Value) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    fn to_context(&self) -> Context {
+        let mut context = Context::new();
+        for (key, value) in &self.0 {
+            context.insert_value(*key, value.clone());
+        }
+        context
+    }
+
+    /// Every variable as JSON, for `vellum serve` to tell whether a page's inputs changed.
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(&self.0).unwrap_or_default()
+    }
+}
+
 /// A template with its context, ready to render.
 pub struct Prepared {
     pub template: String,
-    pub context: Context,
+    pub context: PageContext,
     /// The content file (or template) being rendered, for error messages.
     pub source: PathBuf,
 }
@@ -134,18 +166,12 @@ impl Templates {
             read_templates(root, &dir, &mut files, &mut diagnostics);
         }
         for file in files.values() {
-            if let Some(at) = nesting::too_deep(&file.source) {
+            if let Some((at, problem)) = nesting::too_deep(&file.source) {
                 let line = crate::diagnostic::line_of_offset(&file.source, at);
                 diagnostics.push(
-                    Diagnostic::error(
-                        &file.display_path,
-                        format!(
-                            "blocks or brackets here are nested more than {} levels deep",
-                            nesting::MAX_NESTING
-                        ),
-                    )
-                    .at_line(&file.source, line)
-                    .with_help("split the template with {% include %} or macros"),
+                    Diagnostic::error(&file.display_path, problem)
+                        .at_line(&file.source, line)
+                        .with_help("split the template with {% include %} or components"),
                 );
             }
         }
@@ -161,23 +187,27 @@ impl Templates {
                     ),
                 )
                 .at_line(&file.source, line)
-                .with_help("remove the include that leads back, or make the repeated part a macro"),
+                .with_help(
+                    "remove the include that leads back, or make the repeated part a component",
+                ),
             );
         }
         if diagnostics.has_errors() {
             diagnostics.sort();
             return Err(diagnostics);
         }
-        let mut tera = Tera::default();
-        tera.autoescape_on(vec![".html", ".htm", ".xml"]);
+        let mut tera = Tera::new();
+        tera.autoescape_on([".html", ".htm", ".xml"]);
         tera.set_escape_fn(escape_html);
+        filters::register(&mut tera);
+        functions::register_placeholders(&mut tera);
         let mut sources: Vec<(&str, &str)> = files
             .iter()
             .map(|(name, f)| (name.as_str(), &*f.source))
             .collect();
         sources.sort_unstable();
         if let Err(e) = tera.add_raw_templates(sources) {
-            return Err(syntax_error(&e, &files).into());
+            return Err(load_error(&e, &files));
         }
         let dependency_hashes = dependencies::hashes(&files);
         Ok(Templates {
@@ -205,8 +235,8 @@ impl Templates {
 
     /// What every template sees: `config`, `lang`, `current_path`, `current_url`,
     /// `policies` and `feed_url` (the changelog feed, when there are policies).
-    fn base_context(&self, site: &Site, path: &str) -> Context {
-        let mut context = Context::new();
+    fn base_context(&self, site: &Site, path: &str) -> PageContext {
+        let mut context = PageContext::default();
         context.insert("config", &site.config);
         context.insert("lang", &site.config.language);
         context.insert("current_path", path);
@@ -366,19 +396,17 @@ impl Templates {
         context.insert("config", &site.config);
         context.insert("lang", &site.config.language);
         for (key, value) in &call.args {
-            context.insert(key, value);
+            context.insert(key.clone(), value);
         }
         if let Some(body) = body {
             context.insert("body", &body);
         }
         self.tera.render(&name, &context).map_err(|e| {
-            let chain = error_chain(&e);
-            let detail = chain.last().cloned().unwrap_or_default();
-            format!(
-                "shortcode `{}`: {}",
-                call.name,
-                strip_rendering_suffix(&detail)
-            )
+            let detail = match e.kind() {
+                ErrorKind::RenderingError(report) => report.message().to_string(),
+                _ => e.to_string(),
+            };
+            format!("shortcode `{}`: {detail}", call.name)
         })
     }
 
@@ -386,7 +414,7 @@ impl Templates {
     /// content file being rendered.
     pub fn render(&self, prepared: &Prepared) -> Result<String, Diagnostic> {
         self.tera
-            .render(&prepared.template, &prepared.context)
+            .render(&prepared.template, &prepared.context.to_context())
             .map_err(|e| self.render_error(&e, &prepared.template, &prepared.source))
     }
 
@@ -396,43 +424,35 @@ impl Templates {
         self.dependency_hashes.get(name).copied().unwrap_or(0)
     }
 
-    /// Turns a Tera render error into a message at the template line that caused it.
+    /// Turns a Tera render error into a message at the template line that caused it
+    /// (Tera 2 names the template, parent, include or component, and the span).
     fn render_error(&self, error: &tera::Error, template: &str, rendering: &Path) -> Diagnostic {
-        let chain = error_chain(error);
-        let innermost = chain.last().cloned().unwrap_or_default();
-        // Tera names the template that failed in quotes: it may be a parent or an include.
-        let failing = quoted_names(&innermost)
-            .into_iter()
-            .rev()
-            .find(|name| self.files.contains_key(name))
-            .unwrap_or_else(|| template.to_string());
-        let message = format!(
-            "template error while rendering {}: {}",
-            rendering.display(),
-            strip_rendering_suffix(&innermost)
-        );
-        // Tera names the child template even when the culprit is in a parent or an
-        // include, so look in the named template first, then in all the others.
-        let mut candidates: Vec<&String> = self.files.keys().filter(|n| **n != failing).collect();
-        candidates.sort_unstable();
-        let found = std::iter::once(&failing)
-            .chain(candidates)
-            .filter_map(|name| self.files.get(name))
-            .find_map(|file| guess_line(&file.source, &innermost).map(|line| (file, line)));
         let help = "fix the template, or the front matter value it reads";
-        match (found, self.files.get(&failing)) {
-            (Some((file, line)), _) => Diagnostic::error(&file.display_path, message)
-                .at_line(&file.source, line)
+        let (failing, message, span) = match error.kind() {
+            ErrorKind::RenderingError(report) | ErrorKind::SyntaxError(report) => (
+                report.filename().to_string(),
+                report.message().to_string(),
+                Some(report.span().range.clone()),
+            ),
+            _ => (template.to_string(), error.to_string(), None),
+        };
+        let message = format!(
+            "template error while rendering {}: {message}",
+            rendering.display()
+        );
+        match (self.files.get(&failing), span) {
+            (Some(file), Some(span)) => Diagnostic::error(&file.display_path, message)
+                .at_span(&file.source, span)
                 .with_help(help),
-            (None, Some(file)) => Diagnostic::error(&file.display_path, message).with_help(help),
-            (None, None) => Diagnostic::error(template, message).with_help(help),
+            (Some(file), None) => Diagnostic::error(&file.display_path, message).with_help(help),
+            (None, _) => Diagnostic::error(template, message).with_help(help),
         }
     }
 }
 
 /// Gives a redline template `version` (the newer), `previous` (the older) and the
 /// `redline` between them: the changes, changes-to-current and compare pages.
-fn insert_redline(context: &mut Context, site: &Site, policy: &Policy, from: usize, to: usize) {
+fn insert_redline(context: &mut PageContext, site: &Site, policy: &Policy, from: usize, to: usize) {
     let (old, new) = (&policy.versions[from], &policy.versions[to]);
     context.insert("version", &VersionView::new(site, policy, to, false));
     context.insert("previous", &VersionView::new(site, policy, from, false));
@@ -475,7 +495,7 @@ fn policy_breadcrumbs(site: &Site, page: PolicyPage, path: &str) -> String {
 
 /// Gives a catalog template `products` (every product under the section, in `order`),
 /// `sort` (the order's name) and `sort_urls` (the page for each order).
-fn insert_catalog(context: &mut Context, site: &Site, section: &Page, order: CatalogOrder) {
+fn insert_catalog(context: &mut PageContext, site: &Site, section: &Page, order: CatalogOrder) {
     let products = crate::product::catalog(site, section, order);
     let views: Vec<PageView> = products
         .iter()
@@ -499,21 +519,25 @@ fn insert_catalog(context: &mut Context, site: &Site, section: &Page, order: Cat
     context.insert("sort_urls", &urls);
 }
 
-/// Escapes what can break out of text or a quoted attribute. Tera's default also escapes
-/// `/`, which bloats every URL and is not needed for safety.
-fn escape_html(input: &str) -> String {
-    let mut out = String::with_capacity(input.len() + input.len() / 8);
-    for c in input.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            _ => out.push(c),
-        }
+/// Escapes what can break out of text or a quoted attribute, as Tera 1 did for vellum
+/// (`'` as `&#x27;`, and `/` left alone: escaping it bloats every URL for no safety).
+fn escape_html(input: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let bytes = input.as_bytes();
+    let mut last = 0;
+    for (i, byte) in bytes.iter().enumerate() {
+        let replacement: &[u8] = match byte {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            b'"' => b"&quot;",
+            b'\'' => b"&#x27;",
+            _ => continue,
+        };
+        out.write_all(&bytes[last..i])?;
+        out.write_all(replacement)?;
+        last = i + 1;
     }
-    out
+    out.write_all(&bytes[last..])
 }
 
 fn read_templates(
@@ -549,95 +573,74 @@ fn read_templates(
     }
 }
 
-/// Tera reports a syntax error as "Failed to parse 'name'" caused by a pest error that
-/// carries "--> line:col" and an explanation; this turns it into a diagnostic.
-fn syntax_error(error: &tera::Error, files: &HashMap<String, TemplateFile>) -> Diagnostic {
-    let chain = error_chain(error);
-    let top = chain.first().cloned().unwrap_or_default();
-    let names = quoted_names(&top);
-    let file = names.iter().find_map(|name| files.get(name));
-    let detail = chain.get(1).cloned().unwrap_or_else(|| top.clone());
-    let explanation = detail
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("= "))
-        .next()
-        .unwrap_or(detail.lines().next().unwrap_or(""))
-        .to_string();
-    let Some(file) = file else {
-        return Diagnostic::error(
+/// A template that does not load: a syntax error (with its span), or a reference Tera 2
+/// checks at load time (an unknown filter, function, component or include), which it
+/// reports as text with `--> name:line:col` markers. One diagnostic per problem.
+fn load_error(error: &tera::Error, files: &HashMap<String, TemplateFile>) -> Diagnostics {
+    let help = "check the {{ }} and {% %} tags on this line";
+    let mut diagnostics = Diagnostics::default();
+    match error.kind() {
+        ErrorKind::SyntaxError(report) => {
+            let message = format!("template syntax error: {}", report.message());
+            let diagnostic = match files.get(report.filename()) {
+                Some(file) => Diagnostic::error(&file.display_path, message)
+                    .at_span(&file.source, report.span().range.clone())
+                    .with_help(help),
+                None => at_template(files, report.filename(), None, message, help),
+            };
+            diagnostics.push(diagnostic);
+        }
+        ErrorKind::Msg(text) if text.contains(" --> ") => {
+            for report in text.split("\n\n").filter(|r| r.contains(" --> ")) {
+                let message = report
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .trim_start_matches("error: ");
+                let (name, line) = report_location(report).unwrap_or_default();
+                diagnostics.push(at_template(
+                    files,
+                    &name,
+                    line,
+                    format!("template error: {message}"),
+                    help,
+                ));
+            }
+        }
+        _ => diagnostics.push(Diagnostic::error(
             SITE_TEMPLATES_DIR,
-            format!("template error: {}", chain.join(": ")),
-        );
+            format!("template error: {error}"),
+        )),
+    }
+    diagnostics.sort();
+    diagnostics
+}
+
+fn at_template(
+    files: &HashMap<String, TemplateFile>,
+    name: &str,
+    line: Option<usize>,
+    message: String,
+    help: &str,
+) -> Diagnostic {
+    let Some(file) = files.get(name) else {
+        return Diagnostic::error(SITE_TEMPLATES_DIR, message).with_help(help);
     };
-    let diagnostic = Diagnostic::error(
-        &file.display_path,
-        format!("template syntax error: {explanation}"),
-    )
-    .with_help("check the {{ }} and {% %} tags on this line");
-    match pest_line(&detail) {
+    let diagnostic = Diagnostic::error(&file.display_path, message).with_help(help);
+    match line {
         Some(line) => diagnostic.at_line(&file.source, line),
         None => diagnostic,
     }
 }
 
-fn error_chain(error: &tera::Error) -> Vec<String> {
-    let mut chain = vec![error.to_string()];
-    let mut source = std::error::Error::source(error);
-    while let Some(e) = source {
-        chain.push(e.to_string());
-        source = e.source();
-    }
-    chain
-}
-
-/// Names between single quotes or backticks, in order.
-fn quoted_names(text: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    for quote in ['\'', '`', '"'] {
-        let parts: Vec<&str> = text.split(quote).collect();
-        names.extend(parts.iter().skip(1).step_by(2).map(|s| s.to_string()));
-    }
-    names
-}
-
-/// The line of a pest error, from its "--> line:col" marker.
-fn pest_line(text: &str) -> Option<usize> {
-    let after = text.split("--> ").nth(1)?;
-    after.split(':').next()?.trim().parse().ok()
-}
-
-fn strip_rendering_suffix(message: &str) -> &str {
-    message.split(" while rendering ").next().unwrap_or(message)
-}
-
-/// Tera does not give lines for render errors; the first line that mentions the variable
-/// or filter named in the message is nearly always the culprit.
-fn guess_line(source: &str, message: &str) -> Option<usize> {
-    let candidates = quoted_names(message);
-    for name in candidates
-        .iter()
-        .filter(|n| !n.ends_with(".html") && !n.is_empty())
-    {
-        let needle = name.as_str();
-        if let Some(i) = source
-            .lines()
-            .position(|line| (line.contains("{{") || line.contains("{%")) && line.contains(needle))
-        {
-            return Some(i + 1);
-        }
-        // `page.extra.x` may be written as `extra.x` inside a `with` or loop.
-        let is_variable = needle
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '.');
-        if let Some(last) = needle.rsplit('.').next().filter(|_| is_variable)
-            && let Some(i) = source
-                .lines()
-                .position(|line| line.contains(last) && line.contains("{"))
-        {
-            return Some(i + 1);
-        }
-    }
-    None
+/// The template name and line of a report's ` --> name:line:col` marker.
+fn report_location(report: &str) -> Option<(String, Option<usize>)> {
+    let marker = report.lines().find_map(|l| l.trim().strip_prefix("--> "))?;
+    let mut parts = marker.rsplitn(3, ':');
+    let _column = parts.next()?;
+    let line = parts.next()?.parse().ok();
+    let name = parts.next()?.to_string();
+    Some((name, line))
 }
 
 #[cfg(test)]
@@ -646,23 +649,25 @@ mod tests {
 
     #[test]
     fn escape_covers_text_and_attribute_breakouts_but_not_slashes() {
+        let escape = |text: &str| {
+            let mut out = Vec::new();
+            escape_html(text, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
         assert_eq!(
-            escape_html(r#"<a href="x">'&'</a>"#),
+            escape(r#"<a href="x">'&'</a>"#),
             "&lt;a href=&quot;x&quot;&gt;&#x27;&amp;&#x27;&lt;/a&gt;"
         );
-        assert_eq!(escape_html("https://x.test/a/"), "https://x.test/a/");
+        assert_eq!(escape("https://x.test/a/"), "https://x.test/a/");
     }
 
     #[test]
-    fn pest_line_is_read_from_marker() {
-        assert_eq!(pest_line(" --> 3:14\n  |\n3 | {{ x | }}"), Some(3));
-        assert_eq!(pest_line("nothing"), None);
-    }
-
-    #[test]
-    fn render_error_line_is_guessed_from_variable() {
-        let source = "<h1>{{ page.title }}</h1>\n<p>{{ page.nope }}</p>\n";
-        let message = "Variable `page.nope` not found in context while rendering 'page.html'";
-        assert_eq!(guess_line(source, message), Some(2));
+    fn report_location_is_read_from_the_marker() {
+        let report = "error: Unknown filter `nope`\n --> page.html:3:14\n  |\n3 | {{ x | nope }}";
+        assert_eq!(
+            report_location(report),
+            Some(("page.html".to_string(), Some(3)))
+        );
+        assert_eq!(report_location("nothing"), None);
     }
 }

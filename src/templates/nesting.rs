@@ -1,19 +1,27 @@
-//! A bound on how deep a template nests, checked before Tera sees it: Tera's parser and
-//! renderer recurse once per nested block (`if`, `for`, `block`, `macro`, `filter`, a
-//! block `set`) and per nested bracket, so 3,000 nested `{% if %}` in a 40 KB theme file
-//! from a pull request would overflow the stack and abort the build.
+//! A bound on how deep a template nests, checked before Tera sees it, so that a theme
+//! file from a pull request gets vellum's message at its line. Tera 2 bounds tag and
+//! bracket nesting itself (40 levels, shared), but its parser recurses once per `elif`
+//! of one `if` with no bound, so 100,000 `{% elif %}` would overflow the stack and abort
+//! the build.
 
-/// Deeper than any real theme goes, shallow enough for every stack vellum runs on.
-pub const MAX_NESTING: usize = 100;
+/// Deeper than any real theme goes, and under Tera 2's own bound of 40 (which counts a
+/// child template's block and the tag itself).
+pub const MAX_NESTING: usize = 30;
+
+/// More branches than any real `if` has, few enough for every stack vellum runs on.
+pub const MAX_ELIFS: usize = 500;
 
 /// The byte offset where `source` first nests deeper than [`MAX_NESTING`], if it does.
 /// Counts on the high side (a bracket inside a string in a tag is skipped, but any
 /// `{% if %}` counts), which is what a limit wants.
-pub fn too_deep(source: &str) -> Option<usize> {
+pub fn too_deep(source: &str) -> Option<(usize, String)> {
+    let deep = || format!("blocks or brackets here are nested more than {MAX_NESTING} levels deep");
     // Comments and `raw` blocks are text: quotes in them (`don't`) open nothing, and
     // tags in them are not parsed. Blanking keeps every offset.
     let source = &without_comments(source);
     let mut blocks = 0usize;
+    // The `elif` count of each open `if`.
+    let mut elifs: Vec<usize> = Vec::new();
     let mut at = 0;
     while let Some(found) = source[at..].find('{') {
         let start = at + found;
@@ -29,7 +37,7 @@ pub fn too_deep(source: &str) -> Option<usize> {
         let body_start = start + 2;
         let tag = scan_tag(&source[body_start..], close);
         if tag.deepest > MAX_NESTING || tag.operators > MAX_OPERATORS {
-            return Some(start);
+            return Some((start, deep()));
         }
         let body = &source[body_start..body_start + tag.body_len];
         let words: Vec<&str> = body
@@ -37,7 +45,32 @@ pub fn too_deep(source: &str) -> Option<usize> {
             .split_whitespace()
             .collect();
         match words.first().copied() {
-            Some("if" | "for" | "block" | "macro" | "filter") if close == "%}" => blocks += 1,
+            Some("if") if close == "%}" => {
+                blocks += 1;
+                elifs.push(0);
+            }
+            Some("endif") if close == "%}" => {
+                blocks = blocks.saturating_sub(1);
+                elifs.pop();
+            }
+            Some("elif") if close == "%}" => {
+                let count = elifs.last_mut().map_or(0, |n| {
+                    *n += 1;
+                    *n
+                });
+                if count > MAX_ELIFS {
+                    return Some((
+                        start,
+                        format!("this `if` has more than {MAX_ELIFS} `elif` branches"),
+                    ));
+                }
+            }
+            Some("for" | "block" | "component" | "filter") if close == "%}" => blocks += 1,
+            // A component called with a body: `{% <card> %}...{% </card> %}`.
+            Some(word) if close == "%}" && word.starts_with("</") => {
+                blocks = blocks.saturating_sub(1);
+            }
+            Some(word) if close == "%}" && word.starts_with('<') => blocks += 1,
             Some("set" | "set_global") if close == "%}" && !body.contains('=') => blocks += 1,
             Some(word) if close == "%}" && word.starts_with("end") => {
                 blocks = blocks.saturating_sub(1);
@@ -45,7 +78,7 @@ pub fn too_deep(source: &str) -> Option<usize> {
             _ => {}
         }
         if blocks > MAX_NESTING {
-            return Some(start);
+            return Some((start, deep()));
         }
         at = body_start + tag.len;
     }
@@ -171,11 +204,17 @@ mod tests {
                     {% endif %}{% endfor %}{% endblock content %}{# a { comment #}";
         assert_eq!(too_deep(fine), None);
         let ifs = "{% if true %}".repeat(3000);
-        let at = too_deep(&ifs).unwrap();
+        let (at, _) = too_deep(&ifs).unwrap();
         assert_eq!(at, "{% if true %}".len() * MAX_NESTING);
         let brackets = format!("{{{{ {}1{} }}}}", "(".repeat(5000), ")".repeat(5000));
-        assert_eq!(too_deep(&brackets), Some(0));
+        assert_eq!(too_deep(&brackets).map(|(at, _)| at), Some(0));
         let closed = "{% if a %}{% endif %}".repeat(500);
+        let branches = format!("{{% if a %}}{}{{% endif %}}", "{% elif b %}".repeat(600));
+        let (at, problem) = too_deep(&branches).unwrap();
+        assert_eq!(at, "{% if a %}".len() + "{% elif b %}".len() * MAX_ELIFS);
+        assert!(problem.contains("`elif`"), "{problem}");
+        let separate = "{% if a %}{% elif b %}{% endif %}".repeat(600);
+        assert_eq!(too_deep(&separate), None);
         assert_eq!(too_deep(&closed), None);
         let raw = format!("{{% raw %}}{}{{% endraw %}}", "{% if x %}".repeat(500));
         assert_eq!(too_deep(&raw), None);
@@ -190,7 +229,7 @@ mod tests {
             "a comment opener in a string hides nothing"
         );
         let sum = format!("{{{{ 1{} }}}}", "+1".repeat(100_000));
-        assert_eq!(too_deep(&sum), Some(0));
+        assert_eq!(too_deep(&sum).map(|(at, _)| at), Some(0));
         // An unclosed tag ending in a multi-byte character does not panic.
         assert_eq!(too_deep("{{ éa"), None);
     }

@@ -295,3 +295,25 @@ fn a_file_name_without_letters_is_an_error() {
         "empty URL",
     );
 }
+
+#[test]
+fn unknown_filter_or_function_in_a_template_names_template_and_line() {
+    fails_at(
+        |s| {
+            s.write("templates/page.html", "{% extends \"base.html\" %}\n{% block content %}\n<p>{{ page.title | shout }}</p>\n<p>{{ weather() }}</p>\n{% endblock content %}\n")
+        },
+        "templates/page.html:3",
+        "shout",
+    );
+}
+
+#[test]
+fn an_include_of_a_missing_template_names_template_and_line() {
+    fails_at(
+        |s| {
+            s.write("templates/page.html", "{% extends \"base.html\" %}\n{% block content %}\n{% include \"sidebar.html\" %}\n{% endblock content %}\n")
+        },
+        "templates/page.html:3",
+        "sidebar.html",
+    );
+}

@@ -54,7 +54,10 @@ pub fn normalize(site: &Site, text: &str) -> String {
 
 /// Other temporary folders a test made (`/tmp/.tmpAbC123`) become `[TMP]`.
 fn mask_temp_dirs(text: &str) -> String {
-    let prefix = std::env::temp_dir().join(".tmp").to_string_lossy().into_owned();
+    let prefix = std::env::temp_dir()
+        .join(".tmp")
+        .to_string_lossy()
+        .into_owned();
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find(&prefix) {

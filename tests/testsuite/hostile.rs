@@ -188,7 +188,7 @@ fn a_deeply_nested_template_is_an_error_at_its_line_and_the_allowed_depth_render
             "{% endif %}".repeat(depth)
         )
     };
-    site.write("templates/special.html", nested(95));
+    site.write("templates/special.html", nested(28));
     site.write(
         "content/special.md",
         "+++\ntitle = \"S\"\ntemplate = \"special.html\"\n+++\n",
@@ -198,14 +198,25 @@ fn a_deeply_nested_template_is_an_error_at_its_line_and_the_allowed_depth_render
     site.fails_keeping_output(
         |s| s.write("templates/special.html", nested(3000)),
         "templates/special.html:2",
-        "nested more than 100 levels deep",
+        "nested more than 30 levels deep",
     );
-    site.write("templates/special.html", nested(95));
+    site.write("templates/special.html", nested(28));
+    // Tera 2's parser recurses once per `elif` of one `if`.
+    let branches = format!(
+        "{{% extends \"base.html\" %}}{{% block content %}}\n{{% if false %}}{}{{% endif %}}\n{{% endblock content %}}\n",
+        "{% elif false %}x".repeat(100_000)
+    );
+    site.fails_keeping_output(
+        |s| s.write("templates/special.html", branches),
+        "templates/special.html:2",
+        "more than 500 `elif` branches",
+    );
+    site.write("templates/special.html", nested(28));
     let brackets = format!("{{{{ {}1{} }}}}", "(".repeat(5000), ")".repeat(5000));
     site.fails_keeping_output(
         |s| s.write("templates/special.html", format!("\n\n{brackets}")),
         "templates/special.html:3",
-        "nested more than 100 levels deep",
+        "nested more than 30 levels deep",
     );
 }
 
