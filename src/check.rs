@@ -33,7 +33,7 @@ struct Scan {
 
 /// Checks the site described by `options`. `external` also fetches links to other sites.
 pub fn check(options: &BuildOptions, external: bool) -> Result<Report, Diagnostics> {
-    let site = render_site(options, None)?;
+    let site = render_site(options, None, crate::output::Sink::Memory)?;
     let sources = Sources::load(&options.root, &site);
     let outputs: BTreeSet<String> = site
         .files

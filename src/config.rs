@@ -78,59 +78,7 @@ pub enum RawHtml {
     Escape,
 }
 
-/// The `[limits]` table: the largest input a build accepts, each with a clear error
-/// naming the file when exceeded. Defaults fit any real shop with a wide margin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Limits {
-    /// Largest Markdown page or data file, in megabytes.
-    #[serde(default = "default_page_megabytes")]
-    pub page_megabytes: u64,
-    /// Largest copied file (images, PDFs, static files), in megabytes.
-    #[serde(default = "default_asset_megabytes")]
-    pub asset_megabytes: u64,
-    /// Most pixels in an image that vellum decodes (product images), in millions.
-    #[serde(default = "default_image_megapixels")]
-    pub image_megapixels: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            page_megabytes: default_page_megabytes(),
-            asset_megabytes: default_asset_megabytes(),
-            image_megapixels: default_image_megapixels(),
-        }
-    }
-}
-
-impl Limits {
-    pub const MEGABYTE: u64 = 1024 * 1024;
-
-    pub fn page_bytes(&self) -> u64 {
-        self.page_megabytes.saturating_mul(Self::MEGABYTE)
-    }
-
-    pub fn asset_bytes(&self) -> u64 {
-        self.asset_megabytes.saturating_mul(Self::MEGABYTE)
-    }
-
-    pub fn image_pixels(&self) -> u64 {
-        self.image_megapixels.saturating_mul(1_000_000)
-    }
-}
-
-fn default_page_megabytes() -> u64 {
-    4
-}
-
-fn default_asset_megabytes() -> u64 {
-    50
-}
-
-fn default_image_megapixels() -> u64 {
-    40
-}
+pub use crate::input_files::Limits;
 
 impl Default for MarkdownConfig {
     fn default() -> Self {
@@ -275,7 +223,7 @@ impl Config {
     fn check(&self, source: &Arc<str>) -> Result<(), Diagnostic> {
         let at_key = |key: &str, message: String| {
             let diagnostic = Diagnostic::error(CONFIG_FILE, message);
-            match crate::content::front_matter::key_line(source, key) {
+            match crate::diagnostic::key_line(source, key) {
                 Some(line) => diagnostic.at_line(source, line),
                 None => diagnostic,
             }

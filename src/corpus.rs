@@ -153,16 +153,23 @@ fn write(root: &Path, path: &str, text: &str) -> std::io::Result<()> {
 }
 
 /// Writes a site of about `pages` content files into `root` (which must not exist or be
-/// empty): 75% plain pages, 20% products, 5% policy versions.
-pub fn generate(root: &Path, pages: usize) -> std::io::Result<()> {
+/// empty): 75% plain pages, 20% products, 5% policy versions; or, with `only_plain`,
+/// `pages` plain pages and nothing else.
+pub fn generate(root: &Path, pages: usize, only_plain: bool) -> std::io::Result<()> {
     crate::init::init(root).map_err(std::io::Error::other)?;
     for stale in ["content/policies/privacy/2026-01-01.md", "content/about.md"] {
         let _ = std::fs::remove_file(root.join(stale));
     }
+    if only_plain {
+        std::fs::remove_dir_all(root.join("content/policies"))?;
+    }
     let mut rng = Rng(0x5eed_1234_abcd_ef01);
-    let versions = (pages / 20).max(2);
+    let (versions, products) = if only_plain {
+        (0, 0)
+    } else {
+        ((pages / 20).max(2), pages / 5)
+    };
     let policies = (versions / 50).max(1);
-    let products = pages / 5;
     let plain = pages.saturating_sub(versions + products).max(1);
     write(
         root,
@@ -188,6 +195,13 @@ pub fn generate(root: &Path, pages: usize) -> std::io::Result<()> {
             body(&mut rng, 700)
         );
         write(root, &format!("content/pages/page-{i:06}.md"), &text)?;
+    }
+    if only_plain {
+        return write(
+            root,
+            "content/_index.md",
+            "+++\ntitle = \"Corpus\"\n+++\nA generated site. [Pages](@/pages/_index.md).\n",
+        );
     }
     write(
         root,

@@ -194,6 +194,20 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
+/// The 1-based line (within `text`) where `key` is set in TOML or YAML, for errors found
+/// after parsing (site.toml, front matter).
+pub fn key_line(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|line| {
+            let Some(rest) = line.trim_start().strip_prefix(key) else {
+                return false;
+            };
+            let rest = rest.trim_start();
+            rest.starts_with('=') || rest.starts_with(':')
+        })
+        .map(|i| i + 1)
+}
+
 /// 1-based line number of a byte offset.
 pub fn line_of_offset(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())]

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use crate::content::SourceFile;
 use crate::markdown::Rendered;
 use crate::site::Site;
+use crate::templates::Shared;
 use crate::templates::functions::{self, Call};
 
 /// What was rendered last time, kept between rebuilds.
@@ -103,13 +104,12 @@ impl Cache {
 
     /// The previous bytes of an output file, if its key matches and every function call
     /// its template made gives the same result on the new site.
-    pub fn output(&self, path: &str, key: u64, site: &Site) -> Option<Vec<u8>> {
+    pub fn output(&self, path: &str, key: u64, site: &Site, shared: &Shared) -> Option<Vec<u8>> {
         let entry = self.outputs.get(path)?;
         let valid = entry.key == key
-            && entry
-                .calls
-                .iter()
-                .all(|c| functions::call(site, c.name, &c.args).ok().as_ref() == Some(&c.result));
+            && entry.calls.iter().all(|c| {
+                functions::call(site, shared, c.name, &c.args).ok().as_ref() == Some(&c.result)
+            });
         valid.then(|| entry.bytes.clone())
     }
 

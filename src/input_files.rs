@@ -19,7 +19,6 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use crate::config::Limits;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
 /// A file found in an input folder.
@@ -225,6 +224,60 @@ pub fn is_line_breaking(c: char) -> bool {
 
 fn has_control_character(name: &OsStr) -> bool {
     name.to_string_lossy().chars().any(is_line_breaking)
+}
+
+/// The `[limits]` table of site.toml: the largest input a build accepts, each with a clear error
+/// naming the file when exceeded. Defaults fit any real shop with a wide margin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Largest Markdown page or data file, in megabytes.
+    #[serde(default = "default_page_megabytes")]
+    pub page_megabytes: u64,
+    /// Largest copied file (images, PDFs, static files), in megabytes.
+    #[serde(default = "default_asset_megabytes")]
+    pub asset_megabytes: u64,
+    /// Most pixels in an image that vellum decodes (product images), in millions.
+    #[serde(default = "default_image_megapixels")]
+    pub image_megapixels: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            page_megabytes: default_page_megabytes(),
+            asset_megabytes: default_asset_megabytes(),
+            image_megapixels: default_image_megapixels(),
+        }
+    }
+}
+
+impl Limits {
+    pub const MEGABYTE: u64 = 1024 * 1024;
+
+    pub fn page_bytes(&self) -> u64 {
+        self.page_megabytes.saturating_mul(Self::MEGABYTE)
+    }
+
+    pub fn asset_bytes(&self) -> u64 {
+        self.asset_megabytes.saturating_mul(Self::MEGABYTE)
+    }
+
+    pub fn image_pixels(&self) -> u64 {
+        self.image_megapixels.saturating_mul(1_000_000)
+    }
+}
+
+fn default_page_megabytes() -> u64 {
+    4
+}
+
+fn default_asset_megabytes() -> u64 {
+    50
+}
+
+fn default_image_megapixels() -> u64 {
+    40
 }
 
 #[cfg(test)]

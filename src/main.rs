@@ -94,6 +94,10 @@ enum Command {
         dir: PathBuf,
         #[arg(long, default_value_t = 1000)]
         pages: usize,
+        /// Only plain pages of about 700 words (no products or policies): the site
+        /// compared with Hugo in `bench/run.py`.
+        #[arg(long)]
+        plain: bool,
     },
     /// Create a new site in DIR that builds at once.
     Init {
@@ -262,7 +266,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Build(args) => run_build(&cli.root, args),
         Command::Init { dir } => run_init(&dir),
-        Command::Corpus { dir, pages } => vellum::corpus::generate(&dir, pages)
+        Command::Corpus { dir, pages, plain } => vellum::corpus::generate(&dir, pages, plain)
             .map(|()| ExitCode::SUCCESS)
             .map_err(|e| format!("cannot write the corpus: {e}")),
         Command::Check {
@@ -584,14 +588,15 @@ fn run_verify(
         Some(path) => read(path)?,
         None => {
             let options = in_memory_options(root, false, now)?;
-            let site = match vellum::build::render_site(&options, None) {
-                Ok(site) => site,
-                Err(diagnostics) => {
-                    print_diagnostics(&diagnostics.0);
-                    eprintln!("The site does not build, so its history could not be verified.");
-                    return Ok(ExitCode::FAILURE);
-                }
-            };
+            let site =
+                match vellum::build::render_site(&options, None, vellum::output::Sink::Memory) {
+                    Ok(site) => site,
+                    Err(diagnostics) => {
+                        print_diagnostics(&diagnostics.0);
+                        eprintln!("The site does not build, so its history could not be verified.");
+                        return Ok(ExitCode::FAILURE);
+                    }
+                };
             let path = format!("policies/{}/versions.json", saved_doc.policy);
             let file = site.files.iter().find(|f| f.path == path).ok_or_else(|| {
                 format!(

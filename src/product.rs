@@ -395,13 +395,29 @@ fn product_json_ld(site: &Site, page: &Page, price: &Price, images: &[ImageView]
     safe_json(&product)
 }
 
+/// The orders a catalog is pre-rendered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CatalogOrder {
+    /// By category, then by weight: the shop's own order.
+    Featured,
+    PriceLowToHigh,
+    PriceHighToLow,
+}
+
+impl CatalogOrder {
+    /// The sorted pages' folder under the catalog (none for the featured order).
+    pub fn slug(self) -> &'static str {
+        match self {
+            CatalogOrder::Featured => "",
+            CatalogOrder::PriceLowToHigh => "price-low-to-high/",
+            CatalogOrder::PriceHighToLow => "price-high-to-low/",
+        }
+    }
+}
+
 /// Every product under `section` (at any depth), in `order`.
-pub fn catalog<'a>(
-    site: &'a Site,
-    section: &Page,
-    order: crate::templates::CatalogOrder,
-) -> Vec<&'a Page> {
-    use crate::templates::CatalogOrder;
+pub fn catalog(site: &Site, section: &Page, order: CatalogOrder) -> Vec<usize> {
     let folder = section.file.relative.trim_end_matches("_index.md");
     let weight = |p: &Page| p.front_matter().weight.unwrap_or(i64::MAX);
     let category_weight = |p: &Page| p.parent.map_or(i64::MAX, |s| weight(&site.pages[s]));
@@ -413,12 +429,14 @@ pub fn catalog<'a>(
         )
         .map_or(u64::MAX, |p| p.minor)
     };
-    let mut products: Vec<&Page> = site
-        .pages
-        .iter()
-        .filter(|p| is_product(&p.file.relative) && p.file.relative.starts_with(folder))
+    let mut products: Vec<usize> = (0..site.pages.len())
+        .filter(|&i| {
+            let p = &site.pages[i];
+            is_product(&p.file.relative) && p.file.relative.starts_with(folder)
+        })
         .collect();
-    products.sort_by(|a, b| {
+    products.sort_by(|&a, &b| {
+        let (a, b) = (&site.pages[a], &site.pages[b]);
         let featured = (category_weight(a), weight(a), &a.file.relative).cmp(&(
             category_weight(b),
             weight(b),

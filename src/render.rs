@@ -247,7 +247,21 @@ pub fn sources(site: &Site, templates: &Templates) -> Vec<(String, PathBuf)> {
         .collect()
 }
 
-type JobResult = Result<(OutputFile, Option<(u64, Vec<functions::Call>)>), Diagnostic>;
+type JobResult = Result<
+    (
+        OutputFile,
+        Option<output::Digest>,
+        Option<(u64, Vec<functions::Call>)>,
+    ),
+    Diagnostic,
+>;
+
+/// The rendered files (with empty bytes for those written by a folder sink) and the
+/// digest of each written one, by path.
+pub struct Outputs {
+    pub files: Vec<OutputFile>,
+    pub digests: HashMap<String, output::Digest>,
+}
 
 /// Renders every output file in parallel. Pages whose inputs are unchanged since the
 /// cached build are reused.
@@ -257,7 +271,8 @@ pub fn render_outputs(
     record: &policy::lock::Lock,
     mut cache: Option<&mut Cache>,
     progress: bool,
-) -> Result<Vec<OutputFile>, Diagnostics> {
+    sink: output::Sink,
+) -> Result<Outputs, Diagnostics> {
     let jobs = jobs(site, templates);
     let total = jobs.len();
     let done = AtomicUsize::new(0);
@@ -277,9 +292,9 @@ pub fn render_outputs(
                 ))
             });
             if let (Some(cache), Some(key)) = (shared, key)
-                && let Some(bytes) = cache.output(&path, key, site)
+                && let Some(bytes) = cache.output(&path, key, site, templates.shared())
             {
-                return Ok((OutputFile { path, bytes }, None));
+                return Ok((OutputFile { path, bytes }, None, None));
             }
             // Only `vellum serve` needs to know which functions a page called.
             if shared.is_some() {
@@ -301,18 +316,23 @@ pub fn render_outputs(
             } else {
                 text.into_bytes()
             };
-            Ok((OutputFile { path, bytes }, key.map(|k| (k, calls))))
+            let (file, digest) = sink.accept(OutputFile { path, bytes })?;
+            Ok((file, digest, key.map(|k| (k, calls))))
         })
         .collect();
     if show_progress {
         eprintln!("\rrendered {total}/{total} pages");
     }
     let mut files = Vec::with_capacity(results.len());
+    let mut digests = HashMap::new();
     let mut errors: BTreeMap<(PathBuf, Option<usize>), (Diagnostic, usize)> = BTreeMap::new();
     let mut rendered = 0;
     for result in results {
         match result {
-            Ok((file, fresh)) => {
+            Ok((file, digest, fresh)) => {
+                if let Some(digest) = digest {
+                    digests.insert(file.path.clone(), digest);
+                }
                 if let (Some(cache), Some((key, calls))) = (cache.as_deref_mut(), fresh) {
                     cache.store_output(file.path.clone(), key, calls, &file.bytes);
                     rendered += 1;
@@ -331,7 +351,7 @@ pub fn render_outputs(
         cache.stats.pages_reused = files.len() - rendered;
     }
     if errors.is_empty() {
-        return Ok(files);
+        return Ok(Outputs { files, digests });
     }
     Err(Diagnostics(
         errors

@@ -188,8 +188,14 @@ impl Site {
 
     /// Finds a page or section by its path under `content/`, e.g. `products/_index.md`.
     pub fn page_by_relative(&self, relative: &str) -> Option<&Page> {
-        let relative = relative.trim_start_matches('/');
-        self.by_relative.get(relative).map(|&i| &self.pages[i])
+        self.index_by_relative(relative).map(|i| &self.pages[i])
+    }
+
+    /// The index in `pages` of the page at `relative`.
+    pub fn index_by_relative(&self, relative: &str) -> Option<usize> {
+        self.by_relative
+            .get(relative.trim_start_matches('/'))
+            .copied()
     }
 
     /// Absolute URL of a root-relative path.

@@ -284,18 +284,7 @@ fn yaml_message(error: &serde_saphyr::Error) -> String {
     format!("front matter: {message}")
 }
 
-/// The 1-based line (within `text`) where `key` is set, for errors found after parsing.
-pub fn key_line(text: &str, key: &str) -> Option<usize> {
-    text.lines()
-        .position(|line| {
-            let Some(rest) = line.trim_start().strip_prefix(key) else {
-                return false;
-            };
-            let rest = rest.trim_start();
-            rest.starts_with('=') || rest.starts_with(':')
-        })
-        .map(|i| i + 1)
-}
+pub use crate::diagnostic::key_line;
 
 /// A front matter date: `2026-11-24` or `2026-11-24T09:00:00Z`, as a TOML date or a string.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -7,7 +7,6 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::content_type;
 use super::headers::{IMMUTABLE, REVALIDATE};
@@ -49,10 +48,13 @@ impl Manifest {
     /// The manifest of the files in `dir` (a written output folder, read back so that
     /// the manifest describes exactly what is there). `immutable` holds the output
     /// paths of fingerprinted files.
+    /// The manifest of the files in `dir`; files in `known` (written and hashed as they
+    /// were rendered) are not read again.
     pub fn of_folder(
         dir: &Path,
         base_url: &str,
         immutable: &BTreeSet<&str>,
+        known: &std::collections::HashMap<String, super::Digest>,
     ) -> Result<Manifest, Diagnostic> {
         let mut entries = BTreeMap::new();
         for file in walkdir::WalkDir::new(dir).sort_by_file_name() {
@@ -66,10 +68,20 @@ impl Manifest {
             if path == super::MARKER {
                 continue;
             }
+            let immutable = immutable.contains(path.as_str());
+            if let Some(digest) = known.get(&path) {
+                let entry = Entry {
+                    size: digest.size,
+                    sha256: digest.sha256.clone(),
+                    content_type: content_type(&path),
+                    cache_control: cache_control(immutable),
+                };
+                entries.insert(path, entry);
+                continue;
+            }
             let bytes = std::fs::read(file.path()).map_err(|e| {
                 Diagnostic::error(file.path(), format!("cannot read the written output: {e}"))
             })?;
-            let immutable = immutable.contains(path.as_str());
             entries.insert(path.clone(), entry(&path, &bytes, immutable));
         }
         Ok(Manifest {
@@ -100,13 +112,14 @@ impl Manifest {
 fn entry(path: &str, bytes: &[u8], immutable: bool) -> Entry {
     Entry {
         size: bytes.len() as u64,
-        sha256: Sha256::digest(bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
+        sha256: crate::policy::lock::sha256_hex(bytes),
         content_type: content_type(path),
-        cache_control: if immutable { IMMUTABLE } else { REVALIDATE }.to_string(),
+        cache_control: cache_control(immutable),
     }
+}
+
+fn cache_control(immutable: bool) -> String {
+    if immutable { IMMUTABLE } else { REVALIDATE }.to_string()
 }
 
 /// What changed between two builds.

@@ -7,7 +7,7 @@ pub mod fingerprint;
 pub mod headers;
 pub mod manifest;
 mod minify;
-pub mod sitemap;
+
 mod swap;
 
 use std::path::{Component, Path, PathBuf};
@@ -24,6 +24,51 @@ pub use swap::{MARKER, OutputLock, PendingFile, Staged, check_output_dir, replac
 pub struct OutputFile {
     pub path: String,
     pub bytes: Vec<u8>,
+}
+
+/// Where rendered files go: kept in memory (`serve`, `check`), or written into the
+/// staging folder as soon as each is rendered (`build`), so that memory is bounded by
+/// the content, not by the output.
+#[derive(Debug, Clone, Copy)]
+pub enum Sink<'a> {
+    Memory,
+    Folder(&'a Path),
+}
+
+/// The size and SHA-256 of a file written by [`Sink::Folder`], for the manifest.
+#[derive(Debug, Clone)]
+pub struct Digest {
+    pub size: u64,
+    pub sha256: String,
+}
+
+impl Sink<'_> {
+    /// Keeps `file`, or writes it and keeps its path and digest only (empty bytes).
+    pub fn accept(&self, file: OutputFile) -> Result<(OutputFile, Option<Digest>), Diagnostic> {
+        let Sink::Folder(dir) = self else {
+            return Ok((file, None));
+        };
+        let target = target_path(dir, &file.path, Path::new(&file.path))?;
+        if let Some(folder) = target.parent() {
+            std::fs::create_dir_all(folder).map_err(|e| {
+                Diagnostic::error(folder, format!("cannot create this output folder: {e}"))
+            })?;
+        }
+        std::fs::write(&target, &file.bytes).map_err(|e| {
+            Diagnostic::error(&target, format!("cannot write this output file: {e}"))
+        })?;
+        let digest = Digest {
+            size: file.bytes.len() as u64,
+            sha256: crate::policy::lock::sha256_hex(&file.bytes),
+        };
+        Ok((
+            OutputFile {
+                path: file.path,
+                bytes: Vec::new(),
+            },
+            Some(digest),
+        ))
+    }
 }
 
 /// A file to copy as it is (static files, content assets).

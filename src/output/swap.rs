@@ -203,21 +203,26 @@ pub fn stage(
     output: &Path,
     fill: impl FnOnce(&Path) -> Result<(), Diagnostic>,
 ) -> Result<Staged, Diagnostic> {
-    let (parent, name) = made_parent(output)?;
-    let staging = parent.join(format!(".{name}.new-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir(&staging).map_err(|e| {
-        Diagnostic::error(&staging, format!("cannot create the staging folder: {e}"))
-    })?;
-    let staged = Staged {
-        staging,
-        output: output.to_path_buf(),
-    };
+    let staged = Staged::create(output)?;
     fill(&staged.staging)?;
     Ok(staged)
 }
 
 impl Staged {
+    /// An empty staging folder beside `output`, removed when dropped unless swapped in.
+    pub fn create(output: &Path) -> Result<Staged, Diagnostic> {
+        let (parent, name) = made_parent(output)?;
+        let staging = parent.join(format!(".{name}.new-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&staging);
+        std::fs::create_dir(&staging).map_err(|e| {
+            Diagnostic::error(&staging, format!("cannot create the staging folder: {e}"))
+        })?;
+        Ok(Staged {
+            staging,
+            output: output.to_path_buf(),
+        })
+    }
+
     pub fn path(&self) -> &Path {
         &self.staging
     }

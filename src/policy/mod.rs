@@ -11,7 +11,7 @@
 pub mod changelog;
 pub mod editor;
 pub mod lock;
-pub mod machine;
+
 pub mod pages;
 pub mod published;
 pub mod record;

@@ -112,7 +112,11 @@ impl Rebuilder {
             }
             now => now,
         };
-        let site = render_site(&self.options, Some(&mut self.cache))?;
+        let site = render_site(
+            &self.options,
+            Some(&mut self.cache),
+            crate::output::Sink::Memory,
+        )?;
         let mut files = HashMap::with_capacity(site.files.len() + site.copies.len());
         for copy in &site.copies {
             let metadata = std::fs::metadata(&copy.source).map_err(|e| {

@@ -1,7 +1,11 @@
-//! What templates see: plain serializable views of the site model. Views borrow from the
-//! model, so building one copies no page bodies until Tera serializes it.
+//! What templates see: plain serializable views of the site model, turned into Tera
+//! values once per build ([`Shared`]) and shared by every render: a listing of 10,000
+//! pages is 10,000 reference counts in each context that shows it, not 10,000 copies.
+
+use std::sync::OnceLock;
 
 use serde::Serialize;
+use tera::Value;
 
 use crate::content::front_matter::{ChangeKind, Correction, PageDate};
 use crate::markdown::Heading;
@@ -50,10 +54,12 @@ pub struct PageView<'a> {
     /// Products only: price, images, specs... (see `crate::product::ProductView`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product: Option<crate::product::ProductView<'a>>,
+    /// Shared values of the pages' summaries ([`Shared::summary`]).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pages: Option<Vec<PageView<'a>>>,
+    pub pages: Option<Vec<Value>>,
+    /// Shared values of the subsections' listings ([`Shared::listing`]).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub subsections: Option<Vec<PageView<'a>>>,
+    pub subsections: Option<Vec<Value>>,
 }
 
 /// A link in a breadcrumb trail.
@@ -67,21 +73,22 @@ pub struct Crumb<'a> {
 }
 
 impl<'a> PageView<'a> {
-    pub fn new(site: &'a Site, page: &'a Page, depth: Depth) -> Self {
+    pub fn new(site: &'a Site, shared: &Shared, page: &'a Page, depth: Depth) -> Self {
         let front = page.front_matter();
         let words = page.word_count();
-        let list = |indices: &'a [usize], depth| {
-            indices
-                .iter()
-                .map(|&i| PageView::new(site, &site.pages[i], depth))
-                .collect()
-        };
+        let summaries =
+            |indices: &[usize]| indices.iter().map(|&i| shared.summary(site, i)).collect();
         let (pages, subsections) = match (page.is_section(), depth) {
             (true, Depth::Full) => (
-                Some(list(&page.pages, Depth::Summary)),
-                Some(list(&page.subsections, Depth::Listing)),
+                Some(summaries(&page.pages)),
+                Some(
+                    page.subsections
+                        .iter()
+                        .map(|&i| shared.listing(site, i))
+                        .collect(),
+                ),
             ),
-            (true, Depth::Listing) => (Some(list(&page.pages, Depth::Summary)), None),
+            (true, Depth::Listing) => (Some(summaries(&page.pages)), None),
             _ => (None, None),
         };
         let full = depth == Depth::Full;
@@ -128,22 +135,23 @@ pub struct PolicyView<'a> {
     pub path: String,
     pub permalink: String,
     /// The version in force, if one has taken effect.
-    pub current: Option<VersionView<'a>>,
+    pub current: Option<Value>,
     /// The next version to take effect, if one is published in advance.
-    pub upcoming: Option<VersionView<'a>>,
-    /// Every version, newest first.
-    pub versions: Vec<VersionView<'a>>,
+    pub upcoming: Option<Value>,
+    /// Every version, newest first (shared values of [`VersionView`]s).
+    pub versions: Vec<Value>,
     /// The page for comparing any two versions, if there are two.
     pub compare_permalink: Option<String>,
 }
 
 impl<'a> PolicyView<'a> {
-    pub fn new(site: &'a Site, policy: &'a Policy) -> Self {
+    pub fn new(site: &'a Site, shared: &Shared, index: usize) -> Self {
+        let policy = &site.policies[index];
         let today = site.today();
         let current = policy.current_index(today);
         let next = current.map_or(0, |c| c + 1);
         let upcoming = (next < policy.versions.len()).then_some(next);
-        let view = |v: usize| VersionView::new(site, policy, v, false);
+        let view = |v: usize| shared.version(site, index, v);
         let path = policy.path();
         PolicyView {
             slug: &policy.slug,
@@ -235,7 +243,7 @@ impl<'a> VersionView<'a> {
             changes_to_current_permalink: (status == Status::Superseded)
                 .then(|| site.permalink(&policy.changes_to_current_path(version))),
             json_ld: if full {
-                crate::policy::machine::json_ld(site, policy, index)
+                crate::machine::json_ld(site, policy, index)
             } else {
                 String::new()
             },
@@ -252,19 +260,24 @@ impl<'a> VersionView<'a> {
 pub struct ChangelogEntryView<'a> {
     pub policy_title: &'a str,
     pub policy_permalink: String,
-    pub version: VersionView<'a>,
+    pub version: Value,
+    /// Whether the version is a material change (for the material-only changelog).
+    #[serde(skip)]
+    pub material: bool,
 }
 
 /// The changelog entries, newest first.
-pub fn changelog_entries(site: &Site) -> Vec<ChangelogEntryView<'_>> {
+pub fn changelog_entries<'a>(site: &'a Site, shared: &Shared) -> Vec<ChangelogEntryView<'a>> {
     crate::policy::changelog::entries(&site.policies)
         .into_iter()
         .map(|entry| {
             let policy = &site.policies[entry.policy];
+            let version = &policy.versions[entry.version];
             ChangelogEntryView {
                 policy_title: policy.title(site.today()),
                 policy_permalink: site.permalink(&policy.path()),
-                version: VersionView::new(site, policy, entry.version, false),
+                version: shared.version(site, entry.policy, entry.version),
+                material: version.file.front_matter.change == Some(ChangeKind::Material),
             }
         })
         .collect()
@@ -353,4 +366,83 @@ pub fn policy_briefs(site: &Site) -> Vec<PolicyBrief<'_>> {
             }
         })
         .collect()
+}
+
+/// Template values built once per build, each when first asked for, and shared by
+/// every render (a `tera::Value` clone is a reference count).
+pub struct Shared {
+    pub config: Value,
+    pub lang: Value,
+    pub policies: Value,
+    summaries: Vec<OnceLock<Value>>,
+    listings: Vec<OnceLock<Value>>,
+    policy_views: Vec<OnceLock<Value>>,
+    versions: Vec<Vec<OnceLock<Value>>>,
+}
+
+fn slots(n: usize) -> Vec<OnceLock<Value>> {
+    (0..n).map(|_| OnceLock::new()).collect()
+}
+
+impl Shared {
+    pub fn new(site: &Site) -> Shared {
+        Shared {
+            config: Value::from_serializable(&site.config),
+            lang: Value::from_serializable(&site.config.language),
+            policies: Value::from_serializable(&policy_briefs(site)),
+            summaries: slots(site.pages.len()),
+            listings: slots(site.pages.len()),
+            policy_views: slots(site.policies.len()),
+            versions: site
+                .policies
+                .iter()
+                .map(|p| slots(p.versions.len()))
+                .collect(),
+        }
+    }
+
+    /// A page in a listing: metadata only.
+    pub fn summary(&self, site: &Site, page: usize) -> Value {
+        self.summaries[page]
+            .get_or_init(|| {
+                Value::from_serializable(&PageView::new(
+                    site,
+                    self,
+                    &site.pages[page],
+                    Depth::Summary,
+                ))
+            })
+            .clone()
+    }
+
+    /// A section in a listing (and what `get_page`/`get_section` give): its own pages.
+    pub fn listing(&self, site: &Site, page: usize) -> Value {
+        self.listings[page]
+            .get_or_init(|| {
+                Value::from_serializable(&PageView::new(
+                    site,
+                    self,
+                    &site.pages[page],
+                    Depth::Listing,
+                ))
+            })
+            .clone()
+    }
+
+    /// A policy with all its versions (`policy`).
+    pub fn policy(&self, site: &Site, policy: usize) -> Value {
+        self.policy_views[policy]
+            .get_or_init(|| Value::from_serializable(&PolicyView::new(site, self, policy)))
+            .clone()
+    }
+
+    /// A version without its text (`previous`, items of `policy.versions`).
+    pub fn version(&self, site: &Site, policy: usize, version: usize) -> Value {
+        self.versions[policy][version]
+            .get_or_init(|| {
+                let p = &site.policies[policy];
+                Value::from_serializable(&VersionView::new(site, p, version, false))
+            })
+            .clone()
+    }
 }

@@ -2,7 +2,7 @@
 //! returns the build time (Tera's own reads the clock, which would break reproducibility).
 //!
 //! Calls can be recorded per render, so that `vellum serve` can tell later whether a page
-//! would see different results and must be re-rendered (see [`crate::incremental`]).
+//! would see different results and must be re-rendered (see `vellum serve`'s incremental cache).
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use tera::{Error, Kwargs, State, Tera, TeraResult, Value};
 
-use super::context::{Depth, PageView};
+use super::context::Shared;
 use crate::site::Site;
 
 /// The functions vellum adds to Tera.
@@ -128,14 +128,15 @@ pub fn register_placeholders(tera: &mut Tera) {
     }
 }
 
-pub fn register(tera: &mut Tera, site: Arc<Site>) {
+pub fn register(tera: &mut Tera, site: Arc<Site>, shared: Arc<Shared>) {
     for &name in NAMES {
         let site = Arc::clone(&site);
+        let shared = Arc::clone(&shared);
         tera.register_function(
             name,
             move |kwargs: Kwargs, _: &State| -> TeraResult<Value> {
                 let args = args_of(&kwargs);
-                let result = call(&site, name, &args)?;
+                let result = call(&site, &shared, name, &args)?;
                 RECORDED.with(|r| {
                     if let Some(calls) = r.borrow_mut().as_mut() {
                         calls.push(Call {
@@ -152,11 +153,11 @@ pub fn register(tera: &mut Tera, site: Arc<Site>) {
 }
 
 /// Runs one of vellum's template functions.
-pub fn call(site: &Site, name: &str, args: &Args) -> TeraResult<Value> {
+pub fn call(site: &Site, shared: &Shared, name: &str, args: &Args) -> TeraResult<Value> {
     match name {
         "get_url" => get_url(site, args),
-        "get_page" => get_page(site, args, false),
-        "get_section" => get_page(site, args, true),
+        "get_page" => get_page(site, shared, args, false),
+        "get_section" => get_page(site, shared, args, true),
         "now" => Ok(now(site, args)),
         "asset" => asset(site, args).map(|(url, _)| Value::from(url)),
         "load_data" => {
@@ -243,14 +244,14 @@ fn asset(site: &Site, args: &Args) -> TeraResult<(String, String)> {
 }
 
 /// `get_page(path="about.md")` / `get_section(path="products/_index.md")`.
-fn get_page(site: &Site, args: &Args, section: bool) -> TeraResult<Value> {
+fn get_page(site: &Site, shared: &Shared, args: &Args, section: bool) -> TeraResult<Value> {
     let function = if section { "get_section" } else { "get_page" };
     let path = path_arg(function, args)?;
     let path = path.trim_start_matches("@/");
-    let page = site
-        .page_by_relative(path)
+    let index = site
+        .index_by_relative(path)
         .ok_or_else(|| Error::message(format!("{function}: there is no content/{path}")))?;
-    if page.is_section() != section {
+    if site.pages[index].is_section() != section {
         let hint = if section {
             "use get_page for pages"
         } else {
@@ -260,5 +261,5 @@ fn get_page(site: &Site, args: &Args, section: bool) -> TeraResult<Value> {
             "{function}: content/{path} is not what it expects ({hint})"
         )));
     }
-    Value::try_from_serializable(&PageView::new(site, page, Depth::Listing))
+    Ok(shared.listing(site, index))
 }

@@ -16,15 +16,14 @@ use std::sync::Arc;
 
 use tera::{Context, ErrorKind, Tera, Value};
 
-use crate::content::front_matter::ChangeKind;
 use crate::content::read_utf8;
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::policy::Policy;
 use crate::policy::pages::{FEED_PATH, PolicyPage};
 use crate::policy::redline::redline;
 use crate::site::{Page, Site};
+pub use context::Shared;
 pub use context::{Depth, PageView};
-use context::{PolicyView, VersionView, changelog_entries, compare_pairs, policy_briefs};
+use context::{VersionView, changelog_entries, compare_pairs};
 
 /// The site's own template folder, which overrides the theme's.
 pub const SITE_TEMPLATES_DIR: &str = "templates";
@@ -39,6 +38,9 @@ struct TemplateFile {
 /// The compiled templates of the theme and the site.
 pub struct Templates {
     tera: Tera,
+    /// The values every render shares, made when the site is bound
+    /// ([`Templates::register_functions`]).
+    shared: Option<Arc<Shared>>,
     files: HashMap<String, TemplateFile>,
     dependency_hashes: HashMap<String, u64>,
 }
@@ -57,26 +59,7 @@ pub enum Job<'a> {
     Sorted { page: &'a Page, order: CatalogOrder },
 }
 
-/// The orders a catalog is pre-rendered in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum CatalogOrder {
-    /// By category, then by weight: the shop's own order.
-    Featured,
-    PriceLowToHigh,
-    PriceHighToLow,
-}
-
-impl CatalogOrder {
-    /// The sorted pages' folder under the catalog (none for the featured order).
-    pub fn slug(self) -> &'static str {
-        match self {
-            CatalogOrder::Featured => "",
-            CatalogOrder::PriceLowToHigh => "price-low-to-high/",
-            CatalogOrder::PriceHighToLow => "price-high-to-low/",
-        }
-    }
-}
+pub use crate::product::CatalogOrder;
 
 /// The template that gets pre-rendered sort orders.
 pub const CATALOG_TEMPLATE: &str = "catalog.html";
@@ -136,7 +119,7 @@ fn record_heads<'a>(site: &'a Site, record: &'a crate::policy::lock::Lock) -> Ve
             Some(RecordHead {
                 policy: &policy.slug,
                 head: record.head(&policy.slug)?,
-                versions_url: site.permalink(&crate::policy::machine::versions_path(policy)),
+                versions_url: site.permalink(&crate::machine::versions_path(policy)),
             })
         })
         .collect()
@@ -212,6 +195,7 @@ impl Templates {
         let dependency_hashes = dependencies::hashes(&files);
         Ok(Templates {
             tera,
+            shared: None,
             files,
             dependency_hashes,
         })
@@ -230,18 +214,27 @@ impl Templates {
 
     /// Makes `get_url`, `get_page`, `get_section` and `now` available to templates.
     pub fn register_functions(&mut self, site: Arc<Site>) {
-        functions::register(&mut self.tera, site);
+        let shared = Arc::new(Shared::new(&site));
+        functions::register(&mut self.tera, site, Arc::clone(&shared));
+        self.shared = Some(shared);
+    }
+
+    pub fn shared(&self) -> &Shared {
+        self.shared
+            .as_deref()
+            .expect("templates are bound to the site before rendering")
     }
 
     /// What every template sees: `config`, `lang`, `current_path`, `current_url`,
     /// `policies` and `feed_url` (the changelog feed, when there are policies).
     fn base_context(&self, site: &Site, path: &str) -> PageContext {
+        let shared = self.shared();
         let mut context = PageContext::default();
-        context.insert("config", &site.config);
-        context.insert("lang", &site.config.language);
+        context.insert_value("config", shared.config.clone());
+        context.insert_value("lang", shared.lang.clone());
         context.insert("current_path", path);
         context.insert("current_url", &site.permalink(path));
-        context.insert("policies", &policy_briefs(site));
+        context.insert_value("policies", shared.policies.clone());
         if !site.policies.is_empty() {
             context.insert("feed_url", &site.permalink(FEED_PATH));
         }
@@ -254,14 +247,20 @@ impl Templates {
         match job {
             Job::Page(page) => {
                 let mut context = self.base_context(site, &page.path);
-                let view = PageView::new(site, page, Depth::Full);
+                let view = PageView::new(site, self.shared(), page, Depth::Full);
                 context.insert(if page.is_section() { "section" } else { "page" }, &view);
                 context.insert(
                     "breadcrumbs_ld",
                     &crate::product::breadcrumbs_json_ld(site, page),
                 );
                 if page.template == CATALOG_TEMPLATE {
-                    insert_catalog(&mut context, site, page, CatalogOrder::Featured);
+                    insert_catalog(
+                        &mut context,
+                        site,
+                        self.shared(),
+                        page,
+                        CatalogOrder::Featured,
+                    );
                 }
                 Prepared {
                     template: page.template.clone(),
@@ -272,13 +271,16 @@ impl Templates {
             Job::Sorted { page, order } => {
                 let path = format!("{}{}", page.path, order.slug());
                 let mut context = self.base_context(site, &path);
-                context.insert("section", &PageView::new(site, page, Depth::Full));
+                context.insert(
+                    "section",
+                    &PageView::new(site, self.shared(), page, Depth::Full),
+                );
                 context.insert("canonical_url", &site.permalink(&page.path));
                 context.insert(
                     "breadcrumbs_ld",
                     &crate::product::breadcrumbs_json_ld(site, page),
                 );
-                insert_catalog(&mut context, site, page, order);
+                insert_catalog(&mut context, site, self.shared(), page, order);
                 Prepared {
                     template: page.template.clone(),
                     context,
@@ -301,57 +303,58 @@ impl Templates {
         record: &crate::policy::lock::Lock,
     ) -> Prepared {
         let path = page.path(&site.policies);
+        let shared = self.shared();
         let mut context = self.base_context(site, &path);
         context.insert("breadcrumbs_ld", &policy_breadcrumbs(site, page, &path));
         let source = match page {
             PolicyPage::Current { policy } => {
                 let p = &site.policies[policy];
                 let shown = p.current_index(site.today()).unwrap_or(0);
-                context.insert("policy", &PolicyView::new(site, p));
+                context.insert_value("policy", shared.policy(site, policy));
                 context.insert("version", &VersionView::new(site, p, shown, true));
                 p.versions[shown].file.display_path.clone()
             }
             PolicyPage::Version { policy, version } => {
                 let p = &site.policies[policy];
-                context.insert("policy", &PolicyView::new(site, p));
+                context.insert_value("policy", shared.policy(site, policy));
                 context.insert("version", &VersionView::new(site, p, version, true));
                 p.versions[version].file.display_path.clone()
             }
             PolicyPage::Changes { policy, version } => {
                 let p = &site.policies[policy];
-                context.insert("policy", &PolicyView::new(site, p));
+                context.insert_value("policy", shared.policy(site, policy));
                 match version {
-                    0 => context.insert("version", &VersionView::new(site, p, 0, false)),
-                    _ => insert_redline(&mut context, site, p, version - 1, version),
+                    0 => context.insert_value("version", shared.version(site, policy, 0)),
+                    _ => insert_redline(&mut context, site, shared, policy, version - 1, version),
                 }
                 p.versions[version].file.display_path.clone()
             }
             PolicyPage::ChangesToCurrent { policy, version } => {
                 let p = &site.policies[policy];
                 let current = p.current_index(site.today()).unwrap_or(version);
-                context.insert("policy", &PolicyView::new(site, p));
+                context.insert_value("policy", shared.policy(site, policy));
                 context.insert("since", &true);
-                insert_redline(&mut context, site, p, version, current);
+                insert_redline(&mut context, site, shared, policy, version, current);
                 p.versions[version].file.display_path.clone()
             }
             PolicyPage::Compare { policy, from, to } => {
                 let p = &site.policies[policy];
-                context.insert("policy", &PolicyView::new(site, p));
+                context.insert_value("policy", shared.policy(site, policy));
                 context.insert("compare", &true);
-                insert_redline(&mut context, site, p, from, to);
+                insert_redline(&mut context, site, shared, policy, from, to);
                 p.versions[to].file.display_path.clone()
             }
             PolicyPage::CompareIndex { policy } => {
                 let p = &site.policies[policy];
-                context.insert("policy", &PolicyView::new(site, p));
+                context.insert_value("policy", shared.policy(site, policy));
                 context.insert("pairs", &compare_pairs(site, p));
                 PathBuf::from(page.template())
             }
             PolicyPage::Changelog | PolicyPage::MaterialChangelog | PolicyPage::Feed => {
                 let material_only = page == PolicyPage::MaterialChangelog;
-                let mut entries = changelog_entries(site);
+                let mut entries = changelog_entries(site, shared);
                 if material_only {
-                    entries.retain(|e| e.version.change == Some(ChangeKind::Material));
+                    entries.retain(|e| e.material);
                 }
                 context.insert("material_only", &material_only);
                 context.insert(
@@ -360,10 +363,11 @@ impl Templates {
                 );
                 // Entries are newest first; the feed changed when its newest entry began.
                 let updated = entries
-                    .iter()
-                    .map(|e| e.version.effective_at.clone())
-                    .next()
-                    .unwrap_or_default();
+                    .first()
+                    .and_then(|e| e.version.get_from_path("effective_at"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
                 context.insert("feed_updated", &updated);
                 context.insert("entries", &entries);
                 context.insert("records", &record_heads(site, record));
@@ -452,10 +456,18 @@ impl Templates {
 
 /// Gives a redline template `version` (the newer), `previous` (the older) and the
 /// `redline` between them: the changes, changes-to-current and compare pages.
-fn insert_redline(context: &mut PageContext, site: &Site, policy: &Policy, from: usize, to: usize) {
-    let (old, new) = (&policy.versions[from], &policy.versions[to]);
-    context.insert("version", &VersionView::new(site, policy, to, false));
-    context.insert("previous", &VersionView::new(site, policy, from, false));
+fn insert_redline(
+    context: &mut PageContext,
+    site: &Site,
+    shared: &Shared,
+    policy: usize,
+    from: usize,
+    to: usize,
+) {
+    let versions = &site.policies[policy].versions;
+    let (old, new) = (&versions[from], &versions[to]);
+    context.insert_value("version", shared.version(site, policy, to));
+    context.insert_value("previous", shared.version(site, policy, from));
     context.insert("redline", &redline(&old.blocks(), &new.blocks()));
 }
 
@@ -495,11 +507,16 @@ fn policy_breadcrumbs(site: &Site, page: PolicyPage, path: &str) -> String {
 
 /// Gives a catalog template `products` (every product under the section, in `order`),
 /// `sort` (the order's name) and `sort_urls` (the page for each order).
-fn insert_catalog(context: &mut PageContext, site: &Site, section: &Page, order: CatalogOrder) {
-    let products = crate::product::catalog(site, section, order);
-    let views: Vec<PageView> = products
-        .iter()
-        .map(|p| PageView::new(site, p, Depth::Summary))
+fn insert_catalog(
+    context: &mut PageContext,
+    site: &Site,
+    shared: &Shared,
+    section: &Page,
+    order: CatalogOrder,
+) {
+    let views: Vec<Value> = crate::product::catalog(site, section, order)
+        .into_iter()
+        .map(|i| shared.summary(site, i))
         .collect();
     context.insert("products", &views);
     context.insert("sort", &order);

@@ -21,7 +21,8 @@ fn options(site: &Site) -> BuildOptions {
 }
 
 fn full_build(site: &Site) -> BTreeMap<String, Vec<u8>> {
-    let rendered = render_site(&options(site), None).unwrap_or_else(|e| panic!("{e}"));
+    let rendered = render_site(&options(site), None, vellum::output::Sink::Memory)
+        .unwrap_or_else(|e| panic!("{e}"));
     let mut files: BTreeMap<String, Vec<u8>> = rendered
         .copies
         .iter()

@@ -11,6 +11,7 @@ mod errors;
 mod golden;
 mod hostile;
 mod incremental;
+mod layering;
 mod policies;
 mod publish;
 mod record;

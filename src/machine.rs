@@ -4,10 +4,10 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::lock::{Entry, Lock, source_hash, text_hash};
-use super::record::file_key;
-use super::{Policy, Status};
 use crate::content::front_matter::{ChangeKind, Correction};
+use crate::policy::lock::{Entry, Lock, source_hash, text_hash};
+use crate::policy::record::file_key;
+use crate::policy::{Policy, Status};
 use crate::site::Site;
 
 /// One version in `versions.json`.
