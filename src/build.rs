@@ -67,6 +67,36 @@ pub struct RenderedSite {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// The load stage's first half, which every command shares (`build`, `check`, `serve`,
+/// the `policy` commands): the content files, and the policy versions taken out of them.
+/// Problems are gathered, not returned early, so one run reports them all.
+pub fn load_content(
+    root: &Path,
+    config: &Config,
+    drafts: bool,
+) -> (crate::content::Content, Vec<policy::Policy>, Diagnostics) {
+    let (mut content, mut diagnostics) = crate::content::load(root, &config.limits);
+    let policies = match policy::collect(&mut content, &config.policies, drafts) {
+        Ok(policies) => policies,
+        Err(errors) => {
+            diagnostics.extend(errors);
+            Vec::new()
+        }
+    };
+    (content, policies, diagnostics)
+}
+
+/// The settings and the policies (drafts included), for the `policy` commands.
+pub fn load_policies(root: &Path) -> Result<(Config, Vec<policy::Policy>), Diagnostics> {
+    let config = Config::load(root)?;
+    let (_, policies, mut diagnostics) = load_content(root, &config, true);
+    diagnostics.take_warnings();
+    if diagnostics.has_errors() {
+        return Err(diagnostics);
+    }
+    Ok((config, policies))
+}
+
 /// Runs every stage except writing. `vellum build` writes the result; a check could
 /// inspect it without touching the disk.
 pub fn render_site(
@@ -80,14 +110,7 @@ pub fn render_site(
     if let Some(base_url) = &options.base_url {
         config.base_url = base_url.trim_end_matches('/').to_string();
     }
-    let (mut content, mut diagnostics) = crate::content::load(root, &config.limits);
-    let policies = match policy::collect(&mut content, &config.policies, options.drafts) {
-        Ok(policies) => policies,
-        Err(errors) => {
-            diagnostics.extend(errors);
-            Vec::new()
-        }
-    };
+    let (content, policies, mut diagnostics) = load_content(root, &config, options.drafts);
     let (data, data_texts, data_problems) = crate::data::load(root, &config.limits);
     diagnostics.extend(data_problems);
     let lock = policy::lock::read(root).unwrap_or_else(|errors| {

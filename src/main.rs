@@ -14,6 +14,10 @@ use vellum::content::front_matter::ChangeKind;
 use vellum::diagnostic::Diagnostic;
 use vellum::policy::editor;
 
+// See Cargo.toml: small allocations across threads dominate a build.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Vellum builds the shop's website (policies, products, pages) from the Markdown files
 /// in content/ into a ready-to-publish folder, public/.
 ///
@@ -474,7 +478,7 @@ fn run_policy(root: &Path, command: PolicyCommand) -> Result<ExitCode, String> {
     {
         return run_verify(root, &saved, against.as_deref(), &now);
     }
-    let (config, policies) = match editor::load(root) {
+    let (config, policies) = match vellum::build::load_policies(root) {
         Ok(loaded) => loaded,
         Err(diagnostics) => {
             print_diagnostics(&diagnostics.0);

@@ -9,19 +9,6 @@ use super::{POLICIES_DIR, Policy, Status};
 use crate::config::{Config, PolicyRules};
 use crate::content::CONTENT_DIR;
 use crate::content::front_matter::ChangeKind;
-use crate::diagnostic::Diagnostics;
-
-/// Reads the site's settings and policies (drafts included), for the editor commands.
-pub fn load(root: &Path) -> Result<(Config, Vec<Policy>), Diagnostics> {
-    let config = Config::load(root)?;
-    let (mut content, mut diagnostics) = crate::content::load(root, &config.limits);
-    diagnostics.take_warnings();
-    if diagnostics.has_errors() {
-        return Err(diagnostics);
-    }
-    let policies = super::collect(&mut content, &config.policies, true)?;
-    Ok((config, policies))
-}
 
 /// What `vellum policy new` was asked for.
 #[derive(Debug, Clone, Copy)]
