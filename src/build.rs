@@ -283,16 +283,21 @@ pub fn build(options: &BuildOptions) -> Result<RenderedSite, BuildFailure> {
     // fails, dropping the staging folder removes them and the output is untouched.
     let staged = output::Staged::create(&options.output).map_err(Diagnostics::from)?;
     let rendered = render_site(options, None, output::Sink::Folder(staged.path()))?;
+    let mut timer = StageTimer::new();
     let failed = |e: Diagnostic| fail(e.into(), rendered.warnings.clone());
     output::write_all(staged.path(), &rendered.copies, &rendered.files).map_err(failed)?;
-    let mut manifest = Manifest::of_folder(
+    timer.lap("copies and generated files");
+    let mut manifest = Manifest::of_written(
         staged.path(),
         &rendered.base_url,
         &rendered.immutable(),
         &rendered.digests,
+        &rendered.files,
+        &rendered.copies,
     )
     .map_err(failed)?;
     manifest.next_change = rendered.next_change.clone();
+    timer.lap("manifest");
     let manifest_path = manifest_path(&options.output);
     let mut pending = vec![
         output::PendingFile::write(
@@ -308,6 +313,7 @@ pub fn build(options: &BuildOptions) -> Result<RenderedSite, BuildFailure> {
         pending.push(output::PendingFile::write(&path, shown, lock.as_bytes()).map_err(failed)?);
     }
     staged.swap().map_err(failed)?;
+    timer.lap("swap");
     for file in pending {
         file.commit().map_err(|e| BuildFailure {
             diagnostics: failed(e),

@@ -134,11 +134,15 @@ fn body(rng: &mut Rng, words: usize) -> String {
 /// Replaces a few sentences: what an editor changes between two policy versions.
 fn edit(rng: &mut Rng, text: &str) -> String {
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    for _ in 0..3 {
+    // Three edits to paragraphs or list items; a version identical to the one before is
+    // an error, so keep drawing until all three land.
+    let mut edits = 0;
+    while edits < 3 {
         let at = rng.below(lines.len());
         if lines[at].len() > 40 && !lines[at].starts_with('#') {
             let extra = sentence(rng);
             lines[at] = format!("{} {extra}", lines[at]);
+            edits += 1;
         }
     }
     lines.join("\n") + "\n"

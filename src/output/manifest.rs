@@ -45,44 +45,47 @@ pub fn manifest_path(output: &Path) -> PathBuf {
 }
 
 impl Manifest {
-    /// The manifest of the files in `dir` (a written output folder, read back so that
-    /// the manifest describes exactly what is there). `immutable` holds the output
-    /// paths of fingerprinted files.
-    /// The manifest of the files in `dir`; files in `known` (written and hashed as they
-    /// were rendered) are not read again.
-    pub fn of_folder(
+    /// The manifest of a written output folder from what was written into it: each
+    /// rendered page's digest (hashed as it was written), the generated files' bytes,
+    /// and the copies (read back from `dir`). No walk over the folder: at 10,000 pages,
+    /// opening 10,000 folders again cost a third of a second.
+    pub fn of_written(
         dir: &Path,
         base_url: &str,
         immutable: &BTreeSet<&str>,
-        known: &std::collections::HashMap<String, super::Digest>,
+        written: &std::collections::HashMap<String, super::Digest>,
+        files: &[super::OutputFile],
+        copies: &[super::CopiedFile],
     ) -> Result<Manifest, Diagnostic> {
-        let mut entries = BTreeMap::new();
-        for file in walkdir::WalkDir::new(dir).sort_by_file_name() {
-            let file = file.map_err(|e| {
-                Diagnostic::error(dir, format!("cannot read the written output: {e}"))
-            })?;
-            if !file.file_type().is_file() {
-                continue;
-            }
-            let path = super::output_path(dir, file.path());
-            if path == super::MARKER {
-                continue;
-            }
-            let immutable = immutable.contains(path.as_str());
-            if let Some(digest) = known.get(&path) {
-                let entry = Entry {
-                    size: digest.size,
-                    sha256: digest.sha256.clone(),
-                    content_type: content_type(&path),
-                    cache_control: cache_control(immutable),
-                };
-                entries.insert(path, entry);
-                continue;
-            }
-            let bytes = std::fs::read(file.path()).map_err(|e| {
-                Diagnostic::error(file.path(), format!("cannot read the written output: {e}"))
-            })?;
-            entries.insert(path.clone(), entry(&path, &bytes, immutable));
+        use rayon::prelude::*;
+        let copied: Vec<(String, Entry)> = copies
+            .par_iter()
+            .map(|copy| {
+                let path = super::safe_join(dir, &copy.path)
+                    .map_err(|why| Diagnostic::error(&copy.source, why))?;
+                let bytes = std::fs::read(&path).map_err(|e| {
+                    Diagnostic::error(&path, format!("cannot read the written output: {e}"))
+                })?;
+                let key = copy.path.trim_start_matches('/');
+                Ok((key.to_string(), entry(key, &bytes, immutable.contains(key))))
+            })
+            .collect::<Result<_, Diagnostic>>()?;
+        let mut entries: BTreeMap<String, Entry> = copied.into_iter().collect();
+        // Output paths as the manifest keeps them: relative, with no leading slash.
+        for file in files {
+            let key = file.path.trim_start_matches('/');
+            let entry = entry(key, &file.bytes, immutable.contains(key));
+            entries.insert(key.to_string(), entry);
+        }
+        for (path, digest) in written {
+            let key = path.trim_start_matches('/');
+            let entry = Entry {
+                size: digest.size,
+                sha256: digest.sha256.clone(),
+                content_type: content_type(key),
+                cache_control: cache_control(immutable.contains(key)),
+            };
+            entries.insert(key.to_string(), entry);
         }
         Ok(Manifest {
             base_url: base_url.to_string(),

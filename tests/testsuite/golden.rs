@@ -154,6 +154,8 @@ fn the_shops_pages_of_every_kind() {
     let run = site.build_ok();
     assert_text("shop__build_stdout", &normalize(&site, &run.stdout));
     listing(&site, "shop__files");
+    // The manifest lists every file with its hash: any byte that changes shows here.
+    assert_text("shop__manifest", &site.read("public.manifest.json"));
     pages(
         &site,
         "shop",
