@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use image::{DynamicImage, ImageFormat, imageops::FilterType};
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
 use crate::diagnostic::Diagnostic;
 use crate::output::CopiedFile;
@@ -108,11 +107,8 @@ fn process_one(
             max_pixels / 1_000_000
         ) + ": export it smaller (2000 pixels wide is plenty for a product photo), or raise `image_megapixels` under [limits] in site.toml");
     }
-    let hash: String = Sha256::digest(&bytes)
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    // The first 8 bytes of the SHA-256, in hex.
+    let hash = &crate::policy::lock::sha256_hex(&bytes)[..16];
     let (stem, ext) = path.rsplit_once('.').unwrap_or((path, "img"));
     let mut variants = Vec::new();
     let mut files = Vec::new();

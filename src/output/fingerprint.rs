@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
-use sha2::{Digest, Sha256, Sha384};
+use sha2::{Digest, Sha384};
 
 use super::CopiedFile;
 use crate::diagnostic::Diagnostic;
@@ -38,10 +38,7 @@ pub fn fingerprint_all(copies: &[CopiedFile]) -> Result<BTreeMap<String, Fingerp
 
 /// `css/site.css` + bytes -> `css/site.<hash>.css` and its integrity value.
 pub fn fingerprint(path: &str, bytes: &[u8]) -> Fingerprint {
-    let hash: String = Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hash = crate::policy::lock::sha256_hex(bytes);
     let hash = &hash[..HASH_DIGITS];
     let (folder, name) = path.rsplit_once('/').map_or(("", path), |(f, n)| (f, n));
     let name = match name.rsplit_once('.') {

@@ -67,24 +67,18 @@ impl Manifest {
                     Diagnostic::error(&path, format!("cannot read the written output: {e}"))
                 })?;
                 let key = copy.path.trim_start_matches('/');
-                Ok((key.to_string(), entry(key, &bytes, immutable.contains(key))))
+                Ok((key.to_string(), entry(key, &bytes, immutable)))
             })
             .collect::<Result<_, Diagnostic>>()?;
         let mut entries: BTreeMap<String, Entry> = copied.into_iter().collect();
         // Output paths as the manifest keeps them: relative, with no leading slash.
         for file in files {
             let key = file.path.trim_start_matches('/');
-            let entry = entry(key, &file.bytes, immutable.contains(key));
-            entries.insert(key.to_string(), entry);
+            entries.insert(key.to_string(), entry(key, &file.bytes, immutable));
         }
         for (path, digest) in written {
             let key = path.trim_start_matches('/');
-            let entry = Entry {
-                size: digest.size,
-                sha256: digest.sha256.clone(),
-                content_type: content_type(key),
-                cache_control: cache_control(immutable.contains(key)),
-            };
+            let entry = entry_of(key, digest.size, digest.sha256.clone(), immutable);
             entries.insert(key.to_string(), entry);
         }
         Ok(Manifest {
@@ -112,17 +106,25 @@ impl Manifest {
     }
 }
 
-fn entry(path: &str, bytes: &[u8], immutable: bool) -> Entry {
-    Entry {
-        size: bytes.len() as u64,
-        sha256: crate::policy::lock::sha256_hex(bytes),
-        content_type: content_type(path),
-        cache_control: cache_control(immutable),
-    }
+/// The entry of the file at output path `path` with these bytes.
+fn entry(path: &str, bytes: &[u8], immutable: &BTreeSet<&str>) -> Entry {
+    let sha256 = crate::policy::lock::sha256_hex(bytes);
+    entry_of(path, bytes.len() as u64, sha256, immutable)
 }
 
-fn cache_control(immutable: bool) -> String {
-    if immutable { IMMUTABLE } else { REVALIDATE }.to_string()
+/// The entry of a file whose size and hash are known (fingerprinted files never change).
+fn entry_of(path: &str, size: u64, sha256: String, immutable: &BTreeSet<&str>) -> Entry {
+    let cache_control = if immutable.contains(path) {
+        IMMUTABLE
+    } else {
+        REVALIDATE
+    };
+    Entry {
+        size,
+        sha256,
+        content_type: content_type(path),
+        cache_control: cache_control.to_string(),
+    }
 }
 
 /// What changed between two builds.
