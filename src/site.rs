@@ -310,7 +310,6 @@ fn slugify_or_keep(name: &str) -> String {
     }
 }
 
-/// A slug is one URL segment: it must not climb out of its folder or name a hidden file.
 /// The words of `text`, as `split_whitespace().count()` counts them, a byte at a time
 /// for ASCII text (a tenth of the time at 10,000 pages: `split_whitespace` decodes every
 /// character).
@@ -330,6 +329,7 @@ fn count_words(text: &str) -> usize {
     words
 }
 
+/// A slug is one URL segment: it must not climb out of its folder or name a hidden file.
 pub fn check_slug(slug: &str) -> Result<(), &'static str> {
     if slug.is_empty() {
         return Err("is empty");

@@ -7,7 +7,6 @@ pub mod fingerprint;
 pub mod headers;
 pub mod manifest;
 mod minify;
-
 mod swap;
 
 use std::path::{Component, Path, PathBuf};
@@ -17,7 +16,7 @@ use rayon::prelude::*;
 use crate::diagnostic::Diagnostic;
 pub use content_type::content_type;
 pub use minify::minify_html;
-pub use swap::{MARKER, OutputLock, PendingFile, Staged, check_output_dir, replace_dir, stage};
+pub use swap::{MARKER, OutputLock, PendingFile, Staged, check_output_dir};
 
 /// A file to write: its path under the output folder (with `/` separators) and its bytes.
 #[derive(Debug)]

@@ -198,16 +198,6 @@ pub struct Staged {
     output: PathBuf,
 }
 
-/// Writes a new version of `output` with `fill` into a staging folder beside it.
-pub fn stage(
-    output: &Path,
-    fill: impl FnOnce(&Path) -> Result<(), Diagnostic>,
-) -> Result<Staged, Diagnostic> {
-    let staged = Staged::create(output)?;
-    fill(&staged.staging)?;
-    Ok(staged)
-}
-
 impl Staged {
     /// An empty staging folder beside `output`, removed when dropped unless swapped in.
     pub fn create(output: &Path) -> Result<Staged, Diagnostic> {
@@ -271,15 +261,6 @@ impl Drop for Staged {
     }
 }
 
-/// Writes a new version of `output` with `fill` and swaps it in only if `fill` succeeds.
-/// On failure the previous `output` is left exactly as it was.
-pub fn replace_dir(
-    output: &Path,
-    fill: impl FnOnce(&Path) -> Result<(), Diagnostic>,
-) -> Result<(), Diagnostic> {
-    stage(output, fill)?.swap()
-}
-
 /// A file written beside its destination before the output is swapped, and renamed
 /// into place after: everything that can fail for lack of space or permission has
 /// failed before the swap. Dropped without [`PendingFile::commit`], it is removed.
@@ -337,6 +318,17 @@ impl Drop for PendingFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What `vellum build` does with the staging folder: fill it, then swap it in;
+    /// a failed fill drops it and the previous output stays as it was.
+    fn replace_dir(
+        output: &Path,
+        fill: impl FnOnce(&Path) -> Result<(), Diagnostic>,
+    ) -> Result<(), Diagnostic> {
+        let staged = Staged::create(output)?;
+        fill(staged.path())?;
+        staged.swap()
+    }
 
     #[test]
     fn failed_fill_keeps_previous_output() {
