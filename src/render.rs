@@ -33,7 +33,7 @@ pub fn render_markdown(
     let shared = cache.as_deref();
     let reused = AtomicUsize::new(0);
     let shortcode = |call: &crate::shortcodes::Call, body: Option<String>| {
-        templates.render_shortcode(site, call, body)
+        templates.render_shortcode(call, body)
     };
     let render = |file: &SourceFile, blocks: bool| {
         let options = options ^ u64::from(blocks);

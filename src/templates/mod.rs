@@ -201,13 +201,13 @@ impl Templates {
         })
     }
 
-    /// Whether a template of that name exists.
     /// Whether any template reads the clock (`now()`), so that pages change when the
     /// year does (a footer's ©).
     pub fn read_the_clock(&self) -> bool {
         self.files.values().any(|f| f.source.contains("now("))
     }
 
+    /// Whether a template of that name exists.
     pub fn has(&self, name: &str) -> bool {
         self.files.contains_key(name)
     }
@@ -385,7 +385,6 @@ impl Templates {
     /// `body` holds the rendered Markdown of a block shortcode.
     pub fn render_shortcode(
         &self,
-        site: &Site,
         call: &crate::shortcodes::Call,
         body: Option<String>,
     ) -> Result<String, String> {
@@ -396,9 +395,10 @@ impl Templates {
                 call.name, call.name
             ));
         }
+        let shared = self.shared();
         let mut context = Context::new();
-        context.insert("config", &site.config);
-        context.insert("lang", &site.config.language);
+        context.insert_value("config", shared.config.clone());
+        context.insert_value("lang", shared.lang.clone());
         for (key, value) in &call.args {
             context.insert(key.clone(), value);
         }
@@ -432,25 +432,19 @@ impl Templates {
     /// (Tera 2 names the template, parent, include or component, and the span).
     fn render_error(&self, error: &tera::Error, template: &str, rendering: &Path) -> Diagnostic {
         let help = "fix the template, or the front matter value it reads";
-        let (failing, message, span) = match error.kind() {
+        let (failing, message, at) = match error.kind() {
             ErrorKind::RenderingError(report) | ErrorKind::SyntaxError(report) => (
-                report.filename().to_string(),
+                report.filename(),
                 report.message().to_string(),
-                Some(report.span().range.clone()),
+                At::Span(report.span().range.clone()),
             ),
-            _ => (template.to_string(), error.to_string(), None),
+            _ => (template, error.to_string(), At::File),
         };
         let message = format!(
             "template error while rendering {}: {message}",
             rendering.display()
         );
-        match (self.files.get(&failing), span) {
-            (Some(file), Some(span)) => Diagnostic::error(&file.display_path, message)
-                .at_span(&file.source, span)
-                .with_help(help),
-            (Some(file), None) => Diagnostic::error(&file.display_path, message).with_help(help),
-            (None, _) => Diagnostic::error(template, message).with_help(help),
-        }
+        at_template(&self.files, failing, at, Path::new(template), message, help)
     }
 }
 
@@ -597,16 +591,14 @@ fn load_error(error: &tera::Error, files: &HashMap<String, TemplateFile>) -> Dia
     let help = "check the {{ }} and {% %} tags on this line";
     let mut diagnostics = Diagnostics::default();
     match error.kind() {
-        ErrorKind::SyntaxError(report) => {
-            let message = format!("template syntax error: {}", report.message());
-            let diagnostic = match files.get(report.filename()) {
-                Some(file) => Diagnostic::error(&file.display_path, message)
-                    .at_span(&file.source, report.span().range.clone())
-                    .with_help(help),
-                None => at_template(files, report.filename(), None, message, help),
-            };
-            diagnostics.push(diagnostic);
-        }
+        ErrorKind::SyntaxError(report) => diagnostics.push(at_template(
+            files,
+            report.filename(),
+            At::Span(report.span().range.clone()),
+            Path::new(SITE_TEMPLATES_DIR),
+            format!("template syntax error: {}", report.message()),
+            help,
+        )),
         ErrorKind::Msg(text) if text.contains(" --> ") => {
             for report in text.split("\n\n").filter(|r| r.contains(" --> ")) {
                 let message = report
@@ -618,7 +610,8 @@ fn load_error(error: &tera::Error, files: &HashMap<String, TemplateFile>) -> Dia
                 diagnostics.push(at_template(
                     files,
                     &name,
-                    line,
+                    line.map_or(At::File, At::Line),
+                    Path::new(SITE_TEMPLATES_DIR),
                     format!("template error: {message}"),
                     help,
                 ));
@@ -633,20 +626,31 @@ fn load_error(error: &tera::Error, files: &HashMap<String, TemplateFile>) -> Dia
     diagnostics
 }
 
+/// Where in a template a problem is, as far as Tera says.
+enum At {
+    Span(std::ops::Range<usize>),
+    Line(usize),
+    File,
+}
+
+/// A problem in the template `name`, at its file and place; at `fallback` if Tera named
+/// no template vellum read.
 fn at_template(
     files: &HashMap<String, TemplateFile>,
     name: &str,
-    line: Option<usize>,
+    at: At,
+    fallback: &Path,
     message: String,
     help: &str,
 ) -> Diagnostic {
     let Some(file) = files.get(name) else {
-        return Diagnostic::error(SITE_TEMPLATES_DIR, message).with_help(help);
+        return Diagnostic::error(fallback, message).with_help(help);
     };
     let diagnostic = Diagnostic::error(&file.display_path, message).with_help(help);
-    match line {
-        Some(line) => diagnostic.at_line(&file.source, line),
-        None => diagnostic,
+    match at {
+        At::Span(span) => diagnostic.at_span(&file.source, span),
+        At::Line(line) => diagnostic.at_line(&file.source, line),
+        At::File => diagnostic,
     }
 }
 
