@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::incremental::Cache;
+use crate::markdown::VersionBodies;
 use crate::output::fingerprint::fingerprint_all;
 use crate::output::headers;
 use crate::output::manifest::{Manifest, manifest_path};
@@ -173,14 +174,15 @@ pub fn render_site(
     }
     // Every mode (drafts, serve, check, --locked) holds published versions to the record.
     errors.extend(policy::record::deleted(&lock, &site.policies));
-    let record = match policy::record::data_views(&lock, &site.policies)
-        .and_then(|views| render::render_markdown(&site, &templates, &views, cache.as_deref_mut()))
-    {
-        Ok(reads) => policy::record::check(&policy::record::Inputs {
+    let versions = policy::record::data_views(&lock, &site.policies)
+        .and_then(|views| render::render_versions(&site, &templates, &views, cache.as_deref_mut()));
+    let record = match &versions {
+        Ok(versions) => policy::record::check(&policy::record::Inputs {
             root,
             lock: &lock,
             policies: &site.policies,
-            reads: &reads,
+            bodies: &versions.bodies,
+            reads: &versions.reads,
             data_texts: &data_texts,
             today: site.today(),
             locked: options.locked,
@@ -188,11 +190,16 @@ pub fn render_site(
         .map_err(|e| errors.extend(e))
         .ok(),
         Err(e) => {
-            errors.extend(e);
+            errors.extend(e.0.iter().cloned());
             None
         }
     };
-    let (false, Some(record)) = (errors.has_errors(), record) else {
+    let (false, Some(record), Ok(versions)) = (errors.has_errors(), record, &versions) else {
+        errors.extend(render::check_pages(
+            &site,
+            &templates,
+            versions.as_ref().ok(),
+        ));
         return Err(fail(errors, warnings));
     };
     // A drafts build is a preview: it never writes the record.
@@ -202,7 +209,7 @@ pub fn render_site(
     // Only a file in static/ replaces a generated one on purpose; a content asset of
     // the same name is a clash. Checked before rendering, so that no two outputs race
     // for one path in the staging folder.
-    let generated = site_files(&site, &copies, &record.lock);
+    let generated = site_files(&site, &versions.bodies, &copies, &record.lock);
     copies.extend(site.assets.iter().map(|(asset, path)| CopiedFile {
         source: asset.source.clone(),
         path: path.clone(),
@@ -213,6 +220,7 @@ pub fn render_site(
     let outputs = render::render_outputs(
         &site,
         &templates,
+        versions,
         &record.lock,
         cache,
         options.progress,
@@ -422,7 +430,12 @@ fn product_images(
 
 /// The files every published site needs beside its pages: `sitemap.xml`, `robots.txt`
 /// and `_headers`. A static file of the same name replaces the generated one.
-fn site_files(site: &Site, copies: &[CopiedFile], record: &policy::lock::Lock) -> Vec<OutputFile> {
+fn site_files(
+    site: &Site,
+    bodies: &VersionBodies,
+    copies: &[CopiedFile],
+    record: &policy::lock::Lock,
+) -> Vec<OutputFile> {
     let provided = |name: &str| {
         copies
             .iter()
@@ -441,11 +454,11 @@ fn site_files(site: &Site, copies: &[CopiedFile], record: &policy::lock::Lock) -
             bytes: sitemap::robots(site).into_bytes(),
         });
     }
-    for policy in &site.policies {
+    for (policy, bodies) in site.policies.iter().zip(&bodies.0) {
         let path = machine::versions_path(policy);
         files.push(OutputFile {
             path: path.trim_start_matches('/').to_string(),
-            bytes: machine::versions_json(site, policy, record).into_bytes(),
+            bytes: machine::versions_json(site, policy, bodies, record).into_bytes(),
         });
     }
     if !site.policies.is_empty() {

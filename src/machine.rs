@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::content::front_matter::{ChangeKind, Correction};
+use crate::markdown::Body;
 use crate::policy::lock::{Entry, Lock, source_hash, text_hash};
 use crate::policy::record::file_key;
 use crate::policy::{Policy, Status};
@@ -39,7 +40,8 @@ struct VersionRecord<'a> {
 /// It carries the policy's whole record from `policies.lock` (`record`, oldest first) and
 /// its newest seal (`record_head`), so a copy saved today can later be compared with the
 /// site's record by `vellum policy verify`.
-pub fn versions_json(site: &Site, policy: &Policy, record: &Lock) -> String {
+/// `bodies` are the policy's rendered versions, in order.
+pub fn versions_json(site: &Site, policy: &Policy, bodies: &[Body], record: &Lock) -> String {
     let today = site.today();
     let versions: Vec<VersionRecord> = policy
         .versions
@@ -53,10 +55,7 @@ pub fn versions_json(site: &Site, policy: &Policy, record: &Lock) -> String {
             // to its file's; only a draft (never recorded) is hashed here.
             let (sha256, text_sha256) = match record.latest(&source) {
                 Some(entry) => (entry.source.clone(), entry.text.clone()),
-                None => (
-                    source_hash(&version.file.text),
-                    text_hash(version.content()),
-                ),
+                None => (source_hash(&version.file.text), text_hash(&bodies[i].html)),
             };
             VersionRecord {
                 effective: date(version.effective),

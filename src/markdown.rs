@@ -24,13 +24,48 @@ pub struct Heading {
     pub children: Vec<Heading>,
 }
 
-/// A rendered Markdown body, as the model keeps it once the render stage has run.
+/// A rendered Markdown body: what templates show of a page or policy version.
 #[derive(Debug, Clone, Default)]
 pub struct Body {
     pub html: String,
     pub toc: Vec<Heading>,
     /// Where each top-level block of `html` ends (policy versions only, for redlines).
     pub block_ends: Vec<usize>,
+}
+
+impl Body {
+    /// The top-level blocks of `html` (policy versions only, for redlines).
+    pub fn blocks(&self) -> Vec<&str> {
+        let mut start = 0;
+        self.block_ends
+            .iter()
+            .map(|&end| {
+                let block = &self.html[start..end];
+                start = end;
+                block
+            })
+            .collect()
+    }
+}
+
+/// The rendered bodies of every policy version, by policy and then version (in the
+/// model's order). The Markdown stage makes them before the record check, which hashes
+/// them; the model itself never holds rendered text.
+#[derive(Debug, Default)]
+pub struct VersionBodies(pub Vec<Vec<Body>>);
+
+impl VersionBodies {
+    pub fn get(&self, policy: usize, version: usize) -> &Body {
+        &self.0[policy][version]
+    }
+}
+
+/// The heading ids a rendered body offers and the `@/` links it makes, kept (without the
+/// HTML) until every body is rendered and `#anchor`s can be checked.
+#[derive(Debug, Default, Clone)]
+pub struct Anchors {
+    pub ids: Vec<String>,
+    pub links: Vec<InternalLink>,
 }
 
 /// An `@/` link found in a page, kept so that its `#anchor` can be checked once every
@@ -58,6 +93,22 @@ pub struct Rendered {
     pub has_shortcodes: bool,
     /// Where the text first nests deeper than [`MAX_NESTING`] (rendering stops there).
     too_deep: Option<Range<usize>>,
+}
+
+impl Rendered {
+    /// What templates show, and what the anchor check needs.
+    pub fn split(self) -> (Body, Anchors) {
+        let body = Body {
+            html: self.html,
+            toc: self.toc,
+            block_ends: self.block_ends,
+        };
+        let anchors = Anchors {
+            ids: self.ids,
+            links: self.internal_links,
+        };
+        (body, anchors)
+    }
 }
 
 fn too_deep_error(file: &SourceFile, span: Range<usize>) -> Diagnostic {

@@ -10,50 +10,38 @@ use rayon::prelude::*;
 use crate::content::SourceFile;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::incremental::{Cache, hash_of};
-use crate::markdown::{self, Body, Rendered};
+use crate::markdown::{self, Anchors, Rendered, VersionBodies};
 use crate::output::{self, OutputFile};
 use crate::policy;
 use crate::policy::record::{DataReads, DataViews};
 use crate::site::Site;
 use crate::templates::{CATALOG_TEMPLATE, CatalogOrder, Job, Templates, functions};
 
-/// Renders the Markdown of every page and policy version, then checks `@/page.md#anchor`
-/// links against the headings of their targets.
+/// The Markdown stage's result: every policy version's rendered body (the record check
+/// hashes them and several pages show each), the heading ids and links found in them,
+/// and the data files each version read.
+pub struct Versions {
+    pub bodies: VersionBodies,
+    anchors: Vec<Vec<Anchors>>,
+    pub reads: DataReads,
+}
+
+/// Renders the Markdown of every policy version. A page's own Markdown is rendered by
+/// the job that renders the page ([`render_outputs`]), so that no stage holds every
+/// page's HTML at once.
 ///
 /// Policy versions render their shortcodes from `views` (a published version reads the
-/// data it was published with); returns the data files each version read.
-pub fn render_markdown(
+/// data it was published with).
+pub fn render_versions(
     site: &Site,
     templates: &Templates,
     views: &DataViews,
     cache: Option<&mut Cache>,
-) -> Result<DataReads, Diagnostics> {
+) -> Result<Versions, Diagnostics> {
     let resolve = |target: &str| site.path_of(target).map(|path| site.permalink(&path));
-    let options = hash_of(&site.config.markdown);
+    let options = hash_of(&site.config.markdown) ^ 1;
     let shared = cache.as_deref();
     let reused = AtomicUsize::new(0);
-    let shortcode = |call: &crate::shortcodes::Call, body: Option<String>| {
-        templates.render_shortcode(call, body)
-    };
-    let render = |file: &SourceFile, blocks: bool| {
-        let options = options ^ u64::from(blocks);
-        if let Some(rendered) = shared.and_then(|c| c.markdown(file, options, &resolve)) {
-            reused.fetch_add(1, Ordering::Relaxed);
-            return Ok(rendered);
-        }
-        markdown::render_with_shortcodes(
-            file,
-            &site.config.markdown,
-            &resolve,
-            blocks,
-            Some(&shortcode),
-        )
-    };
-    let pages: Vec<_> = site
-        .pages
-        .par_iter()
-        .map(|page| render(&page.file, false))
-        .collect();
     let versions: Vec<Vec<_>> = site
         .policies
         .par_iter()
@@ -62,12 +50,15 @@ pub fn render_markdown(
             p.versions
                 .par_iter()
                 .zip(views)
-                .map(|(v, view)| functions::with_data_view(view.clone(), || render(&v.file, true)))
+                .map(|(v, view)| {
+                    functions::with_data_view(view.clone(), || {
+                        render_body(site, templates, shared, &v.file, options, true, &reused)
+                    })
+                })
                 .collect()
         })
         .collect();
     let mut errors = Diagnostics::default();
-    let pages = unwrap_rendered(pages, &mut errors);
     let (versions, reads): (Vec<Vec<Rendered>>, DataReads) = versions
         .into_iter()
         .map(|v| {
@@ -75,41 +66,56 @@ pub fn render_markdown(
             (unwrap_rendered(rendered, &mut errors), reads)
         })
         .unzip();
-    check_anchors(site, &pages, &versions, &mut errors);
     if errors.has_errors() {
         return Err(errors);
     }
     if let Some(cache) = cache {
-        for (page, r) in site.pages.iter().zip(&pages) {
-            cache.store_markdown(&page.file, options, &resolve, r);
-        }
         for (policy, rendered) in site.policies.iter().zip(&versions) {
             for (version, r) in policy.versions.iter().zip(rendered) {
-                cache.store_markdown(&version.file, options ^ 1, &resolve, r);
+                cache.store_markdown(&version.file, options, &resolve, r);
             }
         }
-        let total = pages.len() + versions.iter().map(Vec::len).sum::<usize>();
+        let total = versions.iter().map(Vec::len).sum::<usize>();
         let reused = reused.into_inner();
         cache.stats.markdown_reused = reused;
         cache.stats.markdown_rendered = total - reused;
     }
-    for (page, r) in site.pages.iter().zip(pages) {
-        let _ = page.body.set(Body {
-            html: r.html,
-            toc: r.toc,
-            block_ends: Vec::new(),
-        });
+    let (bodies, anchors) = versions
+        .into_iter()
+        .map(|rendered| rendered.into_iter().map(Rendered::split).unzip())
+        .unzip();
+    Ok(Versions {
+        bodies: VersionBodies(bodies),
+        anchors,
+        reads,
+    })
+}
+
+/// Renders one file's Markdown, or takes it from the cache of `vellum serve`.
+fn render_body(
+    site: &Site,
+    templates: &Templates,
+    cache: Option<&Cache>,
+    file: &SourceFile,
+    options: u64,
+    blocks: bool,
+    reused: &AtomicUsize,
+) -> Result<Rendered, Vec<Diagnostic>> {
+    let resolve = |target: &str| site.path_of(target).map(|path| site.permalink(&path));
+    if let Some(rendered) = cache.and_then(|c| c.markdown(file, options, &resolve)) {
+        reused.fetch_add(1, Ordering::Relaxed);
+        return Ok(rendered);
     }
-    for (policy, rendered) in site.policies.iter().zip(versions) {
-        for (version, r) in policy.versions.iter().zip(rendered) {
-            let _ = version.body.set(Body {
-                html: r.html,
-                toc: r.toc,
-                block_ends: r.block_ends,
-            });
-        }
-    }
-    Ok(reads)
+    let shortcode = |call: &crate::shortcodes::Call, body: Option<String>| {
+        templates.render_shortcode(call, body)
+    };
+    markdown::render_with_shortcodes(
+        file,
+        &site.config.markdown,
+        &resolve,
+        blocks,
+        Some(&shortcode),
+    )
 }
 
 fn unwrap_rendered(
@@ -127,38 +133,66 @@ fn unwrap_rendered(
         .collect()
 }
 
+/// When a build stops before its pages render (a missing template, a problem with the
+/// record), their Markdown is still rendered and its links checked, so that one build
+/// reports every problem. `versions` is `None` when the versions' Markdown failed.
+pub fn check_pages(site: &Site, templates: &Templates, versions: Option<&Versions>) -> Diagnostics {
+    let options = hash_of(&site.config.markdown);
+    let reused = AtomicUsize::new(0);
+    let results: Vec<_> = site
+        .pages
+        .par_iter()
+        .map(|page| render_body(site, templates, None, &page.file, options, false, &reused))
+        .collect();
+    let mut errors = Diagnostics::default();
+    let anchors: Vec<Option<Anchors>> = results
+        .into_iter()
+        .map(|result| match result {
+            Ok(rendered) => Some(rendered.split().1),
+            Err(e) => {
+                errors.extend(e);
+                None
+            }
+        })
+        .collect();
+    let versions = versions.map(|v| v.anchors.as_slice());
+    check_anchors(site, &anchors, versions, &mut errors);
+    errors
+}
+
+/// Checks every `@/page.md#anchor` link against the headings of its target: a page, a
+/// policy (its version in force) or a policy version. `pages` holds what each page's
+/// job found (`None` where its Markdown failed, already reported).
 fn check_anchors(
     site: &Site,
-    pages: &[Rendered],
-    versions: &[Vec<Rendered>],
+    pages: &[Option<Anchors>],
+    versions: Option<&[Vec<Anchors>]>,
     errors: &mut Diagnostics,
 ) {
-    let page_index: HashMap<&str, usize> = site
-        .pages
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.file.relative.as_str(), i))
-        .collect();
-    // The headings of whatever a link points at: a page, a policy (its version in force)
-    // or a policy version.
     let ids_of = |target: &str| -> Option<&[String]> {
-        if let Some(&i) = page_index.get(target) {
-            return Some(&pages[i].ids);
+        if let Some(i) = site.index_by_relative(target) {
+            return pages[i].as_ref().map(|a| a.ids.as_slice());
         }
+        let versions = versions?;
         let (p, v) = site.policy_target(target)?;
         let v = v
             .or_else(|| site.policies[p].current_index(site.today()))
             .unwrap_or(0);
         Some(&versions[p][v].ids)
     };
-    let sources = site.pages.iter().map(|p| &p.file).zip(pages).chain(
-        site.policies
-            .iter()
-            .zip(versions)
-            .flat_map(|(p, r)| p.versions.iter().map(|v| &v.file).zip(r)),
-    );
-    for (file, rendered) in sources {
-        for link in &rendered.internal_links {
+    let sources = site
+        .pages
+        .iter()
+        .zip(pages)
+        .filter_map(|(p, a)| Some((&p.file, a.as_ref()?)))
+        .chain(
+            site.policies
+                .iter()
+                .zip(versions.unwrap_or_default())
+                .flat_map(|(p, a)| p.versions.iter().map(|v| &v.file).zip(a)),
+        );
+    for (file, anchors) in sources {
+        for link in &anchors.links {
             let Some(anchor) = &link.anchor else { continue };
             let Some(ids) = ids_of(&link.target) else {
                 continue;
@@ -247,14 +281,25 @@ pub fn sources(site: &Site, templates: &Templates) -> Vec<(String, PathBuf)> {
         .collect()
 }
 
-type JobResult = Result<
-    (
-        OutputFile,
-        Option<output::Digest>,
-        Option<(u64, Vec<functions::Call>)>,
-    ),
-    Diagnostic,
->;
+/// A rendered output file, and what the job learned on the way.
+struct Done {
+    file: OutputFile,
+    /// The file's digest, when the sink wrote it.
+    digest: Option<output::Digest>,
+    /// `vellum serve`: the output's cache key and the functions it called (fresh renders).
+    fresh: Option<(u64, Vec<functions::Call>)>,
+    /// Pages only: the page's index, the anchors of its Markdown, and (for the cache of
+    /// `vellum serve`) the rendering itself.
+    page: Option<(usize, Anchors, Option<Rendered>)>,
+}
+
+enum Failed {
+    /// The page's Markdown: every problem, each at its line.
+    Markdown(Vec<Diagnostic>),
+    Template(Diagnostic),
+    /// A catalog's sorted copy whose Markdown failed: its `Job::Page` reports it.
+    Reported,
+}
 
 /// The rendered files (with empty bytes for those written by a folder sink) and the
 /// digest of each written one, by path.
@@ -263,11 +308,13 @@ pub struct Outputs {
     pub digests: HashMap<String, output::Digest>,
 }
 
-/// Renders every output file in parallel. Pages whose inputs are unchanged since the
-/// cached build are reused.
+/// Renders every output file in parallel: a page's job renders its Markdown, then its
+/// template, writes the result and drops both, so memory holds one page per thread.
+/// Pages whose inputs are unchanged since the cached build are reused.
 pub fn render_outputs(
     site: &Site,
     templates: &Templates,
+    versions: &Versions,
     record: &policy::lock::Lock,
     mut cache: Option<&mut Cache>,
     progress: bool,
@@ -278,10 +325,42 @@ pub fn render_outputs(
     let done = AtomicUsize::new(0);
     let show_progress = progress && total >= 2000;
     let shared = cache.as_deref();
-    let results: Vec<JobResult> = jobs
+    let options = hash_of(&site.config.markdown);
+    let reused = AtomicUsize::new(0);
+    let results: Vec<Result<Done, Failed>> = jobs
         .into_par_iter()
         .map(|(path, job, html)| {
-            let prepared = templates.prepare(site, job, record);
+            let (shown, own) = match job {
+                Job::Page(page) => (Some(page), true),
+                Job::Sorted { page, .. } => (Some(page), false),
+                _ => (None, false),
+            };
+            // A catalog's sorted copies render its Markdown again; only its own page
+            // counts as a reuse.
+            let ignored = AtomicUsize::new(0);
+            let counter = if own { &reused } else { &ignored };
+            let rendered = match shown {
+                Some(page) => {
+                    match render_body(site, templates, shared, &page.file, options, false, counter)
+                    {
+                        Ok(rendered) => Some(rendered),
+                        Err(e) if own => return Err(Failed::Markdown(e)),
+                        Err(_) => return Err(Failed::Reported),
+                    }
+                }
+                None => None,
+            };
+            let kept = rendered
+                .as_ref()
+                .filter(|_| own && shared.is_some())
+                .cloned();
+            let (body, anchors) = rendered.map(Rendered::split).unzip();
+            let page = shown.filter(|_| own).and_then(|p| {
+                let index = site.index_by_relative(&p.file.relative)?;
+                Some((index, anchors.unwrap_or_default(), kept))
+            });
+            let prepared = templates.prepare(site, job, body.as_ref(), &versions.bodies, record);
+            drop(body);
             let key = shared.map(|_| {
                 let context = prepared.context.to_json();
                 hash_of(&(
@@ -294,19 +373,27 @@ pub fn render_outputs(
             if let (Some(cache), Some(key)) = (shared, key)
                 && let Some(bytes) = cache.output(&path, key, site, templates.shared())
             {
-                return Ok((OutputFile { path, bytes }, None, None));
+                let file = OutputFile { path, bytes };
+                let (file, digest) = sink.accept(file).map_err(Failed::Template)?;
+                return Ok(Done {
+                    file,
+                    digest,
+                    fresh: None,
+                    page,
+                });
             }
             // Only `vellum serve` needs to know which functions a page called.
             if shared.is_some() {
                 functions::start_recording();
             }
             let rendered = templates.render(&prepared);
+            drop(prepared);
             let calls = if shared.is_some() {
                 functions::finish_recording()
             } else {
                 Vec::new()
             };
-            let text = rendered?;
+            let text = rendered.map_err(Failed::Template)?;
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
             if show_progress && n.is_multiple_of(1000) {
                 eprint!("\rrendered {n}/{total} pages");
@@ -316,8 +403,16 @@ pub fn render_outputs(
             } else {
                 text.into_bytes()
             };
-            let (file, digest) = sink.accept(OutputFile { path, bytes })?;
-            Ok((file, digest, key.map(|k| (k, calls))))
+            let (file, digest) = sink
+                .accept(OutputFile { path, bytes })
+                .map_err(Failed::Template)?;
+            let fresh = key.map(|k| (k, calls));
+            Ok(Done {
+                file,
+                digest,
+                fresh,
+                page,
+            })
         })
         .collect();
     if show_progress {
@@ -325,46 +420,66 @@ pub fn render_outputs(
     }
     let mut files = Vec::with_capacity(results.len());
     let mut digests = HashMap::new();
+    let mut markdown_errors = Diagnostics::default();
     let mut errors: BTreeMap<(PathBuf, Option<usize>), (Diagnostic, usize)> = BTreeMap::new();
+    let mut anchors: Vec<Option<Anchors>> = vec![None; site.pages.len()];
     let mut rendered = 0;
     for result in results {
         match result {
-            Ok((file, digest, fresh)) => {
-                if let Some(digest) = digest {
-                    digests.insert(file.path.clone(), digest);
+            Ok(done) => {
+                if let Some(digest) = done.digest {
+                    digests.insert(done.file.path.clone(), digest);
                 }
-                if let (Some(cache), Some((key, calls))) = (cache.as_deref_mut(), fresh) {
-                    cache.store_output(file.path.clone(), key, calls, &file.bytes);
+                if let Some((index, found, kept)) = done.page {
+                    if let (Some(cache), Some(kept)) = (cache.as_deref_mut(), kept) {
+                        let resolve = |t: &str| site.path_of(t).map(|path| site.permalink(&path));
+                        let file = &site.pages[index].file;
+                        cache.store_markdown(file, options, &resolve, &kept);
+                    }
+                    anchors[index] = Some(found);
+                }
+                if let (Some(cache), Some((key, calls))) = (cache.as_deref_mut(), done.fresh) {
+                    cache.store_output(done.file.path.clone(), key, calls, &done.file.bytes);
                     rendered += 1;
                 }
-                files.push(file);
+                files.push(done.file);
             }
+            Err(Failed::Markdown(e)) => markdown_errors.extend(e),
             // One broken template fails every page that uses it: report it once.
-            Err(e) => errors.entry((e.path.clone(), e.line)).or_insert((e, 0)).1 += 1,
+            Err(Failed::Template(e)) => {
+                errors.entry((e.path.clone(), e.line)).or_insert((e, 0)).1 += 1
+            }
+            Err(Failed::Reported) => {}
         }
     }
+    check_anchors(
+        site,
+        &anchors,
+        Some(&versions.anchors),
+        &mut markdown_errors,
+    );
     if let Some(cache) = cache {
         let paths: std::collections::HashSet<&str> =
             files.iter().map(|f| f.path.as_str()).collect();
         cache.retain_outputs(|p| paths.contains(p));
         cache.stats.pages_rendered = rendered;
         cache.stats.pages_reused = files.len() - rendered;
+        let reused = reused.into_inner();
+        cache.stats.markdown_reused += reused;
+        cache.stats.markdown_rendered += site.pages.len() - reused.min(site.pages.len());
     }
-    if errors.is_empty() {
+    if errors.is_empty() && !markdown_errors.has_errors() {
         return Ok(Outputs { files, digests });
     }
-    Err(Diagnostics(
-        errors
-            .into_values()
-            .map(|(mut e, count)| {
-                if count > 1 {
-                    e.message
-                        .push_str(&format!(" (and {} more pages)", count - 1));
-                }
-                e
-            })
-            .collect(),
-    ))
+    let mut all = markdown_errors;
+    all.extend(errors.into_values().map(|(mut e, count)| {
+        if count > 1 {
+            e.message
+                .push_str(&format!(" (and {} more pages)", count - 1));
+        }
+        e
+    }));
+    Err(all)
 }
 
 fn finish_html(site: &Site, html: String) -> Vec<u8> {

@@ -10,7 +10,6 @@ use crate::config::Config;
 use crate::content::front_matter::{FrontMatter, SortBy};
 use crate::content::{Asset, Content, SourceFile};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::markdown::{Body, Heading};
 use crate::policy::Policy;
 
 /// A page or a section (a folder with an `_index.md`), with everything needed to render it.
@@ -29,8 +28,6 @@ pub struct Page {
     pub pages: Vec<usize>,
     /// Sections only: their direct subsections, by path.
     pub subsections: Vec<usize>,
-    /// The rendered Markdown, set once by the render stage.
-    pub body: std::sync::OnceLock<Body>,
     words: std::sync::OnceLock<usize>,
 }
 
@@ -41,16 +38,6 @@ impl Page {
 
     pub fn front_matter(&self) -> &FrontMatter {
         &self.file.front_matter
-    }
-
-    /// The rendered HTML of the Markdown body (empty before the render stage).
-    pub fn content(&self) -> &str {
-        self.body.get().map_or("", |b| b.html.as_str())
-    }
-
-    /// The table of contents (empty before the render stage).
-    pub fn toc(&self) -> &[Heading] {
-        self.body.get().map_or(&[], |b| b.toc.as_slice())
     }
 
     /// Words in the Markdown body (counted once: listings ask for it often).
@@ -380,7 +367,6 @@ fn place_pages(
             parent: None,
             pages: Vec::new(),
             subsections: Vec::new(),
-            body: Default::default(),
             words: Default::default(),
         });
     }
@@ -409,7 +395,6 @@ fn implicit_home() -> Page {
         parent: None,
         pages: Vec::new(),
         subsections: Vec::new(),
-        body: Default::default(),
         words: Default::default(),
     }
 }

@@ -28,7 +28,6 @@ use crate::config::PolicyRules;
 use crate::content::front_matter::ChangeKind;
 use crate::content::{Content, SourceFile};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::markdown::{Body, Heading};
 
 /// The folder under `content/` that holds policies.
 pub const POLICIES_DIR: &str = "policies";
@@ -51,37 +50,9 @@ pub struct Policy {
 pub struct Version {
     pub file: SourceFile,
     pub effective: NaiveDate,
-    /// The rendered Markdown, set once by the render stage.
-    pub body: std::sync::OnceLock<Body>,
 }
 
 impl Version {
-    /// The version's rendered top-level blocks.
-    pub fn blocks(&self) -> Vec<&str> {
-        let Some(body) = self.body.get() else {
-            return Vec::new();
-        };
-        let mut start = 0;
-        body.block_ends
-            .iter()
-            .map(|&end| {
-                let block = &body.html[start..end];
-                start = end;
-                block
-            })
-            .collect()
-    }
-
-    /// The rendered HTML (empty before the render stage).
-    pub fn content(&self) -> &str {
-        self.body.get().map_or("", |b| b.html.as_str())
-    }
-
-    /// The table of contents (empty before the render stage).
-    pub fn toc(&self) -> &[Heading] {
-        self.body.get().map_or(&[], |b| b.toc.as_slice())
-    }
-
     pub fn summary(&self) -> Option<&str> {
         self.file
             .front_matter
@@ -278,11 +249,7 @@ pub fn collect(
             continue;
         }
         match effective_date(&file, name) {
-            Ok(effective) => policy.versions.push(Version {
-                file,
-                effective,
-                body: Default::default(),
-            }),
+            Ok(effective) => policy.versions.push(Version { file, effective }),
             Err(diagnostic) => diagnostics.push(diagnostic),
         }
     }

@@ -25,6 +25,7 @@ use super::lock::{self, Entry, Event, LOCK_FILE, Lock};
 use super::{Policy, Version};
 use crate::data::{DATA_DIR, Data};
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::markdown::VersionBodies;
 
 /// For each policy and version: the data files it renders from, when it must not read
 /// the live `data/` folder (a published version reads its snapshot).
@@ -77,8 +78,9 @@ pub fn data_views(lock: &Lock, policies: &[Policy]) -> Result<DataViews, Diagnos
 pub struct Inputs<'a> {
     pub root: &'a Path,
     pub lock: &'a Lock,
-    /// Rendered: [`Version::content`] is set.
     pub policies: &'a [Policy],
+    /// Each version's rendered text, whose hash the record keeps.
+    pub bodies: &'a VersionBodies,
     pub reads: &'a DataReads,
     /// The text of every file under `data/`, by its path there.
     pub data_texts: &'a BTreeMap<String, Arc<str>>,
@@ -108,7 +110,7 @@ pub fn check(inputs: &Inputs) -> Result<Record, Diagnostics> {
         let mut previous_text: Option<(String, &Version)> = None;
         for (v, version) in policy.versions.iter().enumerate() {
             let file = file_key(version);
-            let text = lock::text_hash(version.content());
+            let text = lock::text_hash(&inputs.bodies.get(p, v).html);
             let source = lock::source_hash(&version.file.text);
             let entry = lock.latest(&file);
             check_corrections(lock, version, inputs.today, &mut errors);

@@ -8,15 +8,16 @@ use serde::Serialize;
 use tera::Value;
 
 use crate::content::front_matter::{ChangeKind, Correction, PageDate};
-use crate::markdown::Heading;
+use crate::markdown::{Body, Heading};
 use crate::policy::{Policy, Status};
 use crate::site::{Page, Site};
 
 /// How much of a page a view carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Depth {
-    /// The page being rendered: content, table of contents, and its listings.
-    Full,
+#[derive(Debug, Clone, Copy)]
+pub enum Depth<'b> {
+    /// The page being rendered, with its rendered body: content, table of contents, and
+    /// its listings.
+    Full(&'b Body),
     /// A subsection in a listing: its own page list, no content.
     Listing,
     /// A page in a listing: metadata only.
@@ -73,13 +74,13 @@ pub struct Crumb<'a> {
 }
 
 impl<'a> PageView<'a> {
-    pub fn new(site: &'a Site, shared: &Shared, page: &'a Page, depth: Depth) -> Self {
+    pub fn new(site: &'a Site, shared: &Shared, page: &'a Page, depth: Depth<'a>) -> Self {
         let front = page.front_matter();
         let words = page.word_count();
         let summaries =
             |indices: &[usize]| indices.iter().map(|&i| shared.summary(site, i)).collect();
         let (pages, subsections) = match (page.is_section(), depth) {
-            (true, Depth::Full) => (
+            (true, Depth::Full(_)) => (
                 Some(summaries(&page.pages)),
                 Some(
                     page.subsections
@@ -91,13 +92,16 @@ impl<'a> PageView<'a> {
             (true, Depth::Listing) => (Some(summaries(&page.pages)), None),
             _ => (None, None),
         };
-        let full = depth == Depth::Full;
+        let body = match depth {
+            Depth::Full(body) => Some(body),
+            _ => None,
+        };
         PageView {
             kind: if page.is_section() { "section" } else { "page" },
             title: page.title(),
             description: front.description.as_deref(),
-            content: full.then_some(page.content()),
-            toc: full.then_some(page.toc()),
+            content: body.map(|b| b.html.as_str()),
+            toc: body.map(|b| b.toc.as_slice()),
             date: front.date.as_ref(),
             updated: front.updated.as_ref(),
             weight: front.weight,
@@ -119,7 +123,7 @@ impl<'a> PageView<'a> {
                     permalink: site.permalink(&a.path),
                 })
                 .collect(),
-            product: crate::product::ProductView::new(site, page, full),
+            product: crate::product::ProductView::new(site, page, body.is_some()),
             pages,
             subsections,
         }
@@ -214,7 +218,8 @@ pub struct VersionView<'a> {
 }
 
 impl<'a> VersionView<'a> {
-    pub fn new(site: &'a Site, policy: &'a Policy, index: usize, full: bool) -> Self {
+    /// With the version's rendered body for its own pages; without, for listings.
+    pub fn new(site: &'a Site, policy: &'a Policy, index: usize, body: Option<&'a Body>) -> Self {
         let version = &policy.versions[index];
         let next = policy.versions.get(index + 1);
         let front = &version.file.front_matter;
@@ -242,15 +247,15 @@ impl<'a> VersionView<'a> {
             announced: front.announced.as_ref().map(|d| d.text.as_str()),
             changes_to_current_permalink: (status == Status::Superseded)
                 .then(|| site.permalink(&policy.changes_to_current_path(version))),
-            json_ld: if full {
+            json_ld: if body.is_some() {
                 crate::machine::json_ld(site, policy, index)
             } else {
                 String::new()
             },
             relative_path: &version.file.relative,
             extra: &front.extra,
-            content: full.then_some(version.content()),
-            toc: full.then_some(version.toc()),
+            content: body.map(|b| b.html.as_str()),
+            toc: body.map(|b| b.toc.as_slice()),
         }
     }
 }
@@ -441,7 +446,7 @@ impl Shared {
         self.versions[policy][version]
             .get_or_init(|| {
                 let p = &site.policies[policy];
-                Value::from_serializable(&VersionView::new(site, p, version, false))
+                Value::from_serializable(&VersionView::new(site, p, version, None))
             })
             .clone()
     }

@@ -18,6 +18,7 @@ use tera::{Context, ErrorKind, Tera, Value};
 
 use crate::content::read_utf8;
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::markdown::{Body, VersionBodies};
 use crate::policy::pages::{FEED_PATH, PolicyPage};
 use crate::policy::redline::redline;
 use crate::site::{Page, Site};
@@ -243,11 +244,21 @@ impl Templates {
 
     /// Builds the template and context for one output file.
     /// `record` is the policies' record after this build (its heads go in the feed).
-    pub fn prepare(&self, site: &Site, job: Job, record: &crate::policy::lock::Lock) -> Prepared {
+    /// `body` is the rendered Markdown of the page a `Job::Page` or `Job::Sorted` shows.
+    pub fn prepare<'s>(
+        &self,
+        site: &'s Site,
+        job: Job<'s>,
+        body: Option<&'s Body>,
+        versions: &VersionBodies,
+        record: &crate::policy::lock::Lock,
+    ) -> Prepared {
+        let empty = Body::default();
+        let body = body.unwrap_or(&empty);
         match job {
             Job::Page(page) => {
                 let mut context = self.base_context(site, &page.path);
-                let view = PageView::new(site, self.shared(), page, Depth::Full);
+                let view = PageView::new(site, self.shared(), page, Depth::Full(body));
                 context.insert(if page.is_section() { "section" } else { "page" }, &view);
                 context.insert(
                     "breadcrumbs_ld",
@@ -273,7 +284,7 @@ impl Templates {
                 let mut context = self.base_context(site, &path);
                 context.insert(
                     "section",
-                    &PageView::new(site, self.shared(), page, Depth::Full),
+                    &PageView::new(site, self.shared(), page, Depth::Full(body)),
                 );
                 context.insert("canonical_url", &site.permalink(&page.path));
                 context.insert(
@@ -292,7 +303,7 @@ impl Templates {
                 context: self.base_context(site, path),
                 source: PathBuf::from(template),
             },
-            Job::Policy(page) => self.prepare_policy_page(site, page, record),
+            Job::Policy(page) => self.prepare_policy_page(site, page, versions, record),
         }
     }
 
@@ -300,6 +311,7 @@ impl Templates {
         &self,
         site: &Site,
         page: PolicyPage,
+        versions: &VersionBodies,
         record: &crate::policy::lock::Lock,
     ) -> Prepared {
         let path = page.path(&site.policies);
@@ -311,13 +323,19 @@ impl Templates {
                 let p = &site.policies[policy];
                 let shown = p.current_index(site.today()).unwrap_or(0);
                 context.insert_value("policy", shared.policy(site, policy));
-                context.insert("version", &VersionView::new(site, p, shown, true));
+                context.insert(
+                    "version",
+                    &VersionView::new(site, p, shown, Some(versions.get(policy, shown))),
+                );
                 p.versions[shown].file.display_path.clone()
             }
             PolicyPage::Version { policy, version } => {
                 let p = &site.policies[policy];
                 context.insert_value("policy", shared.policy(site, policy));
-                context.insert("version", &VersionView::new(site, p, version, true));
+                context.insert(
+                    "version",
+                    &VersionView::new(site, p, version, Some(versions.get(policy, version))),
+                );
                 p.versions[version].file.display_path.clone()
             }
             PolicyPage::Changes { policy, version } => {
@@ -325,7 +343,15 @@ impl Templates {
                 context.insert_value("policy", shared.policy(site, policy));
                 match version {
                     0 => context.insert_value("version", shared.version(site, policy, 0)),
-                    _ => insert_redline(&mut context, site, shared, policy, version - 1, version),
+                    _ => insert_redline(
+                        &mut context,
+                        site,
+                        shared,
+                        versions,
+                        policy,
+                        version - 1,
+                        version,
+                    ),
                 }
                 p.versions[version].file.display_path.clone()
             }
@@ -334,14 +360,22 @@ impl Templates {
                 let current = p.current_index(site.today()).unwrap_or(version);
                 context.insert_value("policy", shared.policy(site, policy));
                 context.insert("since", &true);
-                insert_redline(&mut context, site, shared, policy, version, current);
+                insert_redline(
+                    &mut context,
+                    site,
+                    shared,
+                    versions,
+                    policy,
+                    version,
+                    current,
+                );
                 p.versions[version].file.display_path.clone()
             }
             PolicyPage::Compare { policy, from, to } => {
                 let p = &site.policies[policy];
                 context.insert_value("policy", shared.policy(site, policy));
                 context.insert("compare", &true);
-                insert_redline(&mut context, site, shared, policy, from, to);
+                insert_redline(&mut context, site, shared, versions, policy, from, to);
                 p.versions[to].file.display_path.clone()
             }
             PolicyPage::CompareIndex { policy } => {
@@ -454,12 +488,12 @@ fn insert_redline(
     context: &mut PageContext,
     site: &Site,
     shared: &Shared,
+    versions: &VersionBodies,
     policy: usize,
     from: usize,
     to: usize,
 ) {
-    let versions = &site.policies[policy].versions;
-    let (old, new) = (&versions[from], &versions[to]);
+    let (old, new) = (versions.get(policy, from), versions.get(policy, to));
     context.insert_value("version", shared.version(site, policy, to));
     context.insert_value("previous", shared.version(site, policy, from));
     context.insert("redline", &redline(&old.blocks(), &new.blocks()));
