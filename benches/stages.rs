@@ -18,9 +18,8 @@ fn file(text: String) -> SourceFile {
         relative: "page.md".into(),
         display_path: "content/page.md".into(),
         text: Arc::from(text),
-        front_matter: Default::default(),
-        front_matter_range: 0..0,
         body_range: 0..len,
+        ..SourceFile::default()
     }
 }
 

@@ -76,7 +76,8 @@ pub fn load_content(
     config: &Config,
     drafts: bool,
 ) -> (crate::content::Content, Vec<policy::Policy>, Diagnostics) {
-    let (mut content, mut diagnostics) = crate::content::load(root, &config.limits);
+    let (mut content, mut diagnostics) =
+        crate::content::load(root, &config.limits, &policy::is_policy_file);
     let policies = match policy::collect(&mut content, &config.policies, drafts) {
         Ok(policies) => policies,
         Err(errors) => {

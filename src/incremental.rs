@@ -10,7 +10,6 @@
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use crate::content::SourceFile;
 use crate::markdown::Rendered;
@@ -37,7 +36,8 @@ pub struct Stats {
 }
 
 struct MarkdownEntry {
-    text: Arc<str>,
+    /// SHA-256 of the file the rendering came from.
+    digest: [u8; 32],
     options: u64,
     /// The URL each `@/` link resolved to.
     links: Vec<Option<String>>,
@@ -65,7 +65,7 @@ impl Cache {
     pub fn markdown(&self, file: &SourceFile, options: u64, resolve: &Resolve) -> Option<Rendered> {
         let entry = self.markdown.get(&file.display_path)?;
         let same = entry.options == options
-            && entry.text == file.text
+            && entry.digest == file.digest
             && entry.rendered.internal_links.len() == entry.links.len()
             && entry
                 .rendered
@@ -94,7 +94,7 @@ impl Cache {
             .map(|l| resolve(&l.target))
             .collect();
         let entry = MarkdownEntry {
-            text: Arc::clone(&file.text),
+            digest: file.digest,
             options,
             links,
             rendered: rendered.clone(),

@@ -635,9 +635,8 @@ mod tests {
             relative: "a.md".into(),
             display_path: "content/a.md".into(),
             text: Arc::from(body),
-            front_matter: Default::default(),
-            front_matter_range: 0..0,
             body_range: 0..body.len(),
+            ..SourceFile::default()
         }
     }
 

@@ -109,8 +109,9 @@ fn render_body(
     let shortcode = |call: &crate::shortcodes::Call, body: Option<String>| {
         templates.render_shortcode(call, body)
     };
+    let file = file.whole().map_err(|e| vec![e])?;
     markdown::render_with_shortcodes(
-        file,
+        &file,
         &site.config.markdown,
         &resolve,
         blocks,
@@ -200,17 +201,19 @@ fn check_anchors(
             if ids.iter().any(|id| id == anchor) {
                 continue;
             }
-            errors.push(
-                Diagnostic::error(
-                    &file.display_path,
-                    format!(
-                        "link to `@/{}#{anchor}`: that page has no heading with id `{anchor}`",
-                        link.target
-                    ),
-                )
-                .at_span(&file.text, link.span.clone())
-                .with_help(format!("headings there have ids: {}", ids.join(", "))),
-            );
+            let error = Diagnostic::error(
+                &file.display_path,
+                format!(
+                    "link to `@/{}#{anchor}`: that page has no heading with id `{anchor}`",
+                    link.target
+                ),
+            )
+            .with_help(format!("headings there have ids: {}", ids.join(", ")));
+            // The link is in the body, which a page reads again to point at it.
+            errors.push(match file.whole() {
+                Ok(whole) => error.at_span(&whole.text, link.span.clone()),
+                Err(_) => error,
+            });
         }
     }
 }

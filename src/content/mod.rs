@@ -18,18 +18,28 @@ use rayon::prelude::*;
 pub const CONTENT_DIR: &str = "content";
 
 /// A Markdown file read from `content/`.
-#[derive(Debug)]
+#[derive(Debug, Clone, Default)]
 pub struct SourceFile {
     /// Path relative to `content/`, with `/` separators: `products/_index.md`.
     pub relative: String,
     /// Path as shown in messages, relative to the site root: `content/products/_index.md`.
     pub display_path: PathBuf,
+    /// The file's text: all of it for policy files, which several stages read; for pages,
+    /// only what comes before the Markdown body (the front matter, which errors of the
+    /// model stage point into). A page's job reads the body again ([`SourceFile::whole`]),
+    /// so that a build of 100,000 pages does not hold every page's text.
     pub text: Arc<str>,
     pub front_matter: FrontMatter,
     /// Byte range of the front matter text (empty when there is none).
     pub front_matter_range: Range<usize>,
-    /// Byte range of the Markdown body.
+    /// Byte range of the Markdown body in the whole file.
     pub body_range: Range<usize>,
+    /// Where the file was read from.
+    pub source: PathBuf,
+    /// SHA-256 of the whole file as read: a page read again must be the page loaded.
+    pub digest: [u8; 32],
+    /// Words in the Markdown body.
+    pub words: usize,
 }
 
 impl SourceFile {
@@ -38,8 +48,35 @@ impl SourceFile {
         self.relative == "_index.md" || self.relative.ends_with("/_index.md")
     }
 
+    /// Whether `text` holds the whole file.
+    pub fn is_whole(&self) -> bool {
+        self.text.len() >= self.body_range.end
+    }
+
+    /// The Markdown body; only for a whole file (see [`SourceFile::whole`]).
     pub fn body(&self) -> &str {
         &self.text[self.body_range.clone()]
+    }
+
+    /// The file with its whole text: itself, or (for a page) read again from disk. A file
+    /// that changed since it was loaded is an error, never a page built from two
+    /// different texts.
+    pub fn whole(&self) -> Result<std::borrow::Cow<'_, SourceFile>, Diagnostic> {
+        if self.is_whole() {
+            return Ok(std::borrow::Cow::Borrowed(self));
+        }
+        let text = read_utf8(&self.source, &self.display_path)?;
+        if sha256(&text) != self.digest {
+            return Err(Diagnostic::error(
+                &self.display_path,
+                "this file changed while the site was being built",
+            )
+            .with_help("build again once the file is saved"));
+        }
+        Ok(std::borrow::Cow::Owned(SourceFile {
+            text,
+            ..self.clone()
+        }))
     }
 
     /// The file line where a front matter key is set, or the first line.
@@ -88,7 +125,13 @@ pub struct Content {
 
 /// Reads `root/content/`. Returns what could be read and the problems found (errors and
 /// mojibake warnings); the caller decides whether errors stop the build.
-pub fn load(root: &Path, limits: &Limits) -> (Content, Diagnostics) {
+/// `keep_whole` says which files (by path under `content/`) keep their whole text in
+/// memory; the others keep only their front matter (see [`SourceFile::text`]).
+pub fn load(
+    root: &Path,
+    limits: &Limits,
+    keep_whole: &(dyn Fn(&str) -> bool + Sync),
+) -> (Content, Diagnostics) {
     let content_dir = root.join(CONTENT_DIR);
     if !content_dir.is_dir() {
         let missing = Diagnostic::error(CONTENT_DIR, "the content folder is missing")
@@ -127,7 +170,7 @@ pub fn load(root: &Path, limits: &Limits) -> (Content, Diagnostics) {
     }
     let results: Vec<Result<(SourceFile, Vec<Diagnostic>), Diagnostic>> = markdown
         .par_iter()
-        .map(|(path, relative)| read_file(path, relative))
+        .map(|(path, relative)| read_file(path, relative, keep_whole(relative)))
         .collect();
     let mut files = Vec::with_capacity(results.len());
     for result in results {
@@ -152,7 +195,11 @@ fn is_ignored(name: &std::ffi::OsStr) -> bool {
         || name.ends_with(".tmp")
 }
 
-fn read_file(path: &Path, relative: &str) -> Result<(SourceFile, Vec<Diagnostic>), Diagnostic> {
+fn read_file(
+    path: &Path,
+    relative: &str,
+    keep_whole: bool,
+) -> Result<(SourceFile, Vec<Diagnostic>), Diagnostic> {
     let display_path = Path::new(CONTENT_DIR).join(relative);
     let text = read_utf8(path, &display_path)?;
     let split = front_matter::split(&text).map_err(|e| {
@@ -193,15 +240,48 @@ fn read_file(path: &Path, relative: &str) -> Result<(SourceFile, Vec<Diagnostic>
             .with_help("the file was probably pasted with the wrong encoding: paste it again from the original"),
         );
     }
+    let digest = sha256(&text);
+    let words = count_words(&text[split.body.clone()]);
+    let kept = match keep_whole {
+        true => text,
+        false => Arc::from(&text[..split.body.start]),
+    };
     let file = SourceFile {
         relative: relative.to_string(),
         display_path,
-        text,
+        text: kept,
         front_matter,
         front_matter_range: split.front_matter,
         body_range: split.body,
+        source: path.to_path_buf(),
+        digest,
+        words,
     };
     Ok((file, warnings))
+}
+
+/// The words of `text`, as `split_whitespace().count()` counts them, a byte at a time
+/// for ASCII text (a tenth of the time at 10,000 pages: `split_whitespace` decodes every
+/// character).
+pub fn count_words(text: &str) -> usize {
+    if !text.is_ascii() {
+        return text.split_whitespace().count();
+    }
+    let mut words = 0;
+    let mut in_word = false;
+    for &byte in text.as_bytes() {
+        // `char::is_whitespace` for ASCII: space, tab, line feed, vertical tab, form feed
+        // and carriage return.
+        let space = matches!(byte, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+        words += usize::from(!space && !in_word);
+        in_word = !space;
+    }
+    words
+}
+
+fn sha256(text: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes()).into()
 }
 
 /// Reads a file as UTF-8; a bad byte is reported at its line.
@@ -224,5 +304,44 @@ pub fn read_utf8(path: &Path, display_path: &Path) -> Result<Arc<str>, Diagnosti
             .at_line(&lossy, line)
             .with_help("save the file with UTF-8 encoding in your editor"))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn words_are_counted_as_split_whitespace_counts_them() {
+        for text in [
+            "",
+            "  ",
+            "one",
+            " one  two\tthree\n",
+            "a\x0bb\x0cc\rd",
+            "café au lait\u{a0}noir",
+        ] {
+            assert_eq!(
+                super::count_words(text),
+                text.split_whitespace().count(),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_page_keeps_its_front_matter_and_reads_its_body_again_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.md");
+        std::fs::write(&path, "+++\ntitle = \"A\"\n+++\nOne two three.\n").unwrap();
+        let (file, _) = super::read_file(&path, "a.md", false).unwrap();
+        assert_eq!(&*file.text, "+++\ntitle = \"A\"\n+++\n");
+        assert_eq!(file.words, 3);
+        assert_eq!(file.whole().unwrap().body(), "One two three.\n");
+        std::fs::write(&path, "+++\ntitle = \"A\"\n+++\nOne two four.\n").unwrap();
+        let changed = file.whole().unwrap_err();
+        assert!(
+            changed.message.contains("changed while"),
+            "{}",
+            changed.message
+        );
     }
 }
