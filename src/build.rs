@@ -133,13 +133,9 @@ pub fn render_site(
     };
     timer.lap("load");
     let now = options.now.resolve(config.policies.timezone);
-    let mut site = match Site::new(config, now, content, policies, options.drafts) {
-        Ok(site) => site,
-        Err(errors) => return Err(fail(errors, warnings)),
-    };
-    site.fingerprints = fingerprint_all(&copies).map_err(|e| fail(e.into(), warnings.clone()))?;
+    let fingerprints = fingerprint_all(&copies).map_err(|e| fail(e.into(), warnings.clone()))?;
     copies.extend(
-        site.fingerprints
+        fingerprints
             .iter()
             .map(|(path, fingerprint)| CopiedFile {
                 source: copies
@@ -151,20 +147,32 @@ pub fn render_site(
             })
             .collect::<Vec<_>>(),
     );
-    site.data = data;
-    match product_images(root, &site, &copies) {
-        Ok(images) => {
-            site.images = images.processed;
-            copies.extend(images.files);
-        }
-        Err(e) => return Err(fail(e.into(), warnings)),
-    }
+    let inputs = crate::site::Inputs {
+        config,
+        now,
+        content,
+        policies,
+        data,
+        fingerprints,
+        include_drafts: options.drafts,
+    };
+    let mut image_files = Vec::new();
+    let site = Site::new(inputs, |pages, assets, config| {
+        let images = product_images(root, pages, assets, config, &copies)?;
+        image_files = images.files;
+        Ok(images.processed)
+    });
+    let site = match site {
+        Ok(site) => site,
+        Err(errors) => return Err(fail(errors, warnings)),
+    };
+    copies.extend(image_files);
     let product_problems = product::check(&site, &site.images);
     if product_problems.has_errors() {
         return Err(fail(product_problems, warnings));
     }
-    // From here the model is shared read-only: template functions (also used by
-    // shortcodes while Markdown renders) read it, and bodies are filled in once.
+    // The model is complete: from here it is shared read-only, by template functions
+    // (also used by shortcodes while Markdown renders) and every render.
     timer.lap("model and images");
     let site = Arc::new(site);
     templates.register_functions(Arc::clone(&site));
@@ -205,7 +213,7 @@ pub fn render_site(
     };
     // A drafts build is a preview: it never writes the record.
     let lock_update = (record.changed && !options.drafts).then(|| record.lock.to_text());
-    timer.lap("markdown and lock");
+    timer.lap("policy versions and record");
     let policy_pages = policy::pages::all(&site.policies, site.today()).len();
     // Only a file in static/ replaces a generated one on purpose; a content asset of
     // the same name is a clash. Checked before rendering, so that no two outputs race
@@ -228,7 +236,7 @@ pub fn render_site(
         sink,
     )
     .map_err(|e| fail(e, warnings.clone()))?;
-    timer.lap("templates, minify and write");
+    timer.lap("pages: Markdown, templates, minify and write");
     let mut files = match sink {
         output::Sink::Memory => outputs.files,
         output::Sink::Folder(_) => Vec::new(),
@@ -397,19 +405,19 @@ fn check_templates_exist(site: &Site, templates: &Templates) -> Result<(), Diagn
 /// Resizes the images products show (cached between builds).
 fn product_images(
     root: &Path,
-    site: &Site,
+    pages: &[crate::site::Page],
+    assets: &[(crate::content::Asset, String)],
+    config: &Config,
     copies: &[CopiedFile],
-) -> Result<images::Images, Diagnostic> {
+) -> Result<images::Images, Diagnostics> {
     let mut sources: Vec<(PathBuf, String)> = Vec::new();
-    for page in site
-        .pages
+    for page in pages
         .iter()
         .filter(|p| product::is_product(&p.file.relative))
     {
         for image in &page.front_matter().images {
             let key = product::image_key(page, &image.src);
-            let source = site
-                .assets
+            let source = assets
                 .iter()
                 .find(|(_, path)| path.trim_start_matches('/') == key)
                 .map(|(asset, _)| asset.source.clone())
@@ -426,7 +434,7 @@ fn product_images(
             }
         }
     }
-    images::process(root, &sources, site.config.limits.image_pixels())
+    images::process(root, &sources, config.limits.image_pixels()).map_err(Diagnostics::from)
 }
 
 /// The files every published site needs beside its pages: `sitemap.xml`, `robots.txt`

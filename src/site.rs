@@ -70,21 +70,47 @@ pub struct Site {
     /// Data files under `data/`, for `load_data`.
     pub data: crate::data::Data,
     /// Product images by output path, with their sizes and variants.
-    pub images: HashMap<String, crate::images::Processed>,
+    pub images: Images,
     /// Static files (theme and site `static/`) by output path, with their fingerprints.
-    pub fingerprints: std::collections::BTreeMap<String, crate::output::fingerprint::Fingerprint>,
+    pub fingerprints: BTreeMap<String, crate::output::fingerprint::Fingerprint>,
     by_relative: HashMap<String, usize>,
 }
 
+/// What the model is made of: the load stage's results.
+pub struct Inputs {
+    pub config: Config,
+    /// The build's notion of "now" (see [`crate::clock`]).
+    pub now: DateTime<Utc>,
+    pub content: Content,
+    pub policies: Vec<Policy>,
+    /// Data files under `data/`.
+    pub data: crate::data::Data,
+    /// Static files by output path, with their fingerprints.
+    pub fingerprints: BTreeMap<String, crate::output::fingerprint::Fingerprint>,
+    pub include_drafts: bool,
+}
+
+/// Product images by output path, made by the caller once every page has its URL (a
+/// product's images live beside its page).
+pub type Images = HashMap<String, crate::images::Processed>;
+
 impl Site {
-    /// Builds the model. Returns every problem found (unsafe slugs, two pages at one URL).
+    /// Builds the model, complete: nothing is added to it afterwards. `images` makes the
+    /// product images from the placed pages and assets. Returns every problem found
+    /// (unsafe slugs, two pages at one URL, a broken image).
     pub fn new(
-        config: Config,
-        now: DateTime<Utc>,
-        content: Content,
-        policies: Vec<Policy>,
-        include_drafts: bool,
+        inputs: Inputs,
+        images: impl FnOnce(&[Page], &[(Asset, String)], &Config) -> Result<Images, Diagnostics>,
     ) -> Result<Site, Diagnostics> {
+        let Inputs {
+            config,
+            now,
+            content,
+            policies,
+            data,
+            fingerprints,
+            include_drafts,
+        } = inputs;
         let files: Vec<SourceFile> = content
             .files
             .into_iter()
@@ -97,7 +123,7 @@ impl Site {
         check_reserved_paths(&pages, &policies, &mut diagnostics);
         link_sections(&mut pages);
         assign_templates(&mut pages);
-        let assets = content
+        let assets: Vec<(Asset, String)> = content
             .assets
             .into_iter()
             .map(|asset| {
@@ -109,6 +135,7 @@ impl Site {
         if diagnostics.has_errors() {
             return Err(diagnostics);
         }
+        let images = images(&pages, &assets, &config)?;
         let by_relative = pages
             .iter()
             .enumerate()
@@ -120,9 +147,9 @@ impl Site {
             pages,
             policies,
             assets,
-            fingerprints: Default::default(),
-            images: HashMap::new(),
-            data: Default::default(),
+            fingerprints,
+            images,
+            data,
             by_relative,
         })
     }
