@@ -38,7 +38,7 @@ pub fn render_versions(
     views: &DataViews,
     cache: Option<&mut Cache>,
 ) -> Result<Versions, Diagnostics> {
-    let resolve = |target: &str| site.path_of(target).map(|path| site.permalink(&path));
+    let resolve = |target: &str| site.link_url(target);
     let options = hash_of(&site.config.markdown) ^ 1;
     let shared = cache.as_deref();
     let reused = AtomicUsize::new(0);
@@ -101,7 +101,7 @@ fn render_body(
     blocks: bool,
     reused: &AtomicUsize,
 ) -> Result<Rendered, Vec<Diagnostic>> {
-    let resolve = |target: &str| site.path_of(target).map(|path| site.permalink(&path));
+    let resolve = |target: &str| site.link_url(target);
     if let Some(rendered) = cache.and_then(|c| c.markdown(file, options, &resolve)) {
         reused.fetch_add(1, Ordering::Relaxed);
         return Ok(rendered);
@@ -435,7 +435,7 @@ pub fn render_outputs(
                 }
                 if let Some((index, found, kept)) = done.page {
                     if let (Some(cache), Some(kept)) = (cache.as_deref_mut(), kept) {
-                        let resolve = |t: &str| site.path_of(t).map(|path| site.permalink(&path));
+                        let resolve = |t: &str| site.link_url(t);
                         let file = &site.pages[index].file;
                         cache.store_markdown(file, options, &resolve, &kept);
                     }

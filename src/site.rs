@@ -179,6 +179,11 @@ impl Site {
         })
     }
 
+    /// The absolute URL an `@/` link to `relative` resolves to.
+    pub fn link_url(&self, relative: &str) -> Option<String> {
+        self.path_of(relative).map(|path| self.permalink(&path))
+    }
+
     /// A policy (and version, if the link names one) from a path under `content/`.
     pub fn policy_target(&self, relative: &str) -> Option<(usize, Option<usize>)> {
         let relative = relative.trim_start_matches('/');

@@ -276,13 +276,13 @@ fn is_policy_slug(slug: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-/// `policies/privacy/2026-11-24.md` -> (`privacy`, `2026-11-24.md`).
 /// Whether a file under `content/` belongs to a policy (its versions and its
 /// `_index.md`), whose text every stage up to the record check reads.
 pub fn is_policy_file(relative: &str) -> bool {
     policy_file(relative).is_some()
 }
 
+/// `policies/privacy/2026-11-24.md` -> (`privacy`, `2026-11-24.md`).
 fn policy_file(relative: &str) -> Option<(&str, &str)> {
     let rest = relative.strip_prefix(POLICIES_DIR)?.strip_prefix('/')?;
     let (slug, name) = rest.split_once('/')?;

@@ -205,12 +205,11 @@ fn get_url(site: &Site, args: &Args) -> TeraResult<Value> {
             Some((t, a)) => (t, Some(a)),
             None => (content_path, None),
         };
-        let page_path = site.path_of(target).ok_or_else(|| {
+        let url = site.link_url(target).ok_or_else(|| {
             Error::message(format!(
                 "get_url: there is no content/{target} (from `{path}`)"
             ))
         })?;
-        let url = site.permalink(&page_path);
         return Ok(Value::from(match anchor {
             Some(anchor) => format!("{url}#{anchor}"),
             None => url,
