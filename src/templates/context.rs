@@ -408,28 +408,24 @@ impl Shared {
 
     /// A page in a listing: metadata only.
     pub fn summary(&self, site: &Site, page: usize) -> Value {
-        self.summaries[page]
-            .get_or_init(|| {
-                Value::from_serializable(&PageView::new(
-                    site,
-                    self,
-                    &site.pages[page],
-                    Depth::Summary,
-                ))
-            })
-            .clone()
+        self.page_view(&self.summaries, site, page, Depth::Summary)
     }
 
     /// A section in a listing (and what `get_page`/`get_section` give): its own pages.
     pub fn listing(&self, site: &Site, page: usize) -> Value {
-        self.listings[page]
+        self.page_view(&self.listings, site, page, Depth::Listing)
+    }
+
+    fn page_view(
+        &self,
+        slots: &[OnceLock<Value>],
+        site: &Site,
+        page: usize,
+        depth: Depth,
+    ) -> Value {
+        slots[page]
             .get_or_init(|| {
-                Value::from_serializable(&PageView::new(
-                    site,
-                    self,
-                    &site.pages[page],
-                    Depth::Listing,
-                ))
+                Value::from_serializable(&PageView::new(site, self, &site.pages[page], depth))
             })
             .clone()
     }
