@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::Config;
+use crate::content::front_matter::Kind;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::incremental::Cache;
 use crate::markdown::VersionBodies;
@@ -76,8 +77,7 @@ pub fn load_content(
     config: &Config,
     drafts: bool,
 ) -> (crate::content::Content, Vec<policy::Policy>, Diagnostics) {
-    let (mut content, mut diagnostics) =
-        crate::content::load(root, &config.limits, &policy::is_policy_file);
+    let (mut content, mut diagnostics) = crate::content::load(root, &config.limits, &file_kind);
     let policies = match policy::collect(&mut content, &config.policies, drafts) {
         Ok(policies) => policies,
         Err(errors) => {
@@ -86,6 +86,20 @@ pub fn load_content(
         }
     };
     (content, policies, diagnostics)
+}
+
+/// What a Markdown file under `content/` is, by where it lives: its kind decides the
+/// front matter it takes.
+fn file_kind(relative: &str) -> Kind {
+    if let Some(kind) = policy::file_kind(relative) {
+        kind
+    } else if relative == "_index.md" || relative.ends_with("/_index.md") {
+        Kind::Section
+    } else if product::is_product(relative) {
+        Kind::Product
+    } else {
+        Kind::Page
+    }
 }
 
 /// The settings and the policies (drafts included), for the `policy` commands.
@@ -380,9 +394,15 @@ fn check_templates_exist(site: &Site, templates: &Templates) -> Result<(), Diagn
         if templates.has(&page.template) {
             continue;
         }
-        let own = page.front_matter().template.is_some();
+        let own = page.front_matter().template().is_some();
         let (file, key) = match page.parent.map(|p| &site.pages[p]) {
-            Some(section) if !own && section.front_matter().page_template.is_some() => {
+            Some(section)
+                if !own
+                    && section
+                        .front_matter()
+                        .section()
+                        .is_some_and(|s| s.page_template.is_some()) =>
+            {
                 (&section.file, "page_template")
             }
             _ => (&page.file, "template"),
@@ -411,11 +431,11 @@ fn product_images(
     copies: &[CopiedFile],
 ) -> Result<images::Images, Diagnostics> {
     let mut sources: Vec<(PathBuf, String)> = Vec::new();
-    for page in pages
+    for (page, product) in pages
         .iter()
-        .filter(|p| product::is_product(&p.file.relative))
+        .filter_map(|p| Some((p, p.front_matter().product()?)))
     {
-        for image in &page.front_matter().images {
+        for image in &product.images {
             let key = product::image_key(page, &image.src);
             let source = assets
                 .iter()

@@ -48,7 +48,7 @@ pub fn versions_json(site: &Site, policy: &Policy, bodies: &[Body], record: &Loc
         .iter()
         .enumerate()
         .map(|(i, version)| {
-            let front = &version.file.front_matter;
+            let front = version.front();
             let status = policy.status(i, today);
             let source = file_key(version);
             // The record check left every recorded version's hashes in the record, equal
@@ -131,7 +131,7 @@ pub fn versions_path(policy: &Policy) -> String {
 pub fn json_ld(site: &Site, policy: &Policy, index: usize) -> String {
     let today = site.today();
     let version = &policy.versions[index];
-    let front = &version.file.front_matter;
+    let front = version.front();
     let next = policy.versions.get(index + 1);
     let published = front
         .announced

@@ -7,7 +7,7 @@ use iso_currency::Currency;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::content::front_matter::{Availability, Spec};
+use crate::content::front_matter::{Availability, ProductFront, Spec};
 use crate::diagnostic::Diagnostics;
 use crate::images::Processed;
 use crate::site::{Page, Site};
@@ -117,8 +117,7 @@ impl Price {
 pub fn check(site: &Site, images: &HashMap<String, Processed>) -> Diagnostics {
     let mut diagnostics = Diagnostics::default();
     let mut skus: HashMap<&str, &Page> = HashMap::new();
-    for page in site.pages.iter().filter(|p| is_product(&p.file.relative)) {
-        let front = page.front_matter();
+    for (page, front) in site.pages.iter().filter_map(|p| Some((p, p.product()?))) {
         let file = &page.file;
         let missing = |key: &str| {
             file.error_at_key(key, format!("this product has no `{key}`"))
@@ -181,23 +180,7 @@ pub fn check(site: &Site, images: &HashMap<String, Processed>) -> Diagnostics {
             );
         }
     }
-    for page in site.pages.iter().filter(|p| !is_product(&p.file.relative)) {
-        let front = page.front_matter();
-        if front.price.is_some() || front.sku.is_some() || !front.images.is_empty() {
-            let key = if front.price.is_some() {
-                "price"
-            } else if front.sku.is_some() {
-                "sku"
-            } else {
-                "images"
-            };
-            diagnostics.push(
-                page.file
-                    .error_at_key(key, format!("`{key}` only applies to products"))
-                    .with_help("products live in content/products/<category>/<product>.md"),
-            );
-        }
-    }
+
     diagnostics
 }
 
@@ -271,10 +254,10 @@ fn related<'a>(site: &'a Site, page: &'a Page) -> Vec<Related<'a>> {
     list[start..]
         .iter()
         .map(|&i| &site.pages[i])
-        .filter(|p| !std::ptr::eq(*p, page) && is_product(&p.file.relative))
+        .filter(|p| !std::ptr::eq(*p, page) && p.product().is_some())
         .take(RELATED)
         .filter_map(|p| {
-            let front = p.front_matter();
+            let front = p.product()?;
             let price = Price::parse(front.price.as_deref()?, front.currency.as_deref()?).ok()?;
             Some(Related {
                 name: front.name.as_deref().unwrap_or(p.title()),
@@ -299,10 +282,7 @@ pub struct ImageView<'a> {
 impl<'a> ProductView<'a> {
     /// `full` adds what only the product's own page shows: JSON-LD and related products.
     pub fn new(site: &'a Site, page: &'a Page, full: bool) -> Option<ProductView<'a>> {
-        if !is_product(&page.file.relative) {
-            return None;
-        }
-        let front = page.front_matter();
+        let front = page.product()?;
         let price = Price::parse(front.price.as_deref()?, front.currency.as_deref()?).ok()?;
         let images: Vec<ImageView> = front
             .images
@@ -335,7 +315,7 @@ impl<'a> ProductView<'a> {
         };
         let (json_ld, related) = if full {
             (
-                product_json_ld(site, page, &price, &images),
+                product_json_ld(site, page, front, &price, &images),
                 related(site, page),
             )
         } else {
@@ -362,8 +342,13 @@ impl<'a> ProductView<'a> {
 
 /// The fields Google's product rich results need: name, image, description, sku, brand
 /// and an `Offer` with price, currency, availability and URL.
-fn product_json_ld(site: &Site, page: &Page, price: &Price, images: &[ImageView]) -> String {
-    let front = page.front_matter();
+fn product_json_ld(
+    site: &Site,
+    page: &Page,
+    front: &ProductFront,
+    price: &Price,
+    images: &[ImageView],
+) -> String {
     let availability = match front.availability {
         Some(Availability::OutOfStock) => "https://schema.org/OutOfStock",
         Some(Availability::Preorder) => "https://schema.org/PreOrder",
@@ -419,20 +404,20 @@ impl CatalogOrder {
 /// Every product under `section` (at any depth), in `order`.
 pub fn catalog(site: &Site, section: &Page, order: CatalogOrder) -> Vec<usize> {
     let folder = section.file.relative.trim_end_matches("_index.md");
-    let weight = |p: &Page| p.front_matter().weight.unwrap_or(i64::MAX);
+    let weight = |p: &Page| p.front_matter().weight().unwrap_or(i64::MAX);
     let category_weight = |p: &Page| p.parent.map_or(i64::MAX, |s| weight(&site.pages[s]));
     let price = |p: &Page| {
-        let front = p.front_matter();
+        let front = p.product();
         Price::parse(
-            front.price.as_deref().unwrap_or(""),
-            front.currency.as_deref().unwrap_or(""),
+            front.and_then(|f| f.price.as_deref()).unwrap_or(""),
+            front.and_then(|f| f.currency.as_deref()).unwrap_or(""),
         )
         .map_or(u64::MAX, |p| p.minor)
     };
     let mut products: Vec<usize> = (0..site.pages.len())
         .filter(|&i| {
             let p = &site.pages[i];
-            is_product(&p.file.relative) && p.file.relative.starts_with(folder)
+            p.product().is_some() && p.file.relative.starts_with(folder)
         })
         .collect();
     products.sort_by(|&a, &b| {

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 
 use crate::config::Config;
-use crate::content::front_matter::{FrontMatter, SortBy};
+use crate::content::front_matter::{FrontMatter, Kind, ProductFront, SortBy};
 use crate::content::{Asset, Content, SourceFile};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::policy::Policy;
@@ -39,6 +39,11 @@ impl Page {
         &self.file.front_matter
     }
 
+    /// A product's own fields (`None` for any other page).
+    pub fn product(&self) -> Option<&ProductFront> {
+        self.file.front_matter.product()
+    }
+
     /// Words in the Markdown body (counted when the file was read).
     pub fn word_count(&self) -> usize {
         self.file.words
@@ -48,9 +53,8 @@ impl Page {
     pub fn title(&self) -> &str {
         let front = &self.file.front_matter;
         front
-            .title
-            .as_deref()
-            .or(front.name.as_deref())
+            .title()
+            .or(front.product().and_then(|p| p.name.as_deref()))
             .unwrap_or(&self.slug)
     }
 }
@@ -114,7 +118,7 @@ impl Site {
         let files: Vec<SourceFile> = content
             .files
             .into_iter()
-            .filter(|f| include_drafts || !f.front_matter.draft)
+            .filter(|f| include_drafts || !f.front_matter.draft())
             .collect();
         let mut diagnostics = Diagnostics::default();
         let folder_urls = folder_urls(&files, &content.assets, &mut diagnostics);
@@ -290,7 +294,7 @@ fn split_parent(relative: &str) -> (&str, &str) {
 
 /// The slug set in front matter (checked), or the slugified file or folder name.
 fn slug_of(file: &SourceFile, name: &str, diagnostics: &mut Diagnostics) -> String {
-    let Some(slug) = &file.front_matter.slug else {
+    let Some(slug) = file.front_matter.slug() else {
         let slug = slug::slugify(name);
         if slug.is_empty() {
             diagnostics.push(
@@ -304,7 +308,7 @@ fn slug_of(file: &SourceFile, name: &str, diagnostics: &mut Diagnostics) -> Stri
         return slug;
     };
     match check_slug(slug) {
-        Ok(()) => slug.clone(),
+        Ok(()) => slug.to_string(),
         Err(why) => {
             diagnostics.push(
                 file.error_at_key("slug", format!("slug `{slug}` {why}"))
@@ -393,6 +397,7 @@ fn implicit_home() -> Page {
     let file = SourceFile {
         relative: "_index.md".into(),
         display_path: "content/_index.md".into(),
+        front_matter: FrontMatter::empty(Kind::Section),
         ..SourceFile::default()
     };
     Page {
@@ -414,7 +419,7 @@ fn check_unique_paths(pages: &[Page], diagnostics: &mut Diagnostics) {
             continue;
         };
         // Point at the page whose `slug` caused the clash, if one of them has one.
-        let (culprit, other) = if first.front_matter().slug.is_some() {
+        let (culprit, other) = if first.front_matter().slug().is_some() {
             (first, page)
         } else {
             (page, first)
@@ -494,7 +499,11 @@ fn link_sections(pages: &mut [Page]) {
         if !pages[s].is_section() {
             continue;
         }
-        let sort_by = pages[s].front_matter().sort_by.unwrap_or_default();
+        let sort_by = pages[s]
+            .front_matter()
+            .section()
+            .and_then(|f| f.sort_by)
+            .unwrap_or_default();
         let mut list = std::mem::take(&mut pages[s].pages);
         sort_pages(&mut list, pages, sort_by);
         pages[s].pages = list;
@@ -511,14 +520,18 @@ fn sort_pages(list: &mut [usize], pages: &[Page], sort_by: SortBy) {
         let path = a.file.relative.cmp(&b.file.relative);
         match sort_by {
             SortBy::Weight => {
-                let weight = |p: &Page| p.front_matter().weight.unwrap_or(i64::MAX);
+                let weight = |p: &Page| p.front_matter().weight().unwrap_or(i64::MAX);
                 weight(a)
                     .cmp(&weight(b))
                     .then_with(|| a.title().to_lowercase().cmp(&b.title().to_lowercase()))
                     .then(path)
             }
             // Newest first; undated pages last.
-            SortBy::Date => b.front_matter().date.cmp(&a.front_matter().date).then(path),
+            SortBy::Date => b
+                .front_matter()
+                .date()
+                .cmp(&a.front_matter().date())
+                .then(path),
             SortBy::Title => a
                 .title()
                 .to_lowercase()
@@ -534,15 +547,15 @@ fn sort_pages(list: &mut [usize], pages: &[Page], sort_by: SortBy) {
 fn assign_templates(pages: &mut [Page]) {
     for i in 0..pages.len() {
         let page = &pages[i];
-        let template = if let Some(template) = &page.front_matter().template {
-            template.clone()
+        let template = if let Some(template) = page.front_matter().template() {
+            template.to_string()
         } else if page.file.relative == "_index.md" {
             "index.html".to_string()
         } else if page.is_section() {
             "section.html".to_string()
         } else {
             page.parent
-                .and_then(|p| pages[p].front_matter().page_template.clone())
+                .and_then(|p| pages[p].front_matter().section()?.page_template.clone())
                 .unwrap_or_else(|| "page.html".to_string())
         };
         pages[i].template = template;

@@ -14,11 +14,7 @@ pub fn sitemap(site: &Site) -> String {
         .iter()
         .map(|page| {
             let front = page.front_matter();
-            let changed = front
-                .updated
-                .as_ref()
-                .or(front.date.as_ref())
-                .map(|d| d.date());
+            let changed = front.updated().or(front.date()).map(|d| d.date());
             (page.path.clone(), changed)
         })
         .collect();

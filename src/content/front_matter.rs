@@ -100,58 +100,326 @@ impl Iterator for LineIter<'_> {
     }
 }
 
-/// The fields a page or section may set. Unknown fields are errors, so a typo such as
-/// `titel` is caught instead of silently ignored.
+/// What a content file is, by where it lives; each kind takes its own front matter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Any other Markdown file: `about.md`.
+    Page,
+    /// A folder's `_index.md`: a listing of its pages.
+    Section,
+    /// `products/<category>/<product>.md`.
+    Product,
+    /// `policies/<policy>/<date>.md`.
+    PolicyVersion,
+    /// `policies/<policy>/_index.md`: the policy's own title and notice period.
+    Policy,
+}
+
+impl Kind {
+    const ALL: [Kind; 5] = [
+        Kind::Page,
+        Kind::Section,
+        Kind::Product,
+        Kind::PolicyVersion,
+        Kind::Policy,
+    ];
+
+    /// The kind's name in messages, plural: "`price` only applies to products".
+    fn plural(self) -> &'static str {
+        match self {
+            Kind::Page => "pages",
+            Kind::Section => "sections",
+            Kind::Product => "products",
+            Kind::PolicyVersion => "policy versions",
+            Kind::Policy => "a policy's _index.md",
+        }
+    }
+
+    /// Where files of this kind live, for the help line of a misplaced field.
+    fn place(self) -> &'static str {
+        match self {
+            Kind::Page => "pages are the Markdown files of content/ other than _index.md",
+            Kind::Section => "sections are the _index.md files of content/ and its folders",
+            Kind::Product => "products live in content/products/<category>/<product>.md",
+            Kind::PolicyVersion => "policy versions live in content/policies/<policy>/<date>.md",
+            Kind::Policy => "set it in content/policies/<policy>/_index.md",
+        }
+    }
+
+    /// The front matter fields this kind takes, as serde reads them.
+    fn fields(self) -> &'static [&'static str] {
+        match self {
+            Kind::Page => field_names::<PageFront>(),
+            Kind::Section => field_names::<SectionFront>(),
+            Kind::Product => field_names::<ProductFront>(),
+            Kind::PolicyVersion => field_names::<VersionFront>(),
+            Kind::Policy => field_names::<PolicyFront>(),
+        }
+    }
+}
+
+/// A content file's front matter, typed by the file's [`Kind`]: a field that does not
+/// apply to the kind (a `price` on a policy version) is an error at load, with its line.
+#[derive(Debug, Clone)]
+pub enum FrontMatter {
+    Page(PageFront),
+    Section(SectionFront),
+    Product(ProductFront),
+    PolicyVersion(VersionFront),
+    Policy(PolicyFront),
+}
+
+/// Runs `$e` with `$f` bound to the front matter of a page, section or product (the
+/// kinds that are pages of the site), else gives `$other`.
+macro_rules! on_page_kinds {
+    ($self:expr, |$f:ident| $e:expr, else $other:expr) => {
+        match $self {
+            FrontMatter::Page($f) => $e,
+            FrontMatter::Section($f) => $e,
+            FrontMatter::Product($f) => $e,
+            FrontMatter::PolicyVersion(_) | FrontMatter::Policy(_) => $other,
+        }
+    };
+}
+
+/// A page's empty front matter.
+impl Default for FrontMatter {
+    fn default() -> Self {
+        FrontMatter::empty(Kind::Page)
+    }
+}
+
+impl FrontMatter {
+    /// The front matter of a file of `kind` that has none.
+    pub fn empty(kind: Kind) -> FrontMatter {
+        match kind {
+            Kind::Page => FrontMatter::Page(PageFront::default()),
+            Kind::Section => FrontMatter::Section(SectionFront::default()),
+            Kind::Product => FrontMatter::Product(ProductFront::default()),
+            Kind::PolicyVersion => FrontMatter::PolicyVersion(VersionFront::default()),
+            Kind::Policy => FrontMatter::Policy(PolicyFront::default()),
+        }
+    }
+
+    pub fn kind(&self) -> Kind {
+        match self {
+            FrontMatter::Page(_) => Kind::Page,
+            FrontMatter::Section(_) => Kind::Section,
+            FrontMatter::Product(_) => Kind::Product,
+            FrontMatter::PolicyVersion(_) => Kind::PolicyVersion,
+            FrontMatter::Policy(_) => Kind::Policy,
+        }
+    }
+
+    pub fn title(&self) -> Option<&str> {
+        match self {
+            FrontMatter::PolicyVersion(f) => f.title.as_deref(),
+            FrontMatter::Policy(f) => f.title.as_deref(),
+            other => on_page_kinds!(other, |f| f.title.as_deref(), else None),
+        }
+    }
+
+    pub fn description(&self) -> Option<&str> {
+        match self {
+            FrontMatter::PolicyVersion(f) => f.description.as_deref(),
+            FrontMatter::Policy(f) => f.description.as_deref(),
+            other => on_page_kinds!(other, |f| f.description.as_deref(), else None),
+        }
+    }
+
+    /// Drafts are left out of a build unless it asks for them.
+    pub fn draft(&self) -> bool {
+        match self {
+            FrontMatter::PolicyVersion(f) => f.draft,
+            other => on_page_kinds!(other, |f| f.draft, else false),
+        }
+    }
+
+    /// Free values for themes (none for a policy's `_index.md`).
+    pub fn extra(&self) -> &serde_json::Map<String, serde_json::Value> {
+        static NONE: std::sync::LazyLock<serde_json::Map<String, serde_json::Value>> =
+            std::sync::LazyLock::new(serde_json::Map::new);
+        match self {
+            FrontMatter::PolicyVersion(f) => &f.extra,
+            other => on_page_kinds!(other, |f| &f.extra, else &NONE),
+        }
+    }
+
+    pub fn date(&self) -> Option<&PageDate> {
+        on_page_kinds!(self, |f| f.date.as_ref(), else None)
+    }
+
+    pub fn updated(&self) -> Option<&PageDate> {
+        on_page_kinds!(self, |f| f.updated.as_ref(), else None)
+    }
+
+    pub fn template(&self) -> Option<&str> {
+        on_page_kinds!(self, |f| f.template.as_deref(), else None)
+    }
+
+    pub fn slug(&self) -> Option<&str> {
+        on_page_kinds!(self, |f| f.slug.as_deref(), else None)
+    }
+
+    pub fn weight(&self) -> Option<i64> {
+        on_page_kinds!(self, |f| f.weight, else None)
+    }
+
+    pub fn section(&self) -> Option<&SectionFront> {
+        match self {
+            FrontMatter::Section(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub fn product(&self) -> Option<&ProductFront> {
+        match self {
+            FrontMatter::Product(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub fn version(&self) -> Option<&VersionFront> {
+        match self {
+            FrontMatter::PolicyVersion(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub fn policy(&self) -> Option<&PolicyFront> {
+        match self {
+            FrontMatter::Policy(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+/// Declares the front matter of a kind that is a page of the site: the fields every
+/// page has, then the kind's own. (serde cannot flatten a shared struct into one that
+/// denies unknown fields, so the shared fields are written into each.)
+macro_rules! page_kind {
+    ($(#[$attr:meta])* $name:ident { $($(#[$field_attr:meta])* $field:ident: $ty:ty,)* }) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone, Default, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            pub title: Option<String>,
+            pub description: Option<String>,
+            pub date: Option<PageDate>,
+            pub updated: Option<PageDate>,
+            /// Template to render with, instead of `page.html` / `section.html`.
+            pub template: Option<String>,
+            /// Last part of the URL, instead of the file name.
+            pub slug: Option<String>,
+            #[serde(default)]
+            pub draft: bool,
+            pub weight: Option<i64>,
+            $($(#[$field_attr])* pub $field: $ty,)*
+            /// Free values for themes.
+            #[serde(default, deserialize_with = "deserialize_extra")]
+            pub extra: serde_json::Map<String, serde_json::Value>,
+        }
+    };
+}
+
+page_kind!(
+    /// A page's front matter.
+    PageFront {}
+);
+
+page_kind!(
+    /// A section's front matter.
+    SectionFront {
+        /// How the section lists its pages.
+        sort_by: Option<SortBy>,
+        /// The template for the section's pages.
+        page_template: Option<String>,
+    }
+);
+
+page_kind!(
+    /// A product's front matter: see [`crate::product`].
+    ProductFront {
+        name: Option<String>,
+        sku: Option<String>,
+        brand: Option<String>,
+        /// A decimal string such as "199.95", never a float.
+        price: Option<String>,
+        /// ISO 4217 code such as "USD".
+        currency: Option<String>,
+        availability: Option<Availability>,
+        #[serde(default)]
+        images: Vec<ProductImage>,
+        #[serde(default, deserialize_with = "deserialize_specs")]
+        specs: Vec<Spec>,
+        #[serde(default)]
+        variants: Vec<String>,
+        buy_url: Option<String>,
+    }
+);
+
+/// A policy version's front matter. Its date is its effective date (the file name, or
+/// `effective`), and its URL is made from that date, so the page fields do not apply.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FrontMatter {
+pub struct VersionFront {
     pub title: Option<String>,
     pub description: Option<String>,
-    pub date: Option<PageDate>,
-    pub updated: Option<PageDate>,
-    /// Template to render with, instead of `page.html` / `section.html`.
-    pub template: Option<String>,
-    /// Last part of the URL, instead of the file name.
-    pub slug: Option<String>,
     #[serde(default)]
     pub draft: bool,
-    pub weight: Option<i64>,
-    /// Sections only: how the section lists its pages.
-    pub sort_by: Option<SortBy>,
-    /// Sections only: the template for the section's pages.
-    pub page_template: Option<String>,
-    /// Policy versions only: the date the version takes effect, if not the file name.
+    /// The date the version takes effect, if not the file name.
     pub effective: Option<PageDate>,
-    /// Policy versions only: what changed and why, for the changelog.
+    /// What changed and why, for the changelog.
     pub summary: Option<String>,
-    /// Policy versions only: changes made after the version was published.
+    /// Changes made after the version was published.
     #[serde(default)]
     pub corrections: Vec<Correction>,
-    /// Policy versions only: `material` (needs notice) or `editorial`.
+    /// `material` (needs notice) or `editorial`.
     pub change: Option<ChangeKind>,
-    /// Policy versions only: the day notice of a material change went out.
+    /// The day notice of a material change went out.
     pub announced: Option<PageDate>,
-    /// A policy's `_index.md` only: days of notice its material changes need.
-    pub notice_days: Option<u32>,
-    /// Products only: see [`crate::product`].
-    pub name: Option<String>,
-    pub sku: Option<String>,
-    pub brand: Option<String>,
-    /// A decimal string such as "199.95", never a float.
-    pub price: Option<String>,
-    /// ISO 4217 code such as "USD".
-    pub currency: Option<String>,
-    pub availability: Option<Availability>,
-    #[serde(default)]
-    pub images: Vec<ProductImage>,
-    #[serde(default, deserialize_with = "deserialize_specs")]
-    pub specs: Vec<Spec>,
-    #[serde(default)]
-    pub variants: Vec<String>,
-    pub buy_url: Option<String>,
     /// Free values for themes.
     #[serde(default, deserialize_with = "deserialize_extra")]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A policy's `_index.md`: the policy's own title and description, and its notice period.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFront {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// Days of notice the policy's material changes need.
+    pub notice_days: Option<u32>,
+}
+
+/// The field names a struct's `Deserialize` asks for: serde passes them to
+/// `deserialize_struct`, which this deserializer records and then declines.
+fn field_names<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
+    struct Names<'a>(&'a mut &'static [&'static str]);
+    impl<'de> Deserializer<'de> for Names<'_> {
+        type Error = de::value::Error;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(de::Error::custom("not a struct"))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            fields: &'static [&'static str],
+            _visitor: V,
+        ) -> Result<V::Value, Self::Error> {
+            *self.0 = fields;
+            Err(de::Error::custom("names taken"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map
+            enum identifier ignored_any
+        }
+    }
+    let mut names: &'static [&'static str] = &[];
+    let _ = T::deserialize(Names(&mut names));
+    names
 }
 
 /// How much a policy version changes: a material change alters rights or obligations
@@ -239,49 +507,127 @@ pub enum SortBy {
     None,
 }
 
-/// Parses a front matter block. Errors point at the offending line of `source`, whose
-/// front matter starts at byte `offset`.
+/// Parses the front matter block of a file of `kind`. Errors point at the offending line
+/// of `source`, whose front matter lies at `range`.
 pub fn parse(
     source: &Arc<str>,
     format: Format,
     range: Range<usize>,
+    kind: Kind,
     path: &std::path::Path,
 ) -> Result<FrontMatter, Diagnostic> {
-    let text = &source[range.clone()];
-    match format {
-        Format::Toml => toml::from_str(text).map_err(|e| {
-            let diagnostic = Diagnostic::error(path, toml_message(&e));
-            match e.span() {
-                Some(span) => {
-                    diagnostic.at_span(source, range.start + span.start..range.start + span.end)
-                }
-                None => diagnostic,
-            }
-        }),
-        Format::Yaml if text.trim().is_empty() => Ok(FrontMatter::default()),
-        Format::Yaml => serde_saphyr::from_str(text).map_err(|e| {
-            let message = yaml_message(&e);
-            let diagnostic = Diagnostic::error(path, message);
-            match e.location() {
-                Some(location) if location.line() > 0 => {
-                    let first_line = crate::diagnostic::line_of_offset(source, range.start);
-                    diagnostic.at_line(source, first_line + location.line() as usize - 1)
-                }
-                _ => diagnostic,
-            }
-        }),
+    let typed = Typed {
+        source,
+        format,
+        range,
+        kind,
+        path,
+    };
+    match kind {
+        Kind::Page => typed.parse().map(FrontMatter::Page),
+        Kind::Section => typed.parse().map(FrontMatter::Section),
+        Kind::Product => typed.parse().map(FrontMatter::Product),
+        Kind::PolicyVersion => typed.parse().map(FrontMatter::PolicyVersion),
+        Kind::Policy => typed.parse().map(FrontMatter::Policy),
     }
 }
 
-fn toml_message(error: &toml::de::Error) -> String {
-    format!("front matter: {}", error.message().trim_end())
+/// One front matter block to parse as its kind's type.
+struct Typed<'a> {
+    source: &'a Arc<str>,
+    format: Format,
+    range: Range<usize>,
+    kind: Kind,
+    path: &'a std::path::Path,
 }
 
-fn yaml_message(error: &serde_saphyr::Error) -> String {
-    let full = error.without_snippet().to_string();
-    // serde-saphyr appends " at line L column C"; the diagnostic shows the place itself.
-    let message = full.split(" at line ").next().unwrap_or(&full).trim_end();
-    format!("front matter: {message}")
+impl Typed<'_> {
+    fn parse<T: serde::de::DeserializeOwned + Default>(&self) -> Result<T, Diagnostic> {
+        let (source, range) = (self.source, self.range.clone());
+        let text = &source[range.clone()];
+        match self.format {
+            Format::Toml => toml::from_str(text).map_err(|e| {
+                let diagnostic = self.error(e.message());
+                match e.span() {
+                    Some(span) => {
+                        diagnostic.at_span(source, range.start + span.start..range.start + span.end)
+                    }
+                    None => diagnostic,
+                }
+            }),
+            Format::Yaml if text.trim().is_empty() => Ok(T::default()),
+            Format::Yaml => serde_saphyr::from_str(text).map_err(|e| {
+                let full = e.without_snippet().to_string();
+                // serde-saphyr appends " at line L column C"; the diagnostic shows the place.
+                let diagnostic = self.error(full.split(" at line ").next().unwrap_or(&full));
+                match e.location() {
+                    Some(location) if location.line() > 0 => {
+                        let first_line = crate::diagnostic::line_of_offset(source, range.start);
+                        diagnostic.at_line(source, first_line + location.line() as usize - 1)
+                    }
+                    _ => diagnostic,
+                }
+            }),
+        }
+    }
+
+    /// The diagnostic for a parser's message. A field this kind does not take is named
+    /// with the kind it belongs to, or the field it is probably a typo of.
+    fn error(&self, message: &str) -> Diagnostic {
+        let message = message.trim_end();
+        let Some(field) = unknown_field(message) else {
+            return Diagnostic::error(self.path, format!("front matter: {message}"));
+        };
+        let owners: Vec<Kind> = Kind::ALL
+            .into_iter()
+            .filter(|k| *k != self.kind && k.fields().contains(&field))
+            .collect();
+        let takes = || {
+            let names: Vec<&str> = self
+                .kind
+                .fields()
+                .iter()
+                .map(|f| f.trim_start_matches("r#"))
+                .collect();
+            format!("{} take: {}", self.kind.plural(), names.join(", "))
+        };
+        match owners.as_slice() {
+            [owner] => Diagnostic::error(
+                self.path,
+                format!("front matter: `{field}` only applies to {}", owner.plural()),
+            )
+            .with_help(owner.place()),
+            [] => {
+                let closest = self
+                    .kind
+                    .fields()
+                    .iter()
+                    .map(|f| (strsim::damerau_levenshtein(field, f), *f))
+                    .min()
+                    .filter(|(distance, _)| *distance <= 2);
+                let help = match closest {
+                    Some((_, known)) => format!("did you mean `{known}`? ({})", takes()),
+                    None => takes(),
+                };
+                Diagnostic::error(self.path, format!("front matter: unknown field `{field}`"))
+                    .with_help(help)
+            }
+            _ => Diagnostic::error(
+                self.path,
+                format!(
+                    "front matter: `{field}` does not apply to {}",
+                    self.kind.plural()
+                ),
+            )
+            .with_help(takes()),
+        }
+    }
+}
+
+/// The field of serde's "unknown field `x`, expected ..." message.
+fn unknown_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `")?;
+    Some(&rest[..rest.find('`')?])
 }
 
 pub use crate::diagnostic::key_line;
@@ -395,12 +741,17 @@ mod tests {
     use std::path::Path;
 
     fn parse_str(text: &str) -> Result<FrontMatter, Diagnostic> {
+        parse_as(text, Kind::Page)
+    }
+
+    fn parse_as(text: &str, kind: Kind) -> Result<FrontMatter, Diagnostic> {
         let source: Arc<str> = Arc::from(text);
         let split = split(text).unwrap();
         parse(
             &source,
             split.format.unwrap(),
             split.front_matter,
+            kind,
             Path::new("a.md"),
         )
     }
@@ -450,10 +801,10 @@ mod tests {
     fn dates_come_as_toml_dates_or_strings() {
         let fm =
             parse_str("+++\ndate = 2026-11-24\nupdated = \"2026-11-25T10:00:00Z\"\n+++\n").unwrap();
-        assert_eq!(fm.date.unwrap().text, "2026-11-24");
-        assert_eq!(fm.updated.unwrap().text, "2026-11-25T10:00:00Z");
+        assert_eq!(fm.date().unwrap().text, "2026-11-24");
+        assert_eq!(fm.updated().unwrap().text, "2026-11-25T10:00:00Z");
         let fm = parse_str("---\ndate: 2026-11-24\n---\n").unwrap();
-        assert_eq!(fm.date.unwrap().text, "2026-11-24");
+        assert_eq!(fm.date().unwrap().text, "2026-11-24");
     }
 
     #[test]
@@ -473,10 +824,78 @@ mod tests {
     }
 
     #[test]
+    fn a_mistyped_field_gets_the_closest_known_one() {
+        let err = parse_str("+++\ntitle = \"A\"\ntitel = \"B\"\n+++\n").unwrap_err();
+        assert_eq!(err.message, "front matter: unknown field `titel`");
+        let help = err.help.unwrap();
+        assert!(
+            help.starts_with("did you mean `title`? (pages take: title,"),
+            "{help}"
+        );
+        let err = parse_str("---\nzzz: 1\n---\n").unwrap_err();
+        assert!(err.help.unwrap().starts_with("pages take: title,"));
+    }
+
+    #[test]
+    fn each_kind_takes_its_own_fields() {
+        let product = "+++\nname = \"Sense 2\"\nprice = \"249.95\"\nweight = 2\n+++\n";
+        let fm = parse_as(product, Kind::Product).unwrap();
+        assert_eq!(fm.product().unwrap().price.as_deref(), Some("249.95"));
+        assert_eq!(fm.weight(), Some(2));
+        let err = parse_as(product, Kind::Page).unwrap_err();
+        assert_eq!(err.message, "front matter: `name` only applies to products");
+        assert_eq!(err.line, Some(2));
+        assert_eq!(err.help.as_deref(), Some(Kind::Product.place()));
+
+        let version = "---\nsummary: Clearer.\nchange: editorial\n---\n";
+        let fm = parse_as(version, Kind::PolicyVersion).unwrap();
+        assert_eq!(fm.version().unwrap().change, Some(ChangeKind::Editorial));
+        let err = parse_as(version, Kind::Section).unwrap_err();
+        assert_eq!(
+            err.message,
+            "front matter: `summary` only applies to policy versions"
+        );
+        assert_eq!(err.line, Some(2));
+
+        let err = parse_as("+++\nsort_by = \"date\"\n+++\n", Kind::Page).unwrap_err();
+        assert_eq!(
+            err.message,
+            "front matter: `sort_by` only applies to sections"
+        );
+        let err = parse_as("+++\nnotice_days = 30\n+++\n", Kind::Section).unwrap_err();
+        assert_eq!(
+            err.message,
+            "front matter: `notice_days` only applies to a policy's _index.md"
+        );
+
+        // A field several kinds take, on a kind that does not.
+        let err = parse_as("+++\ndate = 2026-01-01\n+++\n", Kind::PolicyVersion).unwrap_err();
+        assert_eq!(
+            err.message,
+            "front matter: `date` does not apply to policy versions"
+        );
+        let help = err.help.unwrap();
+        assert!(
+            help.starts_with("policy versions take: title, description, draft, effective"),
+            "{help}"
+        );
+    }
+
+    #[test]
+    fn field_names_are_what_serde_reads() {
+        assert_eq!(
+            Kind::Policy.fields(),
+            ["title", "description", "notice_days"]
+        );
+        assert!(Kind::Product.fields().contains(&"buy_url"));
+        assert!(Kind::Section.fields().contains(&"extra"));
+    }
+
+    #[test]
     fn extra_keeps_free_values_and_toml_dates_as_text() {
         let fm = parse_str("+++\n[extra]\nprice = \"9.99\"\nlaunch = 2026-01-01\n+++\n").unwrap();
-        assert_eq!(fm.extra["price"], "9.99");
-        assert_eq!(fm.extra["launch"], "2026-01-01");
+        assert_eq!(fm.extra()["price"], "9.99");
+        assert_eq!(fm.extra()["launch"], "2026-01-01");
     }
 
     #[test]

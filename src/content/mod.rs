@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::config::Limits;
 use crate::diagnostic::{Diagnostic, Diagnostics, line_of_offset};
 use crate::input_files;
-use front_matter::FrontMatter;
+use front_matter::{FrontMatter, Kind};
 use rayon::prelude::*;
 
 /// The folder under the site root that holds the Markdown content.
@@ -125,12 +125,13 @@ pub struct Content {
 
 /// Reads `root/content/`. Returns what could be read and the problems found (errors and
 /// mojibake warnings); the caller decides whether errors stop the build.
-/// `keep_whole` says which files (by path under `content/`) keep their whole text in
-/// memory; the others keep only their front matter (see [`SourceFile::text`]).
+/// `kind_of` says what each Markdown file is (by its path under `content/`), which
+/// decides the front matter it takes. Policy files keep their whole text in memory; the
+/// others keep only their front matter (see [`SourceFile::text`]).
 pub fn load(
     root: &Path,
     limits: &Limits,
-    keep_whole: &(dyn Fn(&str) -> bool + Sync),
+    kind_of: &(dyn Fn(&str) -> Kind + Sync),
 ) -> (Content, Diagnostics) {
     let content_dir = root.join(CONTENT_DIR);
     if !content_dir.is_dir() {
@@ -170,7 +171,7 @@ pub fn load(
     }
     let results: Vec<Result<(SourceFile, Vec<Diagnostic>), Diagnostic>> = markdown
         .par_iter()
-        .map(|(path, relative)| read_file(path, relative, keep_whole(relative)))
+        .map(|(path, relative)| read_file(path, relative, kind_of(relative)))
         .collect();
     let mut files = Vec::with_capacity(results.len());
     for result in results {
@@ -198,8 +199,11 @@ fn is_ignored(name: &std::ffi::OsStr) -> bool {
 fn read_file(
     path: &Path,
     relative: &str,
-    keep_whole: bool,
+    kind: Kind,
 ) -> Result<(SourceFile, Vec<Diagnostic>), Diagnostic> {
+    // Several stages read a policy's text (the record check, redlines); a page's is read
+    // again by its own job.
+    let keep_whole = matches!(kind, Kind::PolicyVersion | Kind::Policy);
     let display_path = Path::new(CONTENT_DIR).join(relative);
     let text = read_utf8(path, &display_path)?;
     let split = front_matter::split(&text).map_err(|e| {
@@ -208,10 +212,14 @@ fn read_file(
             .with_help("end the front matter with a line holding only the same fence (+++ or ---)")
     })?;
     let front_matter = match split.format {
-        Some(format) => {
-            front_matter::parse(&text, format, split.front_matter.clone(), &display_path)?
-        }
-        None => FrontMatter::default(),
+        Some(format) => front_matter::parse(
+            &text,
+            format,
+            split.front_matter.clone(),
+            kind,
+            &display_path,
+        )?,
+        None => FrontMatter::empty(kind),
     };
     let suspects = mojibake::scan(&text);
     let more = suspects.len().saturating_sub(MOJIBAKE_SHOWN);
@@ -332,7 +340,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.md");
         std::fs::write(&path, "+++\ntitle = \"A\"\n+++\nOne two three.\n").unwrap();
-        let (file, _) = super::read_file(&path, "a.md", false).unwrap();
+        let (file, _) = super::read_file(&path, "a.md", super::Kind::Page).unwrap();
         assert_eq!(&*file.text, "+++\ntitle = \"A\"\n+++\n");
         assert_eq!(file.words, 3);
         assert_eq!(file.whole().unwrap().body(), "One two three.\n");

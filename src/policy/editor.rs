@@ -145,7 +145,7 @@ fn new_version_text(
     change: ChangeKind,
     today: NaiveDate,
 ) -> Result<String, NewVersionError> {
-    let front = &newest.file.front_matter;
+    let front = newest.front();
     let mut text = String::from("+++\n");
     let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
     if let Some(title) = &front.title {
@@ -276,7 +276,7 @@ pub fn notice(
     let page = config.permalink(&policy.path());
     let redline = config.permalink(&policy.changes_path(version));
     let full = config.permalink(&policy.version_path(version));
-    let kind = match version.file.front_matter.change {
+    let kind = match version.front().change {
         Some(crate::content::front_matter::ChangeKind::Material) => {
             "This is a material change: it affects your rights or our obligations.\n\n"
         }

@@ -25,7 +25,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::config::PolicyRules;
-use crate::content::front_matter::ChangeKind;
+use crate::content::front_matter::{ChangeKind, Kind, VersionFront};
 use crate::content::{Content, SourceFile};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
@@ -53,9 +53,18 @@ pub struct Version {
 }
 
 impl Version {
-    pub fn summary(&self) -> Option<&str> {
+    /// The version's front matter.
+    pub fn front(&self) -> &VersionFront {
+        // The loader parses every file of a policy folder but `_index.md` as a version
+        // (`file_kind`), and `collect` makes versions only of those files.
         self.file
             .front_matter
+            .version()
+            .expect("a policy version's file is parsed as a version")
+    }
+
+    pub fn summary(&self) -> Option<&str> {
+        self.front()
             .summary
             .as_deref()
             .filter(|s| !s.trim().is_empty())
@@ -114,7 +123,7 @@ impl Policy {
     pub fn notice_days(&self, rules: &PolicyRules) -> u32 {
         self.index
             .as_ref()
-            .and_then(|i| i.front_matter.notice_days)
+            .and_then(|i| i.front_matter.policy()?.notice_days)
             .unwrap_or(rules.notice_days)
     }
 
@@ -138,13 +147,10 @@ impl Policy {
 
     /// The title: the `_index.md` title, else the newest version's in force (or first).
     pub fn title(&self, today: NaiveDate) -> &str {
-        let from_index = self
-            .index
-            .as_ref()
-            .and_then(|i| i.front_matter.title.as_deref());
+        let from_index = self.index.as_ref().and_then(|i| i.front_matter.title());
         let shown = self.current_index(today).unwrap_or(0);
         from_index
-            .or(self.versions[shown].file.front_matter.title.as_deref())
+            .or(self.versions[shown].front().title.as_deref())
             .unwrap_or(&self.slug)
     }
 }
@@ -215,7 +221,6 @@ pub fn collect(
     let files = std::mem::take(&mut content.files);
     for file in files {
         let Some((slug, name)) = policy_file(&file.relative) else {
-            check_not_policy_fields(&file, &mut diagnostics);
             content.files.push(file);
             continue;
         };
@@ -245,7 +250,7 @@ pub fn collect(
             policy.index = Some(file);
             continue;
         }
-        if file.front_matter.draft && !include_drafts {
+        if file.front_matter.draft() && !include_drafts {
             continue;
         }
         match effective_date(&file, name) {
@@ -276,10 +281,15 @@ fn is_policy_slug(slug: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-/// Whether a file under `content/` belongs to a policy (its versions and its
-/// `_index.md`), whose text every stage up to the record check reads.
-pub fn is_policy_file(relative: &str) -> bool {
-    policy_file(relative).is_some()
+/// What a file of a policy folder is: its `_index.md` or a version. `None` for a file
+/// outside every policy folder.
+pub fn file_kind(relative: &str) -> Option<Kind> {
+    let (_, name) = policy_file(relative)?;
+    Some(if name == "_index.md" {
+        Kind::Policy
+    } else {
+        Kind::PolicyVersion
+    })
 }
 
 /// `policies/privacy/2026-11-24.md` -> (`privacy`, `2026-11-24.md`).
@@ -290,7 +300,11 @@ fn policy_file(relative: &str) -> Option<(&str, &str)> {
 }
 
 fn effective_date(file: &SourceFile, name: &str) -> Result<NaiveDate, Diagnostic> {
-    if let Some(effective) = &file.front_matter.effective {
+    if let Some(effective) = file
+        .front_matter
+        .version()
+        .and_then(|f| f.effective.as_ref())
+    {
         // A time of day would shift the date when converted to UTC, and a policy takes
         // effect for a whole day anyway.
         if effective.text.contains('T') {
@@ -351,7 +365,7 @@ fn check_versions(policy: &Policy, diagnostics: &mut Diagnostics) {
 fn check_notice(policy: &Policy, rules: &PolicyRules, diagnostics: &mut Diagnostics) {
     let notice_days = policy.notice_days(rules);
     for version in policy.versions.iter().skip(1) {
-        let front = &version.file.front_matter;
+        let front = version.front();
         let Some(kind) = front.change else {
             diagnostics.push(
                 version
@@ -400,27 +414,6 @@ fn check_notice(policy: &Policy, rules: &PolicyRules, diagnostics: &mut Diagnost
             );
         }
     }
-}
-
-fn check_not_policy_fields(file: &SourceFile, diagnostics: &mut Diagnostics) {
-    let front = &file.front_matter;
-    let field = if front.effective.is_some() {
-        "effective"
-    } else if front.summary.is_some() {
-        "summary"
-    } else if !front.corrections.is_empty() {
-        "corrections"
-    } else if front.change.is_some() {
-        "change"
-    } else if front.announced.is_some() {
-        "announced"
-    } else {
-        return;
-    };
-    diagnostics.push(
-        file.error_at_key(field, format!("`{field}` only applies to policy versions"))
-            .with_help("policy versions live in content/policies/<policy>/<date>.md"),
-    );
 }
 
 #[cfg(test)]

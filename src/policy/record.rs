@@ -198,7 +198,7 @@ pub fn check(inputs: &Inputs) -> Result<Record, Diagnostics> {
                         );
                     }
                     // Drafts are previews: checked like any version, never recorded.
-                    if !version.file.front_matter.draft {
+                    if !version.front().draft {
                         let event = if importing {
                             Event::Imported
                         } else {
@@ -276,7 +276,7 @@ pub fn file_key(version: &Version) -> String {
 }
 
 fn corrections(version: &Version) -> usize {
-    version.file.front_matter.corrections.len()
+    version.front().corrections.len()
 }
 
 fn date(day: NaiveDate) -> String {
@@ -337,7 +337,7 @@ fn check_append_only(
 
 /// Corrections need a note, and a date from the version's publication up to today.
 fn check_corrections(lock: &Lock, version: &Version, today: NaiveDate, errors: &mut Diagnostics) {
-    let front = &version.file.front_matter;
+    let front = version.front();
     let published = publication_date(lock, version, today);
     for correction in &front.corrections {
         let day = correction.date.date();
@@ -376,7 +376,7 @@ fn check_corrections(lock: &Lock, version: &Version, today: NaiveDate, errors: &
 /// in with the policy's history, the day its notice went out (else its effective date).
 /// A version not yet recorded is published today.
 fn publication_date(lock: &Lock, version: &Version, today: NaiveDate) -> NaiveDate {
-    let front = &version.file.front_matter;
+    let front = version.front();
     let announced_or_effective = front
         .announced
         .as_ref()
@@ -394,7 +394,7 @@ fn publication_date(lock: &Lock, version: &Version, today: NaiveDate) -> NaiveDa
 /// An error at where the version's date is written: its `effective` key, or else its
 /// file name (the first line stands for it).
 fn error_at_date(version: &Version, message: String) -> Diagnostic {
-    if version.file.front_matter.effective.is_some() {
+    if version.front().effective.is_some() {
         version.file.error_at_key("effective", message)
     } else {
         Diagnostic::error(&version.file.display_path, message).at_line(&version.file.text, 1)

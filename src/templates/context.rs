@@ -99,20 +99,20 @@ impl<'a> PageView<'a> {
         PageView {
             kind: if page.is_section() { "section" } else { "page" },
             title: page.title(),
-            description: front.description.as_deref(),
+            description: front.description(),
             content: body.map(|b| b.html.as_str()),
             toc: body.map(|b| b.toc.as_slice()),
-            date: front.date.as_ref(),
-            updated: front.updated.as_ref(),
-            weight: front.weight,
-            draft: front.draft,
+            date: front.date(),
+            updated: front.updated(),
+            weight: front.weight(),
+            draft: front.draft(),
             slug: &page.slug,
             path: &page.path,
             permalink: site.permalink(&page.path),
             relative_path: &page.file.relative,
             word_count: words,
             reading_time: words.div_ceil(200).max(1),
-            extra: &front.extra,
+            extra: front.extra(),
             ancestors: site
                 .ancestors(page)
                 .into_iter()
@@ -163,7 +163,7 @@ impl<'a> PolicyView<'a> {
             description: policy
                 .index
                 .as_ref()
-                .and_then(|i| i.front_matter.description.as_deref()),
+                .and_then(|i| i.front_matter.description()),
             permalink: site.permalink(&path),
             compare_permalink: (policy.versions.len() > 1)
                 .then(|| site.permalink(&policy.compare_index_path())),
@@ -222,7 +222,7 @@ impl<'a> VersionView<'a> {
     pub fn new(site: &'a Site, policy: &'a Policy, index: usize, body: Option<&'a Body>) -> Self {
         let version = &policy.versions[index];
         let next = policy.versions.get(index + 1);
-        let front = &version.file.front_matter;
+        let front = version.front();
         let path = policy.version_path(version);
         let changes_path = policy.changes_path(version);
         let status = policy.status(index, site.today());
@@ -282,7 +282,7 @@ pub fn changelog_entries<'a>(site: &'a Site, shared: &Shared) -> Vec<ChangelogEn
                 policy_title: policy.title(site.today()),
                 policy_permalink: site.permalink(&policy.path()),
                 version: shared.version(site, entry.policy, entry.version),
-                material: version.file.front_matter.change == Some(ChangeKind::Material),
+                material: version.front().change == Some(ChangeKind::Material),
             }
         })
         .collect()

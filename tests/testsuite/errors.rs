@@ -79,6 +79,41 @@ fn unknown_field_names_file_and_line() {
     );
 }
 
+/// Each kind of file takes its own fields: a product's `price` on a plain page, a policy
+/// version's `summary` on a section, a section's `sort_by` on a page. Every misplaced
+/// field is reported in one build, each at its line, with the kind it belongs to.
+#[test]
+fn a_field_of_another_kind_names_the_kind_it_belongs_to() {
+    let stderr = fails_at(
+        |s| {
+            s.write(
+                "content/about.md",
+                "+++\ntitle = \"About\"\nprice = \"9.99\"\n+++\n",
+            );
+            s.write(
+                "content/blog/_index.md",
+                "---\ntitle: Blog\nsummary: All our news\n---\n",
+            );
+            s.write(
+                "content/blog/first.md",
+                "+++\ntitle = \"First\"\n\nsort_by = \"date\"\n+++\n",
+            );
+        },
+        "content/about.md:3",
+        "`price` only applies to products",
+    );
+    assert!(stderr.contains("content/blog/_index.md:3"), "{stderr}");
+    assert!(
+        stderr.contains("`summary` only applies to policy versions"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("content/blog/first.md:4"), "{stderr}");
+    assert!(
+        stderr.contains("`sort_by` only applies to sections"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn bad_date_names_file_and_line() {
     fails_at(
