@@ -226,6 +226,12 @@ fn jobs<'a>(site: &'a Site, templates: &Templates) -> Vec<(String, Job<'a>, bool
         .iter()
         .map(|page| (format!("{}index.html", page.path), Job::Page(page), true))
         .collect();
+    for page in site.pages.iter().filter(|p| p.pagers() > 1) {
+        for number in 2..=page.pagers() {
+            let path = format!("{}index.html", page.pager_path(number));
+            jobs.push((path, Job::Pager { page, number }, true));
+        }
+    }
     jobs.extend(
         policy::pages::all(&site.policies, site.today())
             .into_iter()
@@ -277,7 +283,9 @@ pub fn sources(site: &Site, templates: &Templates) -> Vec<(String, PathBuf)> {
                     _ => PathBuf::from(page.template()),
                 },
                 Job::Standalone { template, .. } => PathBuf::from(template),
-                Job::Sorted { page, .. } => page.file.display_path.clone(),
+                Job::Sorted { page, .. } | Job::Pager { page, .. } => {
+                    page.file.display_path.clone()
+                }
             };
             (path, source)
         })
@@ -300,7 +308,8 @@ enum Failed {
     /// The page's Markdown: every problem, each at its line.
     Markdown(Vec<Diagnostic>),
     Template(Diagnostic),
-    /// A catalog's sorted copy whose Markdown failed: its `Job::Page` reports it.
+    /// A catalog's sorted copy or a later listing page whose Markdown failed: its
+    /// `Job::Page` reports it.
     Reported,
 }
 
@@ -335,10 +344,11 @@ pub fn render_outputs(
         .map(|(path, job, html)| {
             let (shown, own) = match job {
                 Job::Page(page) => (Some(page), true),
-                Job::Sorted { page, .. } => (Some(page), false),
+                Job::Sorted { page, .. } | Job::Pager { page, .. } => (Some(page), false),
                 _ => (None, false),
             };
-            // A catalog's sorted copies render its Markdown again; only its own page
+            // A catalog's sorted copies and a section's later listing pages render its
+            // Markdown again; only its own page
             // counts as a reuse.
             let ignored = AtomicUsize::new(0);
             let counter = if own { &reused } else { &ignored };

@@ -44,6 +44,31 @@ impl Page {
         self.file.front_matter.product()
     }
 
+    /// Sections with `paginate_by`: how many pages each listing page shows.
+    pub fn paginate_by(&self) -> Option<usize> {
+        let section = self.file.front_matter.section()?;
+        section.paginate_by.map(std::num::NonZeroUsize::get)
+    }
+
+    /// How many listing pages the section has: one unless it paginates (and one for a
+    /// section with no pages, which still shows its own text).
+    pub fn pagers(&self) -> usize {
+        match self.paginate_by() {
+            Some(by) => self.pages.len().div_ceil(by).max(1),
+            None => 1,
+        }
+    }
+
+    /// The URL path of listing page `number` (from 1): the section's own path for the
+    /// first, `<path>page/<number>/` after it, as in Zola.
+    pub fn pager_path(&self, number: usize) -> String {
+        if number <= 1 {
+            self.path.clone()
+        } else {
+            format!("{}{PAGER_FOLDER}/{number}/", self.path)
+        }
+    }
+
     /// Words in the Markdown body (counted when the file was read).
     pub fn word_count(&self) -> usize {
         self.file.words
@@ -58,6 +83,9 @@ impl Page {
             .unwrap_or(&self.slug)
     }
 }
+
+/// The folder of a paginated section's later listing pages: `/blog/page/2/`.
+pub const PAGER_FOLDER: &str = "page";
 
 /// The whole site, ready to render.
 #[derive(Debug)]
@@ -126,6 +154,7 @@ impl Site {
         check_unique_paths(&pages, &mut diagnostics);
         check_reserved_paths(&pages, &policies, &mut diagnostics);
         link_sections(&mut pages);
+        check_pager_paths(&pages, &mut diagnostics);
         assign_templates(&mut pages);
         let assets: Vec<(Asset, String)> = content
             .assets
@@ -457,6 +486,30 @@ fn check_reserved_paths(pages: &[Page], policies: &[Policy], diagnostics: &mut D
                     )
                     .with_help("rename this page or give it another `slug`"),
             );
+        }
+    }
+}
+
+/// A paginated section's later listing pages (`/blog/page/2/`) must not land on a page.
+fn check_pager_paths(pages: &[Page], diagnostics: &mut Diagnostics) {
+    let by_path: HashMap<&str, &Page> = pages.iter().map(|p| (p.path.as_str(), p)).collect();
+    for section in pages.iter().filter(|p| p.paginate_by().is_some()) {
+        for number in 2..=section.pagers() {
+            let path = section.pager_path(number);
+            if let Some(page) = by_path.get(path.as_str()) {
+                diagnostics.push(
+                    section
+                        .file
+                        .error_at_key(
+                            "paginate_by",
+                            format!(
+                                "page {number} of this section's listing would be at {path}, the URL of {}",
+                                page.file.display_path.display()
+                            ),
+                        )
+                        .with_help("rename that page or give it another `slug`"),
+                );
+            }
         }
     }
 }

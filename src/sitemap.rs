@@ -12,10 +12,11 @@ pub fn sitemap(site: &Site) -> String {
     let mut entries: Vec<(String, Option<NaiveDate>)> = site
         .pages
         .iter()
-        .map(|page| {
+        .flat_map(|page| {
             let front = page.front_matter();
             let changed = front.updated().or(front.date()).map(|d| d.date());
-            (page.path.clone(), changed)
+            // A paginated section's later listing pages too (`/blog/page/2/`).
+            (1..=page.pagers()).map(move |number| (page.pager_path(number), changed))
         })
         .collect();
     let today = site.today();

@@ -334,6 +334,10 @@ page_kind!(
         sort_by: Option<SortBy>,
         /// The template for the section's pages.
         page_template: Option<String>,
+        /// Lists the section's pages this many to a listing page (`/blog/`,
+        /// `/blog/page/2/`, ...) instead of all on one.
+        #[serde(default, deserialize_with = "deserialize_page_count")]
+        paginate_by: Option<std::num::NonZeroUsize>,
     }
 );
 
@@ -482,6 +486,22 @@ fn deserialize_specs<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<S
         }
     }
     deserializer.deserialize_any(SpecsVisitor)
+}
+
+/// `paginate_by`: a whole number of pages, at least one.
+fn deserialize_page_count<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<std::num::NonZeroUsize>, D::Error> {
+    let count = u64::deserialize(deserializer)?;
+    usize::try_from(count)
+        .ok()
+        .and_then(std::num::NonZeroUsize::new)
+        .map(Some)
+        .ok_or_else(|| {
+            de::Error::custom(format!(
+                "paginate_by = {count}: give how many pages each listing page shows, 1 or more"
+            ))
+        })
 }
 
 /// A change to a published policy version, recorded so that readers can see it.

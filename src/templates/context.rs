@@ -63,6 +63,54 @@ pub struct PageView<'a> {
     pub subsections: Option<Vec<Value>>,
 }
 
+/// One listing page of a section with `paginate_by`, as templates see it (`paginator`,
+/// with Zola's fields).
+#[derive(Debug, Serialize)]
+pub struct Paginator {
+    pub paginate_by: usize,
+    /// This listing page's number, from 1.
+    pub current_index: usize,
+    pub number_pagers: usize,
+    /// Pages in the whole section.
+    pub total_pages: usize,
+    /// This listing page's pages (summaries, as in `section.pages`).
+    pub pages: Vec<Value>,
+    /// The permalinks of the first, last, previous and next listing pages.
+    pub first: String,
+    pub last: String,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+    /// The permalink the later listing pages go under: `https://shop.example/blog/page/`.
+    pub base_url: String,
+}
+
+impl Paginator {
+    /// Listing page `number` (from 1) of `section`, which has `paginate_by`.
+    pub fn new(site: &Site, shared: &Shared, section: &Page, number: usize) -> Paginator {
+        let by = section.paginate_by().unwrap_or(usize::MAX);
+        let count = section.pagers();
+        let link = |n: usize| site.permalink(&section.pager_path(n));
+        Paginator {
+            paginate_by: by,
+            current_index: number,
+            number_pagers: count,
+            total_pages: section.pages.len(),
+            pages: section
+                .pages
+                .iter()
+                .skip((number - 1).saturating_mul(by))
+                .take(by)
+                .map(|&i| shared.summary(site, i))
+                .collect(),
+            first: link(1),
+            last: link(count),
+            previous: (number > 1).then(|| link(number - 1)),
+            next: (number < count).then(|| link(number + 1)),
+            base_url: site.permalink(&format!("{}{}/", section.path, crate::site::PAGER_FOLDER)),
+        }
+    }
+}
+
 /// A link in a breadcrumb trail.
 #[derive(Debug, Serialize)]
 pub struct Crumb<'a> {
@@ -80,6 +128,17 @@ impl<'a> PageView<'a> {
         let summaries =
             |indices: &[usize]| indices.iter().map(|&i| shared.summary(site, i)).collect();
         let (pages, subsections) = match (page.is_section(), depth) {
+            // A paginated section's pages are in `paginator.pages`, a listing page's worth
+            // at a time (as in Zola), so no page holds a list of all of them.
+            (true, Depth::Full(_)) if page.paginate_by().is_some() => (
+                Some(Vec::new()),
+                Some(
+                    page.subsections
+                        .iter()
+                        .map(|&i| shared.listing(site, i))
+                        .collect(),
+                ),
+            ),
             (true, Depth::Full(_)) => (
                 Some(summaries(&page.pages)),
                 Some(

@@ -24,7 +24,7 @@ use crate::policy::redline::redline;
 use crate::site::{Page, Site};
 pub use context::Shared;
 pub use context::{Depth, PageView};
-use context::{VersionView, changelog_entries, compare_pairs};
+use context::{Paginator, VersionView, changelog_entries, compare_pairs};
 
 /// The site's own template folder, which overrides the theme's.
 pub const SITE_TEMPLATES_DIR: &str = "templates";
@@ -58,6 +58,9 @@ pub enum Job<'a> {
     /// A catalog section (template `catalog.html`) listed in another order, at
     /// `<section>/<order>/`, so shoppers can sort without JavaScript.
     Sorted { page: &'a Page, order: CatalogOrder },
+    /// A later listing page of a section with `paginate_by` (the first is its
+    /// `Job::Page`): number 2 and on, at [`Page::pager_path`].
+    Pager { page: &'a Page, number: usize },
 }
 
 pub use crate::product::CatalogOrder;
@@ -244,7 +247,8 @@ impl Templates {
 
     /// Builds the template and context for one output file.
     /// `record` is the policies' record after this build (its heads go in the feed).
-    /// `body` is the rendered Markdown of the page a `Job::Page` or `Job::Sorted` shows.
+    /// `body` is the rendered Markdown of the page a `Job::Page`, `Job::Sorted` or
+    /// `Job::Pager` shows.
     pub fn prepare<'s>(
         &self,
         site: &'s Site,
@@ -256,10 +260,20 @@ impl Templates {
         let empty = Body::default();
         let body = body.unwrap_or(&empty);
         match job {
-            Job::Page(page) => {
-                let mut context = self.base_context(site, &page.path);
+            Job::Page(page) | Job::Pager { page, .. } => {
+                let number = match job {
+                    Job::Pager { number, .. } => number,
+                    _ => 1,
+                };
+                let mut context = self.base_context(site, &page.pager_path(number));
                 let view = PageView::new(site, self.shared(), page, Depth::Full(body));
                 context.insert(if page.is_section() { "section" } else { "page" }, &view);
+                if page.paginate_by().is_some() {
+                    context.insert(
+                        "paginator",
+                        &Paginator::new(site, self.shared(), page, number),
+                    );
+                }
                 context.insert(
                     "breadcrumbs_ld",
                     &crate::product::breadcrumbs_json_ld(site, page),

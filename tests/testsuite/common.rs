@@ -38,9 +38,14 @@ impl Site {
     /// Copies a fixture and the repository's default theme into it.
     pub fn fixture_with_default_theme(name: &str) -> Site {
         let site = Site::fixture(name);
-        let theme = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default");
-        copy_dir(&theme, &site.root.join("themes/default"), &[]);
+        site.add_default_theme();
         site
+    }
+
+    /// Copies the repository's default theme into the site.
+    pub fn add_default_theme(&self) {
+        let theme = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default");
+        copy_dir(&theme, &self.root.join("themes/default"), &[]);
     }
 
     pub fn read(&self, path: &str) -> String {

@@ -12,6 +12,7 @@ mod golden;
 mod hostile;
 mod incremental;
 mod layering;
+mod pagination;
 mod policies;
 mod publish;
 mod record;

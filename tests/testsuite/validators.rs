@@ -22,6 +22,7 @@ const PAGE_KINDS: &[&str] = &[
     "products/",                                       // catalog
     "products/price-low-to-high/",                     // catalog, sorted
     "products/smart-watches/",                         // category
+    "products/accessories/page/2/",                    // category, second listing page
     "products/smart-watches/sense-2/",                 // product
     "404.html",                                        // not found
 ];
@@ -31,6 +32,14 @@ fn shop(base_url: &str) -> Site {
     let site = Site::copy_of(
         repo,
         &["target", "public", ".git", "tests", "src", ".vellum-cache"],
+    );
+    // The shop's categories fit on one page; this one is split in two so that the
+    // listing pages of a paginated section (`paginate_by`) are validated too.
+    let accessories = "content/products/accessories/_index.md";
+    site.write(
+        accessories,
+        site.read(accessories)
+            .replace("weight = 3\n", "weight = 3\npaginate_by = 2\n"),
     );
     let run = site.build(&["--base-url", base_url]);
     assert!(run.success, "{}", run.stderr);
