@@ -221,11 +221,21 @@ fn check_anchors(
 /// Every output file rendered from a template: pages and sections, policy pages, the
 /// changelog and feed, and `404.html`.
 fn jobs<'a>(site: &'a Site, templates: &Templates) -> Vec<(String, Job<'a>, bool)> {
-    let mut jobs: Vec<(String, Job, bool)> = site
+    let policy_pages = policy::pages::all(&site.policies, site.today());
+    let pagers: usize = site.pages.iter().map(|p| p.pagers() - 1).sum();
+    let catalogs = site
         .pages
         .iter()
-        .map(|page| (format!("{}index.html", page.path), Job::Page(page), true))
-        .collect();
+        .filter(|p| p.template == CATALOG_TEMPLATE)
+        .count();
+    // Sized once: a list of 100,000 jobs grown by doubling holds up to twice that.
+    let mut jobs: Vec<(String, Job, bool)> =
+        Vec::with_capacity(site.pages.len() + pagers + policy_pages.len() + 2 * catalogs + 1);
+    jobs.extend(
+        site.pages
+            .iter()
+            .map(|page| (format!("{}index.html", page.path), Job::Page(page), true)),
+    );
     for page in site.pages.iter().filter(|p| p.pagers() > 1) {
         for number in 2..=page.pagers() {
             let path = format!("{}index.html", page.pager_path(number));
@@ -233,7 +243,7 @@ fn jobs<'a>(site: &'a Site, templates: &Templates) -> Vec<(String, Job<'a>, bool
         }
     }
     jobs.extend(
-        policy::pages::all(&site.policies, site.today())
+        policy_pages
             .into_iter()
             .map(|p| (p.output_path(&site.policies), Job::Policy(p), p.is_html())),
     );
@@ -443,9 +453,6 @@ pub fn render_outputs(
     for result in results {
         match result {
             Ok(done) => {
-                if let Some(digest) = done.digest {
-                    digests.insert(done.file.path.clone(), digest);
-                }
                 if let Some((index, found, kept)) = done.page {
                     if let (Some(cache), Some(kept)) = (cache.as_deref_mut(), kept) {
                         let resolve = |t: &str| site.link_url(t);
@@ -458,8 +465,16 @@ pub fn render_outputs(
                     cache.store_output(done.file.path.clone(), key, calls, &done.file.bytes);
                     rendered += 1;
                 }
-                if holds_files {
-                    files.push(done.file);
+                match (done.digest, holds_files) {
+                    (Some(digest), false) => {
+                        digests.insert(done.file.path, digest);
+                    }
+                    (Some(digest), true) => {
+                        digests.insert(done.file.path.clone(), digest);
+                        files.push(done.file);
+                    }
+                    (None, true) => files.push(done.file),
+                    (None, false) => {}
                 }
             }
             Err(Failed::Markdown(e)) => markdown_errors.extend(e),
