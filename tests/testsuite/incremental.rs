@@ -8,7 +8,7 @@ use vellum::serve::Rebuilder;
 
 use crate::common::{NOW, Site};
 
-fn options(site: &Site) -> BuildOptions {
+pub fn options(site: &Site) -> BuildOptions {
     BuildOptions {
         root: site.root.clone(),
         output: site.root.join("public"),
@@ -21,8 +21,13 @@ fn options(site: &Site) -> BuildOptions {
 }
 
 fn full_build(site: &Site) -> BTreeMap<String, Vec<u8>> {
+    full_build_result(site).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Every output of a fresh full build (in memory), or its messages.
+pub fn full_build_result(site: &Site) -> Result<BTreeMap<String, Vec<u8>>, String> {
     let rendered = render_site(&options(site), None, vellum::output::Sink::Memory)
-        .unwrap_or_else(|e| panic!("{e}"));
+        .map_err(|e| e.to_string())?;
     let mut files: BTreeMap<String, Vec<u8>> = rendered
         .copies
         .iter()
@@ -39,16 +44,21 @@ fn full_build(site: &Site) -> BTreeMap<String, Vec<u8>> {
             .into_iter()
             .map(|f| (f.path.trim_start_matches('/').to_string(), f.bytes)),
     );
-    files
+    Ok(files)
 }
 
 fn rebuild(rebuilder: &mut Rebuilder) -> BTreeMap<String, Vec<u8>> {
-    let snapshot = rebuilder.rebuild().unwrap_or_else(|e| panic!("{e}"));
-    snapshot
+    rebuild_result(rebuilder).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Every output of an incremental rebuild, or its messages.
+pub fn rebuild_result(rebuilder: &mut Rebuilder) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let snapshot = rebuilder.rebuild().map_err(|e| e.to_string())?;
+    Ok(snapshot
         .files
         .into_iter()
         .map(|(path, served)| (path, served.read().unwrap()))
-        .collect()
+        .collect())
 }
 
 fn assert_same(incremental: &BTreeMap<String, Vec<u8>>, full: &BTreeMap<String, Vec<u8>>) {

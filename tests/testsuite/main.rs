@@ -11,6 +11,7 @@ mod errors;
 mod golden;
 mod hostile;
 mod incremental;
+mod incremental_random;
 mod layering;
 mod pagination;
 mod policies;
