@@ -483,7 +483,8 @@ fn site_files(
             bytes: sitemap::robots(site).into_bytes(),
         });
     }
-    for (policy, bodies) in site.policies.iter().zip(&bodies.0) {
+    for (i, policy) in site.policies.iter().enumerate() {
+        let bodies = bodies.of(i);
         let path = machine::versions_path(policy);
         files.push(OutputFile {
             path: path.trim_start_matches('/').to_string(),

@@ -52,11 +52,45 @@ impl Body {
 /// model's order). The Markdown stage makes them before the record check, which hashes
 /// them; the model itself never holds rendered text.
 #[derive(Debug, Default)]
-pub struct VersionBodies(pub Vec<Vec<Body>>);
+pub struct VersionBodies {
+    bodies: Vec<Vec<Body>>,
+    /// A hash of each body's HTML, taken once: what a redline of two versions depends
+    /// on, so that `vellum serve` can tell an unchanged redline without computing it.
+    hashes: Vec<Vec<u64>>,
+}
 
 impl VersionBodies {
+    /// The rendered versions of each policy, in the model's order.
+    pub fn new(bodies: Vec<Vec<Body>>) -> VersionBodies {
+        let hashes = bodies
+            .iter()
+            .map(|policy| {
+                policy
+                    .iter()
+                    .map(|body| {
+                        // The std hasher with fixed keys, as `incremental::hash_of` (which
+                        // this module sits below).
+                        let mut hasher = std::hash::DefaultHasher::new();
+                        std::hash::Hash::hash(&body.html, &mut hasher);
+                        std::hash::Hasher::finish(&hasher)
+                    })
+                    .collect()
+            })
+            .collect();
+        VersionBodies { bodies, hashes }
+    }
+
     pub fn get(&self, policy: usize, version: usize) -> &Body {
-        &self.0[policy][version]
+        &self.bodies[policy][version]
+    }
+
+    /// The versions of policy `policy`, oldest first.
+    pub fn of(&self, policy: usize) -> &[Body] {
+        &self.bodies[policy]
+    }
+
+    pub fn hash(&self, policy: usize, version: usize) -> u64 {
+        self.hashes[policy][version]
     }
 }
 

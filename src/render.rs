@@ -85,7 +85,7 @@ pub fn render_versions(
         .map(|rendered| rendered.into_iter().map(Rendered::split).unzip())
         .unzip();
     Ok(Versions {
-        bodies: VersionBodies(bodies),
+        bodies: VersionBodies::new(bodies),
         anchors,
         reads,
     })
@@ -384,13 +384,15 @@ pub fn render_outputs(
                 let index = site.index_by_relative(&p.file.relative)?;
                 Some((index, anchors.unwrap_or_default(), kept))
             });
-            let prepared = templates.prepare(site, job, body.as_ref(), &versions.bodies, record);
+            let mut prepared =
+                templates.prepare(site, job, body.as_ref(), &versions.bodies, record);
             drop(body);
             let key = shared.map(|_| {
                 let context = prepared.context.to_json();
                 hash_of(&(
                     templates.dependency_hash(&prepared.template),
                     context,
+                    prepared.redline.map(|r| r.inputs_hash(&versions.bodies)),
                     site.config.minify,
                     html,
                 ))
@@ -411,6 +413,7 @@ pub fn render_outputs(
             if shared.is_some() {
                 functions::start_recording();
             }
+            templates.complete(&mut prepared, &versions.bodies);
             let rendered = templates.render(&prepared);
             drop(prepared);
             let calls = if shared.is_some() {

@@ -105,6 +105,28 @@ pub struct Prepared {
     pub context: PageContext,
     /// The content file (or template) being rendered, for error messages.
     pub source: PathBuf,
+    /// A redline the page shows, not computed yet: `vellum serve` first checks whether
+    /// the page is unchanged (its inputs are the two versions' bodies), and only a page
+    /// that is rendered computes it ([`Templates::complete`]).
+    pub redline: Option<RedlineOf>,
+}
+
+/// The two versions of a policy a redline compares.
+#[derive(Debug, Clone, Copy)]
+pub struct RedlineOf {
+    pub policy: usize,
+    pub from: usize,
+    pub to: usize,
+}
+
+impl RedlineOf {
+    /// What the redline depends on: the two versions' rendered bodies.
+    pub fn inputs_hash(&self, versions: &VersionBodies) -> (u64, u64) {
+        (
+            versions.hash(self.policy, self.from),
+            versions.hash(self.policy, self.to),
+        )
+    }
 }
 
 /// Where each policy's record stands: the seal of its newest lock entry, published in the
@@ -291,6 +313,7 @@ impl Templates {
                     template: page.template.clone(),
                     context,
                     source: page.file.display_path.clone(),
+                    redline: None,
                 }
             }
             Job::Sorted { page, order } => {
@@ -310,12 +333,14 @@ impl Templates {
                     template: page.template.clone(),
                     context,
                     source: page.file.display_path.clone(),
+                    redline: None,
                 }
             }
             Job::Standalone { template, path } => Prepared {
                 template: template.to_string(),
                 context: self.base_context(site, path),
                 source: PathBuf::from(template),
+                redline: None,
             },
             Job::Policy(page) => self.prepare_policy_page(site, page, versions, record),
         }
@@ -332,6 +357,7 @@ impl Templates {
         let shared = self.shared();
         let mut context = self.base_context(site, &path);
         context.insert("breadcrumbs_ld", &policy_breadcrumbs(site, page, &path));
+        let mut redline = None;
         let source = match page {
             PolicyPage::Current { policy } => {
                 let p = &site.policies[policy];
@@ -357,15 +383,16 @@ impl Templates {
                 context.insert_value("policy", shared.policy(site, policy));
                 match version {
                     0 => context.insert_value("version", shared.version(site, policy, 0)),
-                    _ => insert_redline(
-                        &mut context,
-                        site,
-                        shared,
-                        versions,
-                        policy,
-                        version - 1,
-                        version,
-                    ),
+                    _ => {
+                        redline = Some(insert_versions(
+                            &mut context,
+                            site,
+                            shared,
+                            policy,
+                            version - 1,
+                            version,
+                        ))
+                    }
                 }
                 p.versions[version].file.display_path.clone()
             }
@@ -374,22 +401,28 @@ impl Templates {
                 let current = p.current_index(site.today()).unwrap_or(version);
                 context.insert_value("policy", shared.policy(site, policy));
                 context.insert("since", &true);
-                insert_redline(
+                redline = Some(insert_versions(
                     &mut context,
                     site,
                     shared,
-                    versions,
                     policy,
                     version,
                     current,
-                );
+                ));
                 p.versions[version].file.display_path.clone()
             }
             PolicyPage::Compare { policy, from, to } => {
                 let p = &site.policies[policy];
                 context.insert_value("policy", shared.policy(site, policy));
                 context.insert("compare", &true);
-                insert_redline(&mut context, site, shared, versions, policy, from, to);
+                redline = Some(insert_versions(
+                    &mut context,
+                    site,
+                    shared,
+                    policy,
+                    from,
+                    to,
+                ));
                 p.versions[to].file.display_path.clone()
             }
             PolicyPage::CompareIndex { policy } => {
@@ -426,6 +459,7 @@ impl Templates {
             template: page.template().to_string(),
             context,
             source,
+            redline,
         }
     }
 
@@ -464,6 +498,16 @@ impl Templates {
 
     /// Renders a prepared template; errors point at the template line and name the
     /// content file being rendered.
+    /// Adds what a page's context leaves for rendering time: the redline it shows.
+    pub fn complete(&self, prepared: &mut Prepared, versions: &VersionBodies) {
+        if let Some(RedlineOf { policy, from, to }) = prepared.redline.take() {
+            let (old, new) = (versions.get(policy, from), versions.get(policy, to));
+            prepared
+                .context
+                .insert("redline", &redline(&old.blocks(), &new.blocks()));
+        }
+    }
+
     pub fn render(&self, prepared: &Prepared) -> Result<String, Diagnostic> {
         self.tera
             .render(&prepared.template, &prepared.context.to_context())
@@ -498,19 +542,19 @@ impl Templates {
 
 /// Gives a redline template `version` (the newer), `previous` (the older) and the
 /// `redline` between them: the changes, changes-to-current and compare pages.
-fn insert_redline(
+/// The two versions a redline page shows (`version`, `previous`); the redline itself is
+/// added when the page is rendered ([`Templates::complete`]).
+fn insert_versions(
     context: &mut PageContext,
     site: &Site,
     shared: &Shared,
-    versions: &VersionBodies,
     policy: usize,
     from: usize,
     to: usize,
-) {
-    let (old, new) = (versions.get(policy, from), versions.get(policy, to));
+) -> RedlineOf {
     context.insert_value("version", shared.version(site, policy, to));
     context.insert_value("previous", shared.version(site, policy, from));
-    context.insert("redline", &redline(&old.blocks(), &new.blocks()));
+    RedlineOf { policy, from, to }
 }
 
 /// Home, the policy (or the changelog), and the page itself.
