@@ -93,7 +93,7 @@ pub fn load_content(
 fn file_kind(relative: &str) -> Kind {
     if let Some(kind) = policy::file_kind(relative) {
         kind
-    } else if relative == "_index.md" || relative.ends_with("/_index.md") {
+    } else if crate::content::is_section_path(relative) {
         Kind::Section
     } else if product::is_product(relative) {
         Kind::Product

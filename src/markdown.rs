@@ -60,22 +60,12 @@ pub struct VersionBodies {
 }
 
 impl VersionBodies {
-    /// The rendered versions of each policy, in the model's order.
-    pub fn new(bodies: Vec<Vec<Body>>) -> VersionBodies {
+    /// The rendered versions of each policy, in the model's order, each hashed once by
+    /// `hash` (the caller's, since this module sits below `incremental`).
+    pub fn new(bodies: Vec<Vec<Body>>, hash: impl Fn(&str) -> u64) -> VersionBodies {
         let hashes = bodies
             .iter()
-            .map(|policy| {
-                policy
-                    .iter()
-                    .map(|body| {
-                        // The std hasher with fixed keys, as `incremental::hash_of` (which
-                        // this module sits below).
-                        let mut hasher = std::hash::DefaultHasher::new();
-                        std::hash::Hash::hash(&body.html, &mut hasher);
-                        std::hash::Hasher::finish(&hasher)
-                    })
-                    .collect()
-            })
+            .map(|policy| policy.iter().map(|body| hash(&body.html)).collect())
             .collect();
         VersionBodies { bodies, hashes }
     }

@@ -85,7 +85,7 @@ pub fn render_versions(
         .map(|rendered| rendered.into_iter().map(Rendered::split).unzip())
         .unzip();
     Ok(Versions {
-        bodies: VersionBodies::new(bodies),
+        bodies: VersionBodies::new(bodies, |html| hash_of(&html)),
         anchors,
         reads,
     })

@@ -65,8 +65,13 @@ impl Page {
         if number <= 1 {
             self.path.clone()
         } else {
-            format!("{}{PAGER_FOLDER}/{number}/", self.path)
+            format!("{}{number}/", self.pagers_folder())
         }
+    }
+
+    /// The URL path the later listing pages go under: `<path>page/`.
+    pub fn pagers_folder(&self) -> String {
+        format!("{}{PAGER_FOLDER}/", self.path)
     }
 
     /// Words in the Markdown body (counted when the file was read).

@@ -203,16 +203,6 @@ impl FrontMatter {
         }
     }
 
-    pub fn kind(&self) -> Kind {
-        match self {
-            FrontMatter::Page(_) => Kind::Page,
-            FrontMatter::Section(_) => Kind::Section,
-            FrontMatter::Product(_) => Kind::Product,
-            FrontMatter::PolicyVersion(_) => Kind::PolicyVersion,
-            FrontMatter::Policy(_) => Kind::Policy,
-        }
-    }
-
     pub fn title(&self) -> Option<&str> {
         match self {
             FrontMatter::PolicyVersion(f) => f.title.as_deref(),
@@ -607,13 +597,11 @@ impl Typed<'_> {
             .filter(|k| *k != self.kind && k.fields().contains(&field))
             .collect();
         let takes = || {
-            let names: Vec<&str> = self
-                .kind
-                .fields()
-                .iter()
-                .map(|f| f.trim_start_matches("r#"))
-                .collect();
-            format!("{} take: {}", self.kind.plural(), names.join(", "))
+            format!(
+                "{} take: {}",
+                self.kind.plural(),
+                self.kind.fields().join(", ")
+            )
         };
         match owners.as_slice() {
             [owner] => Diagnostic::error(

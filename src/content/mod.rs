@@ -17,6 +17,11 @@ use rayon::prelude::*;
 /// The folder under the site root that holds the Markdown content.
 pub const CONTENT_DIR: &str = "content";
 
+/// Whether a path under `content/` is a section's `_index.md`.
+pub fn is_section_path(relative: &str) -> bool {
+    relative == "_index.md" || relative.ends_with("/_index.md")
+}
+
 /// A Markdown file read from `content/`.
 #[derive(Debug, Clone, Default)]
 pub struct SourceFile {
@@ -45,7 +50,7 @@ pub struct SourceFile {
 impl SourceFile {
     /// `_index.md` files describe a section (a folder with a listing).
     pub fn is_section(&self) -> bool {
-        self.relative == "_index.md" || self.relative.ends_with("/_index.md")
+        is_section_path(&self.relative)
     }
 
     /// Whether `text` holds the whole file.

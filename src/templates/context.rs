@@ -106,7 +106,7 @@ impl Paginator {
             last: link(count),
             previous: (number > 1).then(|| link(number - 1)),
             next: (number < count).then(|| link(number + 1)),
-            base_url: site.permalink(&format!("{}{}/", section.path, crate::site::PAGER_FOLDER)),
+            base_url: site.permalink(&section.pagers_folder()),
         }
     }
 }
@@ -128,19 +128,13 @@ impl<'a> PageView<'a> {
         let summaries =
             |indices: &[usize]| indices.iter().map(|&i| shared.summary(site, i)).collect();
         let (pages, subsections) = match (page.is_section(), depth) {
-            // A paginated section's pages are in `paginator.pages`, a listing page's worth
-            // at a time (as in Zola), so no page holds a list of all of them.
-            (true, Depth::Full(_)) if page.paginate_by().is_some() => (
-                Some(Vec::new()),
-                Some(
-                    page.subsections
-                        .iter()
-                        .map(|&i| shared.listing(site, i))
-                        .collect(),
-                ),
-            ),
             (true, Depth::Full(_)) => (
-                Some(summaries(&page.pages)),
+                // A paginated section's pages are in `paginator.pages`, a listing page's
+                // worth at a time (as in Zola), so no page holds a list of all of them.
+                Some(match page.paginate_by() {
+                    Some(_) => Vec::new(),
+                    None => summaries(&page.pages),
+                }),
                 Some(
                     page.subsections
                         .iter()
