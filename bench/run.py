@@ -142,45 +142,183 @@ def policy_corpus(args):
             print(f"| {place} | {pages:,} | {wall:.2f} s | {wall / pages * 1e6:.0f} | {rss:.0f} MiB |", flush=True)
 
 
-def incremental(site, edit):
-    """Starts `vellum serve`, makes one edit, and reads the rebuild time it reports."""
-    server = subprocess.Popen(
-        [str(VELLUM), "serve", "--port", "0", "--now", NOW],
-        cwd=site, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
+def free_port():
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url):
+    import urllib.request
     try:
-        for line in server.stdout:
-            if line.startswith("Serving "):
-                break
-        time.sleep(0.5)
-        path, old, new = edit
-        target = site / path
-        original = target.read_text()
-        target.write_text(original.replace(old, new, 1))
-        try:
-            for line in server.stdout:
-                match = re.match(r"Rebuilt after \d+ change\(s\) in (\d+) ms: (\d+) pages rendered", line)
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def memory(pid):
+    """Current and peak RSS of a running process, in MiB (from /proc)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    rss = int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
+    peak = int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
+    return rss, peak
+
+
+class Server:
+    """A preview server started in `site`, its log read on a thread: `vellum serve` or
+    `hugo server`, both rendering to memory, both on 127.0.0.1."""
+
+    def __init__(self, command, site, ready, rebuilt):
+        import threading
+        self.rebuilt = re.compile(rebuilt)
+        self.times = []
+        self.rendered = []
+        self.process = subprocess.Popen(
+            command, cwd=site, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        self.ready = threading.Event()
+        self.log = []
+
+        def read():
+            for line in self.process.stdout:
+                self.log.append(line)
+                if ready in line:
+                    self.ready.set()
+                match = self.rebuilt.search(line)
                 if match:
-                    return int(match.group(1)), int(match.group(2))
-        finally:
-            target.write_text(original)
-    finally:
-        server.kill()
-        server.wait()
+                    self.times.append(int(match.group(1)))
+                    if match.lastindex and match.lastindex >= 2:
+                        self.rendered.append(int(match.group(2)))
+
+        threading.Thread(target=read, daemon=True).start()
+        if not self.ready.wait(600):
+            self.stop()
+            sys.exit(f"{command[0]} did not start:\n{''.join(self.log[-30:])}")
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait()
+
+
+def shown_after_save(server, url, path, marker):
+    """Adds `marker` to the first paragraph after the page's first heading, then polls
+    `url` every 10 ms until it shows the marker: the time from the save to the edit
+    being served, in ms, and the rebuild time the server logged."""
+    text = path.read_text()
+    edited = re.sub(r"(\n## [^\n]*\n\n)", lambda m: m.group(1) + marker + " ", text, count=1)
+    logged = len(server.times)
+    started = time.perf_counter()
+    path.write_text(edited)
+    while marker not in fetch(url):
+        if time.perf_counter() - started > 60:
+            sys.exit(f"the edit never showed at {url}:\n{''.join(server.log[-30:])}")
+        time.sleep(0.01)
+    shown = (time.perf_counter() - started) * 1000
+    deadline = time.perf_counter() + 10
+    while len(server.times) == logged and time.perf_counter() < deadline:
+        time.sleep(0.01)
+    rebuild = server.times[-1] if len(server.times) > logged else float("nan")
+    rendered = server.rendered[-1] if len(server.rendered) > logged else None
+    time.sleep(0.3)
+    return shown, rebuild, rendered
+
+
+def edits(server, url, page, count):
+    """`count` one-page edits, each adding a new word to the page's first paragraph."""
+    results = []
+    for n in range(count):
+        marker = f"vellumbench{n}x{int(time.time())}"
+        results.append(shown_after_save(server, url, page, marker))
+    return results
+
+
+def middle(values):
+    values = sorted(values)
+    return values[len(values) // 2]
 
 
 def serve(args):
-    print("| Benchmark | Pages | Rebuild | Pages re-rendered |")
+    """Time from a save to the edited page being served, vellum serve beside Hugo's
+    server on the same pages; then, on the policy-heavy corpus, what each kind of edit
+    re-renders; and serve's memory against a cold build's."""
+    hugo = hugo_binary()
+    count = max(args.runs, 5)
+    print(f"One-page edits, {count} each, medians; the edit adds a word to the page's first paragraph.\n")
+    print("| Server | Pages | Rebuild (its log) | Save to served (polled every 10 ms) | Pages re-rendered | RSS after the edits | Cold build peak RSS |")
+    print("|---|---|---|---|---|---|---|")
+    for pages in args.sizes:
+        site = corpus(args.where[0], pages, plain=True)
+        twin = hugo_site(site)
+        _, cold = vellum_build(site, 1)
+        port = free_port()
+        server = Server(
+            [str(VELLUM), "serve", "--port", str(port), "--now", NOW], site, "Serving ",
+            r"Rebuilt after \d+ change\(s\) in (\d+) ms: (\d+) pages rendered",
+        )
+        try:
+            url = f"http://127.0.0.1:{port}/pages/page-000123/"
+            results = edits(server, url, site / "content/pages/page-000123.md", count)
+            rss, peak = memory(server.process.pid)
+        finally:
+            server.stop()
+        print(
+            f"| vellum serve | {pages:,} | {middle([r[1] for r in results]):.0f} ms "
+            f"| {middle([r[0] for r in results]):.0f} ms | {middle([r[2] for r in results])} "
+            f"| {rss:.0f} MiB (peak {peak:.0f} MiB, {peak / cold:.2f}x the cold build) | {cold:.0f} MiB |",
+            flush=True,
+        )
+        _, hugo_cold = timed([hugo, "--quiet", "--destination", "public"], twin, ["public", "resources"])
+        port = free_port()
+        server = Server(
+            [hugo, "server", "--bind", "127.0.0.1", "--port", str(port), "--renderToMemory"],
+            twin, "Web Server is available", r"Total in (\d+) ms",
+        )
+        try:
+            url = f"http://127.0.0.1:{port}/pages/page-000123/"
+            results = edits(server, url, twin / "content/pages/page-000123.md", count)
+            rss, peak = memory(server.process.pid)
+        finally:
+            server.stop()
+        print(
+            f"| hugo server | {pages:,} | {middle([r[1] for r in results]):.0f} ms "
+            f"| {middle([r[0] for r in results]):.0f} ms | | {rss:.0f} MiB (peak {peak:.0f} MiB) | {hugo_cold:.0f} MiB |",
+            flush=True,
+        )
+    print("\nEach kind of edit on the policy-heavy corpus (vellum serve), one run each.\n")
+    print("| Edit | Pages | Rebuild (its log) | Pages re-rendered |")
     print("|---|---|---|---|")
     for pages in args.sizes:
         site = corpus(args.where[0], pages, plain=False)
         subprocess.run([str(VELLUM), "build", "--now", NOW], cwd=site, check=True, capture_output=True)
-        page = ("content/pages/page-000123.md", "## Section 1", "## Section 1 edited")
-        ms, rendered = incremental(site, page)
-        print(f"| serve: edit one page | {pages:,} | {ms} ms | {rendered} |", flush=True)
-        template = ("themes/default/templates/page.html", "<article class=\"document\">", "<article class=\"document edited\">")
-        ms, rendered = incremental(site, template)
-        print(f"| serve: edit page.html | {pages:,} | {ms} ms | {rendered} |", flush=True)
+        kinds = [
+            ("one page's text", "content/pages/page-000123.md", "\n\n", "\n\nvellumbench "),
+            ("page.html", "themes/default/templates/page.html", "<article class=\"document\">",
+             "<article class=\"document edited\">"),
+        ]
+        port = free_port()
+        server = Server(
+            [str(VELLUM), "serve", "--port", str(port), "--now", NOW], site, "Serving ",
+            r"Rebuilt after \d+ change\(s\) in (\d+) ms: (\d+) pages rendered",
+        )
+        try:
+            for what, path, old, new in kinds:
+                target = site / path
+                original = target.read_text()
+                logged = len(server.times)
+                target.write_text(original.replace(old, new, 1))
+                deadline = time.perf_counter() + 120
+                while len(server.times) == logged and time.perf_counter() < deadline:
+                    time.sleep(0.01)
+                print(f"| {what} | {pages:,} | {server.times[-1]} ms | {server.rendered[-1]:,} |", flush=True)
+                logged = len(server.times)
+                target.write_text(original)
+                while len(server.times) == logged and time.perf_counter() < deadline:
+                    time.sleep(0.01)
+                time.sleep(0.3)
+        finally:
+            server.stop()
 
 
 def main():

@@ -67,6 +67,9 @@ pub struct RenderedSite {
     /// The next day the output changes with no edit (a version takes effect).
     pub next_change: Option<policy::NextChange>,
     pub warnings: Vec<Diagnostic>,
+    /// `vellum serve` (a build with a cache): the model and values it keeps to render
+    /// the next body edit ([`render_edits`]).
+    pub kept: Option<Box<render::Kept>>,
 }
 
 /// The load stage's first half, which every command shares (`build`, `check`, `serve`,
@@ -217,12 +220,15 @@ pub fn render_site(
             None
         }
     };
-    let (false, Some(record), Ok(versions)) = (errors.has_errors(), record, &versions) else {
+    if errors.has_errors() || record.is_none() || versions.is_err() {
         errors.extend(render::check_pages(
             &site,
             &templates,
             versions.as_ref().ok(),
         ));
+        return Err(fail(errors, warnings));
+    }
+    let (Some(record), Ok(versions)) = (record, versions) else {
         return Err(fail(errors, warnings));
     };
     // A drafts build is a preview: it never writes the record.
@@ -240,10 +246,11 @@ pub fn render_site(
     let sources = render::sources(&site, &templates);
     check_output_clashes(root, &site, &sources, &copies, &generated)
         .map_err(|e| fail(e, warnings.clone()))?;
+    let keep = cache.is_some();
     let outputs = render::render_outputs(
         &site,
         &templates,
-        versions,
+        &versions,
         &record.lock,
         cache,
         options.progress,
@@ -253,34 +260,126 @@ pub fn render_site(
     timer.lap("pages: Markdown, templates, minify and write");
     let mut files = match sink {
         output::Sink::Memory => outputs.files,
-        output::Sink::Folder(_) => Vec::new(),
+        output::Sink::Folder(_) | output::Sink::Blobs(_) => Vec::new(),
     };
     files.extend(generated);
     let sections = site.pages.iter().filter(|p| p.is_section()).count();
+    let stale_policies = policy::editor::stale(
+        &site.policies,
+        site.today(),
+        site.config.policies.review_months,
+    );
+    let next_change = policy::next_change(
+        &site.policies,
+        site.today(),
+        site.config.policies.review_months,
+        templates.read_the_clock(),
+    );
     Ok(RenderedSite {
         pages: site.pages.len() - sections,
         sections,
         policy_pages,
         base_url: site.config.base_url.clone(),
         sources,
-        stale_policies: policy::editor::stale(
-            &site.policies,
-            site.today(),
-            site.config.policies.review_months,
-        ),
+        stale_policies,
         fingerprinted: site.fingerprints.values().map(|f| f.path.clone()).collect(),
-        next_change: policy::next_change(
-            &site.policies,
-            site.today(),
-            site.config.policies.review_months,
-            templates.read_the_clock(),
-        ),
+        next_change,
         files,
         digests: outputs.digests,
         copies,
         lock_update,
         warnings,
+        kept: keep.then(|| {
+            Box::new(render::Kept {
+                site,
+                templates,
+                versions,
+                record: record.lock,
+                anchors: outputs.anchors,
+            })
+        }),
     })
+}
+
+/// The output files a save changed, when the save changed only the bodies of pages
+/// (not their front matter, not sections, policies, templates, data or settings):
+/// those pages are read again, the model is the last one with their new bodies, and
+/// only the outputs that render those pages or show their word counts are rendered
+/// again ([`Cache::affected`]); every `#anchor` link is checked again. `None` when the
+/// save was anything else, or when a file needs the whole pipeline to report its
+/// problem: then the caller runs [`render_site`], which gives the same result, slower.
+pub fn render_edits(
+    options: &BuildOptions,
+    kept: &mut render::Kept,
+    cache: &mut Cache,
+    changed: &[PathBuf],
+    sink: output::Sink,
+) -> Option<Result<HashMap<String, output::Digest>, Diagnostics>> {
+    let site = &kept.site;
+    if options.now.resolve(site.config.policies.timezone) != site.now {
+        return None;
+    }
+    let root = std::fs::canonicalize(&options.root).ok()?;
+    let content = root.join(crate::content::CONTENT_DIR);
+    let mut changed: Vec<&PathBuf> = changed.iter().collect();
+    changed.sort();
+    changed.dedup();
+    let mut edits = Vec::new();
+    let mut files = Vec::new();
+    for path in changed {
+        let relative = path.strip_prefix(&content).ok()?.to_str()?;
+        let relative = relative.replace(std::path::MAIN_SEPARATOR, "/");
+        let Some(index) = site.index_by_relative(&relative) else {
+            // Gone, and never a source of the site: a tool's temporary file (`sed -i`
+            // writes one beside the file it edits). Anything else needs the pipeline.
+            let gone = !path.exists() && !relative.ends_with(".md");
+            let policy = relative.starts_with(policy::POLICIES_DIR);
+            if gone && !policy && !site.has_source(&relative) {
+                continue;
+            }
+            return None;
+        };
+        let old = &site.pages[index];
+        let kind = file_kind(&relative);
+        if old.is_section() || !matches!(kind, Kind::Page | Kind::Product) {
+            return None;
+        }
+        let (file, warnings) =
+            crate::content::read_one(&root, &relative, &site.config.limits, kind).ok()?;
+        let same_front_matter = file.text == old.file.text
+            && file.front_matter_range == old.file.front_matter_range
+            && file.body_range.start == old.file.body_range.start;
+        if !warnings.is_empty() || !same_front_matter {
+            return None;
+        }
+        if file.digest == old.file.digest {
+            continue;
+        }
+        edits.push(crate::incremental::BodyEdit {
+            page: old.key(),
+            parent: old.parent.map(|p| site.pages[p].key()),
+            words_changed: file.words != old.file.words,
+        });
+        files.push((index, file));
+    }
+    cache.stats = crate::incremental::Stats {
+        body_edits: edits.len(),
+        ..Default::default()
+    };
+    if files.is_empty() {
+        cache.stats.pages_reused = cache.output_count();
+        return Some(Ok(HashMap::new()));
+    }
+    let site = Arc::new(site.with_bodies(files));
+    kept.templates.register_functions(Arc::clone(&site));
+    let paths = cache.affected(&edits);
+    let rendered = render::render_changed(kept, &site, cache, &paths, sink);
+    match &rendered {
+        Ok(_) => kept.site = site,
+        // The last good model stays, for the next save.
+        Err(_) => kept.templates.register_functions(Arc::clone(&kept.site)),
+    }
+    Some(rendered)
 }
 
 /// Why `vellum build` failed, and whether the output folder was replaced all the same

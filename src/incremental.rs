@@ -1,21 +1,31 @@
-//! Incremental rebuilds for `vellum serve`: the full pipeline runs on every change, but
-//! Markdown and pages whose inputs did not change are reused instead of rendered again.
+//! Incremental rebuilds for `vellum serve`. Two paths share this cache:
 //!
-//! A page is reused only when everything it was rendered from is the same: its template
-//! and every template that reaches (see `templates::dependency_hash`), its whole template
-//! context (which includes its section's listing, breadcrumbs, policies and settings),
-//! and the result of every `get_url`/`get_page`/`get_section`/`now` call it made. So an
-//! incremental build gives the same bytes as a full one, by construction; a test checks.
+//! - A save that changes only pages' bodies renders again just the outputs that record
+//!   showing those pages ([`Cache::affected`], from each output's [`Stored`] record:
+//!   the page whose Markdown it renders, the summaries and listings it showed), with the
+//!   last model otherwise unchanged (`build::render_edits`).
+//! - Any other save runs the whole pipeline, reusing each output whose inputs did not
+//!   change: its template and every template that reaches (see
+//!   `templates::dependency_hash`), its whole template context (which includes its
+//!   section's listing, breadcrumbs, policies and settings), its Markdown (the file's
+//!   SHA-256 and every `@/` link's target, so an unchanged page's Markdown is not even
+//!   rendered), and the result of every `get_url`/`get_page`/`get_section`/`now` call
+//!   it made.
+//!
+//! Either way an incremental build gives the same bytes as a full one, by construction;
+//! a randomized test checks. Outputs are kept on disk by digest (`output::Sink::Blobs`),
+//! not in memory.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 
 use crate::content::SourceFile;
-use crate::markdown::Rendered;
+use crate::markdown::{Anchors, Rendered};
+use crate::output::Digest;
 use crate::site::Site;
-use crate::templates::Shared;
 use crate::templates::functions::{self, Call};
+use crate::templates::{Shared, Shown};
 
 /// What was rendered last time, kept between rebuilds.
 #[derive(Default)]
@@ -33,6 +43,9 @@ pub struct Stats {
     pub markdown_reused: usize,
     pub pages_rendered: usize,
     pub pages_reused: usize,
+    /// Pages whose body alone changed, rendered without the whole pipeline (0 when the
+    /// whole pipeline ran).
+    pub body_edits: usize,
 }
 
 struct MarkdownEntry {
@@ -41,13 +54,43 @@ struct MarkdownEntry {
     options: u64,
     /// The URL each `@/` link resolved to.
     links: Vec<Option<String>>,
-    rendered: Rendered,
+    /// Policy versions: the whole rendering (several stages read their bodies).
+    rendered: Option<Rendered>,
+    /// Pages: only the heading ids and links the anchor check needs; a page's body is
+    /// rendered again only when its output is.
+    anchors: Anchors,
 }
 
 struct OutputEntry {
-    key: u64,
-    calls: Vec<Call>,
-    bytes: Vec<u8>,
+    stored: Stored,
+    /// Where [`crate::output::Sink::Blobs`] keeps the file.
+    digest: Digest,
+}
+
+/// What the cache keeps of an output file besides its bytes: the dependency record of
+/// one output.
+pub struct Stored {
+    /// The hash of everything it was rendered from (templates, context, settings).
+    pub key: u64,
+    /// The template functions it called, with their results.
+    pub calls: Vec<Call>,
+    /// The pages' summaries and listings it showed (so it depends on their word counts).
+    pub shown: Box<[Shown]>,
+    /// The page whose Markdown it renders (a page, a section's listing page, a
+    /// catalog's sorted copy), by [`crate::site::Page::key`].
+    pub source: Option<u64>,
+}
+
+/// A page whose body changed while its front matter did not, as `vellum serve` sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyEdit {
+    /// The page, by [`crate::site::Page::key`] (outputs kept from earlier builds name
+    /// pages so).
+    pub page: u64,
+    /// Its section, by its key.
+    pub parent: Option<u64>,
+    /// Whether its word count (in every summary of it) changed.
+    pub words_changed: bool,
 }
 
 /// A stable hash of anything hashable (the std hasher with fixed keys).
@@ -59,24 +102,57 @@ pub fn hash_of(value: &impl Hash) -> u64 {
 
 type Resolve<'a> = dyn Fn(&str) -> Option<String> + 'a;
 
+/// What a page's rendered Markdown depends on when it has no shortcodes: the file, the
+/// Markdown settings and where each `@/` link points. Equal identities, equal HTML.
+pub fn markdown_identity(digest: &[u8; 32], options: u64, links: &[Option<String>]) -> u64 {
+    hash_of(&(digest, options, links))
+}
+
 impl Cache {
-    /// The previous rendering of `file`, if its text, the options and every link's
-    /// target URL are unchanged.
-    pub fn markdown(&self, file: &SourceFile, options: u64, resolve: &Resolve) -> Option<Rendered> {
+    /// The entry for `file`, if its text, the options and every link's target URL are
+    /// unchanged; with the links' URLs.
+    fn markdown_entry(
+        &self,
+        file: &SourceFile,
+        options: u64,
+        resolve: &Resolve,
+    ) -> Option<&MarkdownEntry> {
         let entry = self.markdown.get(&file.display_path)?;
         let same = entry.options == options
             && entry.digest == file.digest
-            && entry.rendered.internal_links.len() == entry.links.len()
+            && entry.anchors.links.len() == entry.links.len()
             && entry
-                .rendered
-                .internal_links
+                .anchors
+                .links
                 .iter()
                 .zip(&entry.links)
                 .all(|(link, url)| resolve(&link.target) == *url);
-        same.then(|| entry.rendered.clone())
+        same.then_some(entry)
     }
 
-    /// Remembers a rendering, unless shortcodes made it depend on other files.
+    /// The previous rendering of a policy version's `file`, if its text, the options and
+    /// every link's target URL are unchanged.
+    pub fn markdown(&self, file: &SourceFile, options: u64, resolve: &Resolve) -> Option<Rendered> {
+        self.markdown_entry(file, options, resolve)?
+            .rendered
+            .clone()
+    }
+
+    /// For a page whose Markdown is unchanged (see [`Cache::markdown`]): its
+    /// [`markdown_identity`] and its anchors, without rendering it.
+    pub fn page_markdown(
+        &self,
+        file: &SourceFile,
+        options: u64,
+        resolve: &Resolve,
+    ) -> Option<(u64, Anchors)> {
+        let entry = self.markdown_entry(file, options, resolve)?;
+        let identity = markdown_identity(&entry.digest, options, &entry.links);
+        Some((identity, entry.anchors.clone()))
+    }
+
+    /// Remembers a policy version's rendering, unless shortcodes made it depend on other
+    /// files.
     pub fn store_markdown(
         &mut self,
         file: &SourceFile,
@@ -84,44 +160,107 @@ impl Cache {
         resolve: &Resolve,
         rendered: &Rendered,
     ) {
-        if rendered.has_shortcodes {
+        let anchors = Anchors {
+            ids: rendered.ids.clone(),
+            links: rendered.internal_links.clone(),
+        };
+        let whole = Some(rendered.clone());
+        self.store(
+            file,
+            options,
+            resolve,
+            anchors,
+            rendered.has_shortcodes,
+            whole,
+        );
+    }
+
+    /// Remembers what a page's rendering needs to be known again without rendering it:
+    /// its anchors (not its HTML, which its output file holds).
+    pub fn store_page_markdown(
+        &mut self,
+        file: &SourceFile,
+        options: u64,
+        resolve: &Resolve,
+        anchors: &Anchors,
+        has_shortcodes: bool,
+    ) {
+        self.store(
+            file,
+            options,
+            resolve,
+            anchors.clone(),
+            has_shortcodes,
+            None,
+        );
+    }
+
+    fn store(
+        &mut self,
+        file: &SourceFile,
+        options: u64,
+        resolve: &Resolve,
+        anchors: Anchors,
+        has_shortcodes: bool,
+        rendered: Option<Rendered>,
+    ) {
+        if has_shortcodes {
             self.markdown.remove(&file.display_path);
             return;
         }
-        let links = rendered
-            .internal_links
-            .iter()
-            .map(|l| resolve(&l.target))
-            .collect();
+        let links = anchors.links.iter().map(|l| resolve(&l.target)).collect();
         let entry = MarkdownEntry {
             digest: file.digest,
             options,
             links,
-            rendered: rendered.clone(),
+            rendered,
+            anchors,
         };
         self.markdown.insert(file.display_path.clone(), entry);
     }
 
-    /// The previous bytes of an output file, if its key matches and every function call
-    /// its template made gives the same result on the new site.
-    pub fn output(&self, path: &str, key: u64, site: &Site, shared: &Shared) -> Option<Vec<u8>> {
+    /// Where the previous rendering of an output file is kept, if its key matches and
+    /// every function call its template made gives the same result on the new site.
+    pub fn output(&self, path: &str, key: u64, site: &Site, shared: &Shared) -> Option<Digest> {
         let entry = self.outputs.get(path)?;
-        let valid = entry.key == key
-            && entry.calls.iter().all(|c| {
+        let valid = entry.stored.key == key
+            && entry.stored.calls.iter().all(|c| {
                 functions::call(site, shared, c.name, &c.args).ok().as_ref() == Some(&c.result)
             });
-        valid.then(|| entry.bytes.clone())
+        valid.then(|| entry.digest.clone())
     }
 
-    pub fn store_output(&mut self, path: String, key: u64, calls: Vec<Call>, bytes: &[u8]) {
-        self.outputs.insert(
-            path,
-            OutputEntry {
-                key,
-                calls,
-                bytes: bytes.to_vec(),
-            },
-        );
+    pub fn store_output(&mut self, path: String, stored: Stored, digest: Digest) {
+        self.outputs.insert(path, OutputEntry { stored, digest });
+    }
+
+    /// How many output files the cache holds.
+    pub fn output_count(&self) -> usize {
+        self.outputs.len()
+    }
+
+    /// The output files that body edits affect: those that render an edited page's
+    /// Markdown, and, where its word count changed, those that showed its summary or
+    /// listing, or its section's listing (which holds its summary). Every output was
+    /// rendered before (`vellum serve` asks only after a whole build), so the record of
+    /// each is complete.
+    pub fn affected(&self, edits: &[BodyEdit]) -> HashSet<String> {
+        let shows = |stored: &Stored| {
+            edits.iter().any(|edit| {
+                stored.source == Some(edit.page)
+                    || (edit.words_changed
+                        && stored.shown.iter().any(|shown| match *shown {
+                            Shown::Summary(key) | Shown::Listing(key) if key == edit.page => true,
+                            Shown::Listing(key) => edit.parent == Some(key),
+                            Shown::Summary(_) => false,
+                        }))
+            })
+        };
+        self.outputs
+            .iter()
+            .filter(|(_, entry)| shows(&entry.stored))
+            .map(|(path, _)| path.clone())
+            .collect()
     }
 
     /// Forgets outputs that the latest build no longer has.

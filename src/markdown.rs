@@ -120,6 +120,15 @@ pub struct Rendered {
 }
 
 impl Rendered {
+    /// What templates show, copied (the rendering stays whole).
+    pub fn body(&self) -> Body {
+        Body {
+            html: self.html.clone(),
+            toc: self.toc.clone(),
+            block_ends: self.block_ends.clone(),
+        }
+    }
+
     /// What templates show, and what the anchor check needs.
     pub fn split(self) -> (Body, Anchors) {
         let body = Body {

@@ -246,14 +246,14 @@ fn related<'a>(site: &'a Site, page: &'a Page) -> Vec<Related<'a>> {
     let list = &section.pages;
     let at = list
         .iter()
-        .position(|&i| std::ptr::eq(&site.pages[i], page))
+        .position(|&i| std::ptr::eq(&*site.pages[i], page))
         .unwrap_or(0);
     let start = at
         .saturating_sub(RELATED / 2)
         .min(list.len().saturating_sub(RELATED + 1));
     list[start..]
         .iter()
-        .map(|&i| &site.pages[i])
+        .map(|&i| &*site.pages[i])
         .filter(|p| !std::ptr::eq(*p, page) && p.product().is_some())
         .take(RELATED)
         .filter_map(|p| {

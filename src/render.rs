@@ -15,7 +15,10 @@ use crate::output::{self, OutputFile};
 use crate::policy;
 use crate::policy::record::{DataReads, DataViews};
 use crate::site::Site;
-use crate::templates::{CATALOG_TEMPLATE, CatalogOrder, Job, Templates, functions};
+use crate::templates::{
+    CATALOG_TEMPLATE, CatalogOrder, Job, Shown, Templates, finish_recording_shown, functions,
+    start_recording_shown,
+};
 
 /// The Markdown stage's result: every policy version's rendered body (the record check
 /// hashes them and several pages show each), the heading ids and links found in them,
@@ -307,11 +310,23 @@ struct Done {
     file: OutputFile,
     /// The file's digest, when the sink wrote it.
     digest: Option<output::Digest>,
-    /// `vellum serve`: the output's cache key and the functions it called (fresh renders).
-    fresh: Option<(u64, Vec<functions::Call>)>,
-    /// Pages only: the page's index, the anchors of its Markdown, and (for the cache of
-    /// `vellum serve`) the rendering itself.
-    page: Option<(usize, Anchors, Option<Box<Rendered>>)>,
+    /// `vellum serve`: what the cache keeps of a fresh render.
+    fresh: Option<Fresh>,
+    /// Pages only: the page's index and the anchors of its Markdown.
+    page: Option<(usize, Anchors)>,
+    /// `vellum serve`: when the page's job rendered its Markdown, whether it had
+    /// shortcodes (the cache keeps its anchors unless it had).
+    markdown: Option<bool>,
+}
+
+/// What `vellum serve` keeps of an output rendered afresh: its cache key, the functions
+/// it called, the pages' data it showed, and the page whose Markdown it renders.
+struct Fresh {
+    key: u64,
+    calls: Vec<functions::Call>,
+    shown: Box<[Shown]>,
+    /// The page whose Markdown it renders, by its key.
+    source: Option<u64>,
 }
 
 enum Failed {
@@ -330,6 +345,313 @@ pub struct Outputs {
     /// are on disk: see `digests`).
     pub files: Vec<OutputFile>,
     pub digests: HashMap<String, output::Digest>,
+    /// The anchors of every page's Markdown, by page index (`None` where it failed),
+    /// which `vellum serve` keeps to check links again after an edit.
+    pub anchors: Vec<Option<Anchors>>,
+}
+
+/// What every job of one render reads.
+struct Render<'a> {
+    site: &'a Site,
+    templates: &'a Templates,
+    versions: &'a Versions,
+    record: &'a policy::lock::Lock,
+    cache: Option<&'a Cache>,
+    sink: &'a output::Sink<'a>,
+    /// The hash of the Markdown settings (a cached rendering must have used the same).
+    options: u64,
+    /// Pages whose Markdown came from the cache.
+    reused: AtomicUsize,
+}
+
+impl Render<'_> {
+    /// Renders one output file: a page's job renders its Markdown, then its template,
+    /// hands the result to the sink and drops both.
+    ///
+    /// With a cache (`vellum serve`), the output's key is taken first from its context
+    /// with an empty body and its Markdown's identity (for an unchanged page, known
+    /// without rendering it): an output whose key and function results are unchanged is
+    /// reused without rendering anything.
+    fn job(&self, path: String, job: Job<'_>, html: bool) -> Result<Done, Failed> {
+        let Render {
+            site,
+            templates,
+            versions,
+            cache,
+            ..
+        } = *self;
+        let (shown, own) = match job {
+            Job::Page(page) => (Some(page), true),
+            Job::Sorted { page, .. } | Job::Pager { page, .. } => (Some(page), false),
+            _ => (None, false),
+        };
+        let source = shown.and_then(|p| site.index_by_relative(&p.file.relative));
+        let Some(cache) = cache else {
+            let rendered = match shown {
+                Some(page) => Some(self.markdown(page, own)?),
+                None => None,
+            };
+            let (body, anchors) = rendered.map(Rendered::split).unzip();
+            let page = source
+                .filter(|_| own)
+                .map(|i| (i, anchors.unwrap_or_default()));
+            let mut prepared =
+                templates.prepare(site, job, body.as_ref(), &versions.bodies, self.record);
+            drop(body);
+            templates.complete(&mut prepared, &versions.bodies);
+            let text = templates.render(&prepared).map_err(Failed::Template)?;
+            drop(prepared);
+            return self.finish(path, text, html, None, page);
+        };
+        // Which functions a page called and which pages' data it showed; recording
+        // starts before the Markdown, whose shortcodes call functions too.
+        functions::start_recording();
+        start_recording_shown();
+        let resolve = |target: &str| site.link_url(target);
+        let (identity, mut rendered, anchors) = match shown {
+            Some(page) => match cache.page_markdown(&page.file, self.options, &resolve) {
+                Some((identity, anchors)) => {
+                    if own {
+                        self.reused.fetch_add(1, Ordering::Relaxed);
+                    }
+                    (identity, None, Some(anchors))
+                }
+                None => {
+                    let rendered = self.markdown(page, own)?;
+                    let identity = identity_of(&page.file, self.options, &rendered, &resolve);
+                    (identity, Some(rendered), None)
+                }
+            },
+            None => (0, None, None),
+        };
+        let prepared = templates.prepare(site, job, None, &versions.bodies, self.record);
+        let key = hash_of(&(
+            templates.dependency_hash(&prepared.template),
+            prepared.context.to_json(),
+            identity,
+            prepared
+                .redline
+                .as_ref()
+                .map(|r| r.inputs_hash(&versions.bodies)),
+            site.config.minify,
+            html,
+        ));
+        let anchors_of = |rendered: &Option<Rendered>| {
+            anchors.clone().or_else(|| {
+                rendered.as_ref().map(|r| Anchors {
+                    ids: r.ids.clone(),
+                    links: r.internal_links.clone(),
+                })
+            })
+        };
+        if let Some(digest) = cache.output(&path, key, site, templates.shared()) {
+            functions::finish_recording();
+            finish_recording_shown();
+            let page = source
+                .filter(|_| own)
+                .map(|i| (i, anchors_of(&rendered).unwrap_or_default()));
+            let done = Done {
+                file: OutputFile {
+                    path,
+                    bytes: Vec::new(),
+                },
+                digest: Some(digest),
+                fresh: None,
+                page,
+                markdown: rendered.filter(|_| own).map(|r| r.has_shortcodes),
+            };
+            return Ok(done);
+        }
+        let mut prepared = match (shown, &rendered) {
+            (Some(page), None) => {
+                rendered = Some(self.markdown(page, own)?);
+                let body = rendered.as_ref().map(|r| r.body());
+                templates.prepare(site, job, body.as_ref(), &versions.bodies, self.record)
+            }
+            (Some(_), Some(r)) => {
+                let body = r.body();
+                templates.prepare(site, job, Some(&body), &versions.bodies, self.record)
+            }
+            (None, _) => prepared,
+        };
+        templates.complete(&mut prepared, &versions.bodies);
+        let text = templates.render(&prepared);
+        drop(prepared);
+        let fresh = Fresh {
+            key,
+            calls: functions::finish_recording(),
+            shown: finish_recording_shown(),
+            source: shown.map(|page| page.key()),
+        };
+        let text = text.map_err(Failed::Template)?;
+        let page = source
+            .filter(|_| own)
+            .map(|i| (i, anchors_of(&rendered).unwrap_or_default()));
+        let mut done = self.finish(path, text, html, Some(fresh), page)?;
+        done.markdown = rendered.filter(|_| own).map(|r| r.has_shortcodes);
+        Ok(done)
+    }
+
+    /// The Markdown of the page a job shows, rendered now. A catalog's sorted copies
+    /// and a section's later listing pages render it again: only the page's own job
+    /// reports its problems.
+    fn markdown(&self, page: &crate::site::Page, own: bool) -> Result<Rendered, Failed> {
+        let unused = AtomicUsize::new(0);
+        let rendered = render_body(
+            self.site,
+            self.templates,
+            None,
+            &page.file,
+            self.options,
+            false,
+            &unused,
+        );
+        match rendered {
+            Ok(rendered) => Ok(rendered),
+            Err(e) if own => Err(Failed::Markdown(e)),
+            Err(_) => Err(Failed::Reported),
+        }
+    }
+
+    /// Minifies a rendered page and hands it to the sink.
+    fn finish(
+        &self,
+        path: String,
+        text: String,
+        html: bool,
+        fresh: Option<Fresh>,
+        page: Option<(usize, Anchors)>,
+    ) -> Result<Done, Failed> {
+        let bytes = if html {
+            finish_html(self.site, text)
+        } else {
+            text.into_bytes()
+        };
+        let (file, digest) = self
+            .sink
+            .accept(OutputFile { path, bytes })
+            .map_err(Failed::Template)?;
+        Ok(Done {
+            file,
+            digest,
+            fresh,
+            page,
+            markdown: None,
+        })
+    }
+}
+
+/// The identity of a page's Markdown just rendered, as [`Cache::page_markdown`] gives
+/// it on the next build; for a page with shortcodes (never cached), a hash of the
+/// rendering itself.
+fn identity_of(
+    file: &SourceFile,
+    options: u64,
+    rendered: &Rendered,
+    resolve: &dyn Fn(&str) -> Option<String>,
+) -> u64 {
+    if rendered.has_shortcodes {
+        let toc = serde_json::to_vec(&rendered.toc).unwrap_or_default();
+        return hash_of(&(&rendered.html, toc));
+    }
+    let links: Vec<Option<String>> = rendered
+        .internal_links
+        .iter()
+        .map(|l| resolve(&l.target))
+        .collect();
+    crate::incremental::markdown_identity(&file.digest, options, &links)
+}
+
+/// What a list of jobs gave: the files, every page's anchors found, how many were
+/// rendered afresh, and the problems.
+struct Collected {
+    files: Vec<OutputFile>,
+    digests: HashMap<String, output::Digest>,
+    anchors: Vec<(usize, Anchors)>,
+    rendered: usize,
+    markdown_errors: Diagnostics,
+    template_errors: BTreeMap<(PathBuf, Option<usize>), (Diagnostic, usize)>,
+}
+
+/// Gathers the jobs' results in input order, and stores what the cache keeps.
+fn collect(
+    site: &Site,
+    results: Vec<Result<Done, Failed>>,
+    mut cache: Option<&mut Cache>,
+    options: u64,
+    holds_files: bool,
+) -> Collected {
+    let mut collected = Collected {
+        files: Vec::with_capacity(if holds_files { results.len() } else { 0 }),
+        digests: HashMap::new(),
+        anchors: Vec::new(),
+        rendered: 0,
+        markdown_errors: Diagnostics::default(),
+        template_errors: BTreeMap::new(),
+    };
+    for result in results {
+        match result {
+            Ok(done) => {
+                if let Some((index, found)) = done.page {
+                    if let (Some(cache), Some(shortcodes)) = (cache.as_deref_mut(), done.markdown) {
+                        let resolve = |t: &str| site.link_url(t);
+                        let file = &site.pages[index].file;
+                        cache.store_page_markdown(file, options, &resolve, &found, shortcodes);
+                    }
+                    collected.anchors.push((index, found));
+                }
+                if let (Some(cache), Some(fresh), Some(digest)) =
+                    (cache.as_deref_mut(), done.fresh, &done.digest)
+                {
+                    let stored = crate::incremental::Stored {
+                        key: fresh.key,
+                        calls: fresh.calls,
+                        shown: fresh.shown,
+                        source: fresh.source,
+                    };
+                    cache.store_output(done.file.path.clone(), stored, digest.clone());
+                    collected.rendered += 1;
+                }
+                match (done.digest, holds_files) {
+                    (Some(digest), false) => {
+                        collected.digests.insert(done.file.path, digest);
+                    }
+                    (Some(digest), true) => {
+                        collected.digests.insert(done.file.path.clone(), digest);
+                        collected.files.push(done.file);
+                    }
+                    (None, true) => collected.files.push(done.file),
+                    (None, false) => {}
+                }
+            }
+            Err(Failed::Markdown(e)) => collected.markdown_errors.extend(e),
+            // One broken template fails every page that uses it: report it once.
+            Err(Failed::Template(e)) => {
+                collected
+                    .template_errors
+                    .entry((e.path.clone(), e.line))
+                    .or_insert((e, 0))
+                    .1 += 1
+            }
+            Err(Failed::Reported) => {}
+        }
+    }
+    collected
+}
+
+impl Collected {
+    /// Every problem, the Markdown's first; a template's once, with a count.
+    fn into_errors(self) -> Diagnostics {
+        let mut all = self.markdown_errors;
+        all.extend(self.template_errors.into_values().map(|(mut e, count)| {
+            if count > 1 {
+                e.message
+                    .push_str(&format!(" (and {} more pages)", count - 1));
+            }
+            e
+        }));
+        all
+    }
 }
 
 /// Renders every output file in parallel: a page's job renders its Markdown, then its
@@ -348,174 +670,144 @@ pub fn render_outputs(
     let total = jobs.len();
     let done = AtomicUsize::new(0);
     let show_progress = progress && total >= 2000;
-    let shared = cache.as_deref();
-    let options = hash_of(&site.config.markdown);
-    let reused = AtomicUsize::new(0);
+    let render = Render {
+        site,
+        templates,
+        versions,
+        record,
+        cache: cache.as_deref(),
+        sink: &sink,
+        options: hash_of(&site.config.markdown),
+        reused: AtomicUsize::new(0),
+    };
     let results: Vec<Result<Done, Failed>> = jobs
         .into_par_iter()
         .map(|(path, job, html)| {
-            let (shown, own) = match job {
-                Job::Page(page) => (Some(page), true),
-                Job::Sorted { page, .. } | Job::Pager { page, .. } => (Some(page), false),
-                _ => (None, false),
-            };
-            // A catalog's sorted copies and a section's later listing pages render its
-            // Markdown again; only its own page
-            // counts as a reuse.
-            let ignored = AtomicUsize::new(0);
-            let counter = if own { &reused } else { &ignored };
-            let rendered = match shown {
-                Some(page) => {
-                    match render_body(site, templates, shared, &page.file, options, false, counter)
-                    {
-                        Ok(rendered) => Some(rendered),
-                        Err(e) if own => return Err(Failed::Markdown(e)),
-                        Err(_) => return Err(Failed::Reported),
-                    }
-                }
-                None => None,
-            };
-            let kept = rendered
-                .as_ref()
-                .filter(|_| own && shared.is_some())
-                .map(|r| Box::new(r.clone()));
-            let (body, anchors) = rendered.map(Rendered::split).unzip();
-            let page = shown.filter(|_| own).and_then(|p| {
-                let index = site.index_by_relative(&p.file.relative)?;
-                Some((index, anchors.unwrap_or_default(), kept))
-            });
-            let mut prepared =
-                templates.prepare(site, job, body.as_ref(), &versions.bodies, record);
-            drop(body);
-            let key = shared.map(|_| {
-                let context = prepared.context.to_json();
-                hash_of(&(
-                    templates.dependency_hash(&prepared.template),
-                    context,
-                    prepared.redline.map(|r| r.inputs_hash(&versions.bodies)),
-                    site.config.minify,
-                    html,
-                ))
-            });
-            if let (Some(cache), Some(key)) = (shared, key)
-                && let Some(bytes) = cache.output(&path, key, site, templates.shared())
-            {
-                let file = OutputFile { path, bytes };
-                let (file, digest) = sink.accept(file).map_err(Failed::Template)?;
-                return Ok(Done {
-                    file,
-                    digest,
-                    fresh: None,
-                    page,
-                });
-            }
-            // Only `vellum serve` needs to know which functions a page called.
-            if shared.is_some() {
-                functions::start_recording();
-            }
-            templates.complete(&mut prepared, &versions.bodies);
-            let rendered = templates.render(&prepared);
-            drop(prepared);
-            let calls = if shared.is_some() {
-                functions::finish_recording()
-            } else {
-                Vec::new()
-            };
-            let text = rendered.map_err(Failed::Template)?;
+            let result = render.job(path, job, html);
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
             if show_progress && n.is_multiple_of(1000) {
                 eprint!("\rrendered {n}/{total} pages");
             }
-            let bytes = if html {
-                finish_html(site, text)
-            } else {
-                text.into_bytes()
-            };
-            let (file, digest) = sink
-                .accept(OutputFile { path, bytes })
-                .map_err(Failed::Template)?;
-            let fresh = key.map(|k| (k, calls));
-            Ok(Done {
-                file,
-                digest,
-                fresh,
-                page,
-            })
+            result
         })
         .collect();
     if show_progress {
         eprintln!("\rrendered {total}/{total} pages");
     }
+    let reused = render.reused.into_inner();
+    let options = render.options;
     let holds_files = matches!(sink, output::Sink::Memory);
-    let mut files = Vec::with_capacity(if holds_files { results.len() } else { 0 });
-    let mut digests = HashMap::new();
-    let mut markdown_errors = Diagnostics::default();
-    let mut errors: BTreeMap<(PathBuf, Option<usize>), (Diagnostic, usize)> = BTreeMap::new();
+    let mut collected = collect(site, results, cache.as_deref_mut(), options, holds_files);
     let mut anchors: Vec<Option<Anchors>> = vec![None; site.pages.len()];
-    let mut rendered = 0;
-    for result in results {
-        match result {
-            Ok(done) => {
-                if let Some((index, found, kept)) = done.page {
-                    if let (Some(cache), Some(kept)) = (cache.as_deref_mut(), kept) {
-                        let resolve = |t: &str| site.link_url(t);
-                        let file = &site.pages[index].file;
-                        cache.store_markdown(file, options, &resolve, &kept);
-                    }
-                    anchors[index] = Some(found);
-                }
-                if let (Some(cache), Some((key, calls))) = (cache.as_deref_mut(), done.fresh) {
-                    cache.store_output(done.file.path.clone(), key, calls, &done.file.bytes);
-                    rendered += 1;
-                }
-                match (done.digest, holds_files) {
-                    (Some(digest), false) => {
-                        digests.insert(done.file.path, digest);
-                    }
-                    (Some(digest), true) => {
-                        digests.insert(done.file.path.clone(), digest);
-                        files.push(done.file);
-                    }
-                    (None, true) => files.push(done.file),
-                    (None, false) => {}
-                }
-            }
-            Err(Failed::Markdown(e)) => markdown_errors.extend(e),
-            // One broken template fails every page that uses it: report it once.
-            Err(Failed::Template(e)) => {
-                errors.entry((e.path.clone(), e.line)).or_insert((e, 0)).1 += 1
-            }
-            Err(Failed::Reported) => {}
-        }
+    for (index, found) in collected.anchors.drain(..) {
+        anchors[index] = Some(found);
     }
     check_anchors(
         site,
         &anchors,
         Some(&versions.anchors),
-        &mut markdown_errors,
+        &mut collected.markdown_errors,
     );
     if let Some(cache) = cache {
-        let paths: std::collections::HashSet<&str> =
-            files.iter().map(|f| f.path.as_str()).collect();
-        cache.retain_outputs(|p| paths.contains(p));
-        cache.stats.pages_rendered = rendered;
-        cache.stats.pages_reused = files.len() - rendered;
-        let reused = reused.into_inner();
+        // A cache goes with `Sink::Blobs`, which gives every output's digest.
+        cache.retain_outputs(|p| collected.digests.contains_key(p));
+        cache.stats.pages_rendered = collected.rendered;
+        cache.stats.pages_reused = collected.digests.len() - collected.rendered;
         cache.stats.markdown_reused += reused;
         cache.stats.markdown_rendered += site.pages.len() - reused.min(site.pages.len());
     }
-    if errors.is_empty() && !markdown_errors.has_errors() {
-        return Ok(Outputs { files, digests });
+    if collected.template_errors.is_empty() && !collected.markdown_errors.has_errors() {
+        return Ok(Outputs {
+            files: collected.files,
+            digests: collected.digests,
+            anchors,
+        });
     }
-    let mut all = markdown_errors;
-    all.extend(errors.into_values().map(|(mut e, count)| {
-        if count > 1 {
-            e.message
-                .push_str(&format!(" (and {} more pages)", count - 1));
-        }
-        e
-    }));
-    Err(all)
+    Err(collected.into_errors())
+}
+
+/// What `vellum serve` keeps of its last whole build, so that a save which changes only
+/// pages' bodies is rendered without the whole pipeline (`build::render_edits`).
+pub struct Kept {
+    /// The model the outputs were rendered from.
+    pub site: std::sync::Arc<Site>,
+    /// The templates, whose functions read `site`.
+    pub templates: Templates,
+    pub versions: Versions,
+    pub record: policy::lock::Lock,
+    /// The anchors of every page's Markdown, by page index.
+    pub anchors: Vec<Option<Anchors>>,
+}
+
+impl std::fmt::Debug for Kept {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kept")
+            .field("pages", &self.site.pages.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// `vellum serve` after an edit the cache can place: renders again only the output
+/// files at `paths` of `site` (the kept model with the edited pages' new files, to which
+/// the kept templates are bound) into `sink` (a [`output::Sink::Blobs`]), and checks
+/// every `#anchor` link again with the new anchors of the pages rendered. The kept
+/// anchors are updated only when everything succeeded. Returns the digest of each file
+/// rendered.
+pub fn render_changed(
+    kept: &mut Kept,
+    site: &Site,
+    cache: &mut Cache,
+    paths: &std::collections::HashSet<String>,
+    sink: output::Sink,
+) -> Result<HashMap<String, output::Digest>, Diagnostics> {
+    let Kept {
+        templates,
+        versions,
+        record,
+        anchors,
+        ..
+    } = kept;
+    let mut jobs = jobs(site, templates);
+    jobs.retain(|(path, _, _)| paths.contains(path));
+    let render = Render {
+        site,
+        templates,
+        versions,
+        record,
+        cache: Some(cache),
+        sink: &sink,
+        // A fresh Markdown rendering, never a cached one: the page's text changed.
+        options: hash_of(&site.config.markdown),
+        reused: AtomicUsize::new(0),
+    };
+    let results: Vec<Result<Done, Failed>> = jobs
+        .into_par_iter()
+        .map(|(path, job, html)| render.job(path, job, html))
+        .collect();
+    let options = render.options;
+    let mut collected = collect(site, results, Some(cache), options, false);
+    // The new anchors go in place for the check, and back out if the edit failed.
+    let previous: Vec<(usize, Option<Anchors>)> = collected
+        .anchors
+        .drain(..)
+        .map(|(index, found)| (index, anchors[index].replace(found)))
+        .collect();
+    check_anchors(
+        site,
+        anchors,
+        Some(&versions.anchors),
+        &mut collected.markdown_errors,
+    );
+    let outputs = cache.output_count();
+    cache.stats.pages_rendered = collected.rendered;
+    cache.stats.pages_reused = outputs - collected.rendered.min(outputs);
+    if collected.template_errors.is_empty() && !collected.markdown_errors.has_errors() {
+        return Ok(collected.digests);
+    }
+    for (index, found) in previous {
+        anchors[index] = found;
+    }
+    Err(collected.into_errors())
 }
 
 fn finish_html(site: &Site, html: String) -> Vec<u8> {

@@ -3,6 +3,7 @@
 //! checked here so that no output path can leave the output folder.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -13,7 +14,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::policy::Policy;
 
 /// A page or a section (a folder with an `_index.md`), with everything needed to render it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Page {
     pub file: SourceFile,
     /// Root-relative URL path, always starting and ending with `/`: `/products/`.
@@ -74,6 +75,15 @@ impl Page {
         format!("{}{PAGER_FOLDER}/", self.path)
     }
 
+    /// A number that names this page from one build to the next (a hash of its path
+    /// under `content/`; its index changes when pages are added before it).
+    pub fn key(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.file.relative.hash(&mut hasher);
+        hasher.finish()
+    }
+
     /// Words in the Markdown body (counted when the file was read).
     pub fn word_count(&self) -> usize {
         self.file.words
@@ -93,24 +103,28 @@ impl Page {
 pub const PAGER_FOLDER: &str = "page";
 
 /// The whole site, ready to render.
-#[derive(Debug)]
+///
+/// Every part is behind a reference count, so that [`Site::with_bodies`] can make the
+/// model of a site where only some pages' bodies changed (what `vellum serve` does on
+/// most saves) without copying 10,000 pages.
+#[derive(Debug, Clone)]
 pub struct Site {
     pub config: Config,
     /// The build's notion of "now" (see [`crate::clock`]).
     pub now: DateTime<Utc>,
     /// Pages and sections; index 0 is the home page.
-    pub pages: Vec<Page>,
+    pub pages: Vec<Arc<Page>>,
     /// Policies with their versions (see [`crate::policy`]).
-    pub policies: Vec<Policy>,
+    pub policies: Arc<Vec<Policy>>,
     /// Files from `content/` copied as they are, with their output paths.
-    pub assets: Vec<(Asset, String)>,
+    pub assets: Arc<Vec<(Asset, String)>>,
     /// Data files under `data/`, for `load_data`.
-    pub data: crate::data::Data,
+    pub data: Arc<crate::data::Data>,
     /// Product images by output path, with their sizes and variants.
-    pub images: Images,
+    pub images: Arc<Images>,
     /// Static files (theme and site `static/`) by output path, with their fingerprints.
-    pub fingerprints: BTreeMap<String, crate::output::fingerprint::Fingerprint>,
-    by_relative: HashMap<String, usize>,
+    pub fingerprints: Arc<BTreeMap<String, crate::output::fingerprint::Fingerprint>>,
+    by_relative: Arc<HashMap<String, usize>>,
 }
 
 /// What the model is made of: the load stage's results.
@@ -182,14 +196,30 @@ impl Site {
         Ok(Site {
             config,
             now,
-            pages,
-            policies,
-            assets,
-            fingerprints,
-            images,
-            data,
-            by_relative,
+            pages: pages.into_iter().map(Arc::new).collect(),
+            policies: Arc::new(policies),
+            assets: Arc::new(assets),
+            fingerprints: Arc::new(fingerprints),
+            images: Arc::new(images),
+            data: Arc::new(data),
+            by_relative: Arc::new(by_relative),
         })
+    }
+
+    /// The same site with new files for some pages, whose front matter (and so their
+    /// URL, place, order and template) is unchanged: only what the body gives (its
+    /// digest and word count) differs. The caller checks that the front matter is the
+    /// same; everything else is shared with `self`.
+    pub fn with_bodies(&self, files: impl IntoIterator<Item = (usize, SourceFile)>) -> Site {
+        let mut site = self.clone();
+        for (index, file) in files {
+            let page = Page {
+                file,
+                ..(*site.pages[index]).clone()
+            };
+            site.pages[index] = Arc::new(page);
+        }
+        site
     }
 
     /// The build's date, which decides which policy versions are in force.
@@ -240,9 +270,26 @@ impl Site {
         Some((p, Some(v)))
     }
 
+    /// Whether a page, policy version or asset is at `relative` (a path under
+    /// `content/`) or in a folder there.
+    pub fn has_source(&self, relative: &str) -> bool {
+        let is_at = |source: &str| {
+            source
+                .strip_prefix(relative)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        };
+        self.pages.iter().any(|p| is_at(&p.file.relative))
+            || self.assets.iter().any(|(a, _)| is_at(&a.relative))
+            || self
+                .policies
+                .iter()
+                .flat_map(|p| &p.versions)
+                .any(|v| is_at(&v.file.relative))
+    }
+
     /// Finds a page or section by its path under `content/`, e.g. `products/_index.md`.
     pub fn page_by_relative(&self, relative: &str) -> Option<&Page> {
-        self.index_by_relative(relative).map(|i| &self.pages[i])
+        self.index_by_relative(relative).map(|i| &*self.pages[i])
     }
 
     /// The index in `pages` of the page at `relative`.
@@ -262,7 +309,7 @@ impl Site {
         let mut chain = Vec::new();
         let mut parent = page.parent;
         while let Some(i) = parent {
-            chain.push(&self.pages[i]);
+            chain.push(&*self.pages[i]);
             parent = self.pages[i].parent;
         }
         chain.reverse();

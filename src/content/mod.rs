@@ -191,6 +191,36 @@ pub fn load(
     (Content { files, assets }, diagnostics)
 }
 
+/// Reads one Markdown file of `content/` again (for `vellum serve`, after a save), under
+/// the rules [`load`] applies to it: a regular file inside the folder (not a link), no
+/// larger than `[limits]`. Returns the file and its warnings, or its problem.
+pub fn read_one(
+    root: &Path,
+    relative: &str,
+    limits: &Limits,
+    kind: Kind,
+) -> Result<(SourceFile, Vec<Diagnostic>), Diagnostic> {
+    let display_path = Path::new(CONTENT_DIR).join(relative);
+    let path = root.join(CONTENT_DIR).join(relative);
+    let metadata = std::fs::symlink_metadata(&path)
+        .map_err(|e| Diagnostic::error(&display_path, format!("cannot read this file: {e}")))?;
+    if !metadata.is_file() {
+        return Err(Diagnostic::error(
+            &display_path,
+            "this is no longer a plain file",
+        ));
+    }
+    if let Some(problem) = input_files::too_big(
+        &display_path,
+        metadata.len(),
+        limits.page_megabytes,
+        "page_megabytes",
+    ) {
+        return Err(problem);
+    }
+    read_file(&path, relative, kind)
+}
+
 /// Hidden files and editors' temporary files are never content.
 fn is_ignored(name: &std::ffi::OsStr) -> bool {
     let name = name.to_string_lossy();

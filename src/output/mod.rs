@@ -25,13 +25,22 @@ pub struct OutputFile {
     pub bytes: Vec<u8>,
 }
 
-/// Where rendered files go: kept in memory (`serve`, `check`), or written into the
-/// staging folder as soon as each is rendered (`build`), so that memory is bounded by
-/// the content, not by the output.
+/// Where rendered files go: kept in memory (`check`), written into the staging folder
+/// as soon as each is rendered (`build`), so that memory is bounded by the content, not
+/// by the output, or stored by content (`serve`).
 #[derive(Debug, Clone, Copy)]
 pub enum Sink<'a> {
     Memory,
     Folder(&'a Path),
+    /// `vellum serve`: each file is written once under its SHA-256 in this folder (see
+    /// [`blob_path`]) and served from there, so that the preview holds no page in
+    /// memory and an edit writes only the files it changed.
+    Blobs(&'a Path),
+}
+
+/// Where [`Sink::Blobs`] keeps a file with this digest.
+pub fn blob_path(dir: &Path, digest: &Digest) -> PathBuf {
+    dir.join(&digest.sha256)
 }
 
 /// The size and SHA-256 of a file written by [`Sink::Folder`], for the manifest.
@@ -44,8 +53,10 @@ pub struct Digest {
 impl Sink<'_> {
     /// Keeps `file`, or writes it and keeps its path and digest only (empty bytes).
     pub fn accept(&self, file: OutputFile) -> Result<(OutputFile, Option<Digest>), Diagnostic> {
-        let Sink::Folder(dir) = self else {
-            return Ok((file, None));
+        let dir = match self {
+            Sink::Memory => return Ok((file, None)),
+            Sink::Blobs(dir) => return write_blob(dir, file),
+            Sink::Folder(dir) => dir,
         };
         let target = target_path(dir, &file.path, Path::new(&file.path))?;
         if let Some(folder) = target.parent() {
@@ -68,6 +79,31 @@ impl Sink<'_> {
             Some(digest),
         ))
     }
+}
+
+/// Stores `file` under its digest, unless a file with that digest is there already. It
+/// is written under a temporary name and renamed, so a blob being served is never
+/// half-written.
+fn write_blob(dir: &Path, file: OutputFile) -> Result<(OutputFile, Option<Digest>), Diagnostic> {
+    let digest = Digest {
+        size: file.bytes.len() as u64,
+        sha256: crate::policy::lock::sha256_hex(&file.bytes),
+    };
+    let target = blob_path(dir, &digest);
+    if !target.exists() {
+        let thread = std::thread::current().id();
+        let temporary = dir.join(format!(".{}-{thread:?}", digest.sha256));
+        std::fs::write(&temporary, &file.bytes)
+            .and_then(|()| std::fs::rename(&temporary, &target))
+            .map_err(|e| {
+                Diagnostic::error(&target, format!("cannot write this preview file: {e}"))
+            })?;
+    }
+    let file = OutputFile {
+        path: file.path,
+        bytes: Vec::new(),
+    };
+    Ok((file, Some(digest)))
 }
 
 /// A file to copy as it is (static files, content assets).

@@ -143,13 +143,13 @@ async fn file(
         Err(status) => return status.into_response(),
     };
     let snapshot = state.snapshot();
-    let mut response = if let Some(served) = snapshot.files.get(&key) {
+    let mut response = if let Some(served) = snapshot.files.get(key.as_str()) {
         respond(served, StatusCode::OK, &headers, method).await
     } else if !key.is_empty()
         && !key.ends_with("index.html")
         && snapshot
             .files
-            .contains_key(&format!("{}/index.html", key.trim_end_matches('/')))
+            .contains_key(format!("{}/index.html", key.trim_end_matches('/')).as_str())
     {
         // `/about` -> `/about/`, as static hosts do. Built from the cleaned path, so
         // `//about` cannot become the protocol-relative `//about/` (another host).
@@ -301,15 +301,27 @@ async fn respond(
             (Body::from(page), length)
         }
         super::Body::Memory(bytes) => (Body::from(bytes.clone()), bytes.len() as u64),
-        super::Body::Disk { path } => match open_regular(path).await {
-            Some((file, len)) => (
-                Body::from_stream(tokio_util::io::ReaderStream::new(file)),
-                len,
-            ),
-            // Deleted or replaced by a link since the last rebuild: the rebuild on its
-            // way will report it.
-            None => return (StatusCode::NOT_FOUND, "Not found").into_response(),
+        super::Body::Rendered { path } if is_html => match tokio::fs::read(path).await {
+            Ok(bytes) => {
+                let page = with_reload_script(&bytes);
+                let length = page.len() as u64;
+                (Body::from(page), length)
+            }
+            // Removed by a rebuild after this request took its snapshot: the reload on
+            // its way brings the new page.
+            Err(_) => return (StatusCode::NOT_FOUND, "Not found").into_response(),
         },
+        super::Body::Rendered { path } | super::Body::Disk { path } => {
+            match open_regular(path).await {
+                Some((file, len)) => (
+                    Body::from_stream(tokio_util::io::ReaderStream::new(file)),
+                    len,
+                ),
+                // Deleted or replaced by a link since the last rebuild: the rebuild on its
+                // way will report it.
+                None => return (StatusCode::NOT_FOUND, "Not found").into_response(),
+            }
+        }
     };
     let mut response = if method == Method::HEAD {
         Response::new(Body::empty())

@@ -45,8 +45,13 @@ pub struct Served {
 /// Where a served file's bytes are.
 #[derive(Debug, Clone)]
 pub enum Body {
-    /// A rendered page, kept in memory and shared by every response.
+    /// A generated file (the sitemap, `versions.json`), kept in memory and shared by
+    /// every response.
     Memory(axum::body::Bytes),
+    /// A rendered page, kept on disk under its digest ([`Blobs`]) so that the preview
+    /// holds no page in memory; read whole when asked for (an HTML page gets the reload
+    /// script), otherwise streamed.
+    Rendered { path: PathBuf },
     /// A copied file (an image, a PDF), streamed from disk on each request so that
     /// large files are neither held nor copied whole. `path` has no links in it.
     Disk { path: PathBuf },
@@ -57,15 +62,82 @@ impl Served {
     pub fn read(&self) -> std::io::Result<Vec<u8>> {
         match &self.body {
             Body::Memory(bytes) => Ok(bytes.to_vec()),
-            Body::Disk { path, .. } => std::fs::read(path),
+            Body::Rendered { path } | Body::Disk { path } => std::fs::read(path),
         }
     }
 }
 
-/// One complete build, as served.
-#[derive(Debug, Default)]
+/// The folder where `vellum serve` keeps rendered files by digest
+/// (`.vellum-cache/preview/<n>/` in the site), held by a lock so that a later serve
+/// removes it only once this one has ended (even if it was killed), and removed when
+/// dropped.
+pub struct Blobs {
+    path: PathBuf,
+    _lock: std::fs::File,
+}
+
+impl Blobs {
+    /// Makes a new folder, and removes those that no running serve holds.
+    fn create(root: &std::path::Path) -> std::io::Result<Blobs> {
+        let parent = root.join(".vellum-cache").join("preview");
+        std::fs::create_dir_all(&parent)?;
+        for entry in std::fs::read_dir(&parent)?.flatten() {
+            let Ok(lock) = std::fs::File::open(entry.path().join(".lock")) else {
+                continue;
+            };
+            if lock.try_lock().is_ok() {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        for n in 0.. {
+            let path = parent.join(format!("{}-{n}", std::process::id()));
+            match std::fs::create_dir(&path) {
+                Ok(()) => {
+                    let lock = std::fs::File::create(path.join(".lock"))?;
+                    lock.lock()?;
+                    return Ok(Blobs { path, _lock: lock });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        unreachable!("some folder number is free")
+    }
+
+    /// Removes every file that neither snapshot serves.
+    fn keep_only(&self, snapshots: &[&Snapshot]) {
+        let served: std::collections::HashSet<&std::path::Path> = snapshots
+            .iter()
+            .flat_map(|s| s.files.values())
+            .filter_map(|served| match &served.body {
+                Body::Rendered { path } => Some(path.as_path()),
+                _ => None,
+            })
+            .collect();
+        let Ok(entries) = std::fs::read_dir(&self.path) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let hidden = entry.file_name().to_string_lossy().starts_with('.');
+            if !hidden && !served.contains(path.as_path()) {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+}
+
+impl Drop for Blobs {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// One complete build, as served. Files are shared between snapshots by reference
+/// count, so that the snapshot after an edit is the last one with a few files replaced.
+#[derive(Debug, Default, Clone)]
 pub struct Snapshot {
-    pub files: HashMap<String, Served>,
+    pub files: HashMap<Arc<str>, Arc<Served>>,
     /// The site's `_headers` rules, so the preview sends the security headers
     /// production sends (a CSP mistake shows before deploying).
     pub headers: Vec<crate::output::headers::Rule>,
@@ -86,6 +158,12 @@ pub struct Rebuilder {
     options: BuildOptions,
     now: Option<String>,
     cache: Cache,
+    /// The last whole build's model and values, for edits that change only bodies.
+    kept: Option<Box<crate::render::Kept>>,
+    /// The last good build's files, which such an edit's outputs replace.
+    last: Option<Snapshot>,
+    /// Where rendered files are kept, made by the first rebuild.
+    blobs: Option<Blobs>,
 }
 
 impl Rebuilder {
@@ -94,11 +172,106 @@ impl Rebuilder {
             options,
             now,
             cache: Cache::default(),
+            kept: None,
+            last: None,
+            blobs: None,
         }
     }
 
-    /// Runs the pipeline and returns every file of the site.
+    /// The folder of rendered files, made on first use.
+    fn blobs(&mut self) -> Result<&Blobs, Diagnostics> {
+        if self.blobs.is_none() {
+            let blobs = Blobs::create(&self.options.root).map_err(|e| {
+                crate::diagnostic::Diagnostic::error(
+                    ".vellum-cache/preview",
+                    format!("cannot make the preview's folder: {e}"),
+                )
+            })?;
+            self.blobs = Some(blobs);
+        }
+        Ok(self.blobs.as_ref().expect("made just above"))
+    }
+
+    /// Rebuilds after a save of the files at `changed` (absolute paths, as the watcher
+    /// gives them): when they are pages whose body alone changed, only what shows those
+    /// pages is rendered again ([`crate::build::render_edits`]); anything else runs the
+    /// whole pipeline ([`Rebuilder::rebuild`]). Both give the same site.
+    pub fn rebuild_after(&mut self, changed: &[PathBuf]) -> Result<Snapshot, Diagnostics> {
+        self.read_the_clock()?;
+        let (Some(kept), Some(last), Some(blobs)) =
+            (self.kept.as_deref_mut(), &self.last, &self.blobs)
+        else {
+            return self.rebuild();
+        };
+        let sink = crate::output::Sink::Blobs(&blobs.path);
+        let Some(rendered) =
+            crate::build::render_edits(&self.options, kept, &mut self.cache, changed, sink)
+        else {
+            return self.rebuild();
+        };
+        let mut snapshot = last.clone();
+        for (path, digest) in rendered? {
+            let key = path.trim_start_matches('/');
+            let served = rendered_file(key, &blobs.path, &digest);
+            snapshot.files.insert(Arc::from(key), Arc::new(served));
+        }
+        self.last = Some(snapshot.clone());
+        Ok(snapshot)
+    }
+
+    /// Runs the whole pipeline and returns every file of the site.
     pub fn rebuild(&mut self) -> Result<Snapshot, Diagnostics> {
+        self.read_the_clock()?;
+        self.kept = None;
+        let previous = self.last.take();
+        self.cache.stats = Stats::default();
+        let dir = self.blobs()?.path.clone();
+        let mut site = render_site(
+            &self.options,
+            Some(&mut self.cache),
+            crate::output::Sink::Blobs(&dir),
+        )?;
+        self.kept = site.kept.take();
+        let mut files = HashMap::with_capacity(site.files.len() + site.copies.len());
+        for copy in &site.copies {
+            let metadata = std::fs::metadata(&copy.source).map_err(|e| {
+                crate::diagnostic::Diagnostic::error(
+                    &copy.source,
+                    format!("cannot read this file: {e}"),
+                )
+            })?;
+            let key = copy.path.trim_start_matches('/');
+            // The real path, links resolved now (the build checked them): a request
+            // opens exactly this file, never a link put there after the rebuild.
+            let real = std::fs::canonicalize(&copy.source).unwrap_or_else(|_| copy.source.clone());
+            files.insert(Arc::from(key), Arc::new(on_disk(key, &real, &metadata)));
+        }
+        for (path, digest) in &site.digests {
+            let key = path.trim_start_matches('/');
+            let served = rendered_file(key, &dir, digest);
+            files.insert(Arc::from(key), Arc::new(served));
+        }
+        for file in site.files {
+            let key = file.path.trim_start_matches('/');
+            let served = served(key, file.bytes);
+            files.insert(Arc::from(key), Arc::new(served));
+        }
+        let headers = match files.get("_headers").map(|s| s.read()) {
+            Some(Ok(bytes)) => crate::output::headers::parse(&String::from_utf8_lossy(&bytes)),
+            _ => Vec::new(),
+        };
+        let snapshot = Snapshot { files, headers };
+        // Files of earlier builds go, but not those of the last one, which a request
+        // may still be reading.
+        if let Some(blobs) = &self.blobs {
+            blobs.keep_only(&[&snapshot, previous.as_ref().unwrap_or(&snapshot)]);
+        }
+        self.last = Some(snapshot.clone());
+        Ok(snapshot)
+    }
+
+    /// Sets the build's "now" for the next rebuild.
+    fn read_the_clock(&mut self) -> Result<(), Diagnostics> {
         let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
         let now = crate::clock::build_time(self.now.as_deref(), epoch.as_deref())
             .map_err(|e| crate::diagnostic::Diagnostic::error("--now", e))?;
@@ -112,40 +285,14 @@ impl Rebuilder {
             }
             now => now,
         };
-        let site = render_site(
-            &self.options,
-            Some(&mut self.cache),
-            crate::output::Sink::Memory,
-        )?;
-        let mut files = HashMap::with_capacity(site.files.len() + site.copies.len());
-        for copy in &site.copies {
-            let metadata = std::fs::metadata(&copy.source).map_err(|e| {
-                crate::diagnostic::Diagnostic::error(
-                    &copy.source,
-                    format!("cannot read this file: {e}"),
-                )
-            })?;
-            let key = copy.path.trim_start_matches('/');
-            // The real path, links resolved now (the build checked them): a request
-            // opens exactly this file, never a link put there after the rebuild.
-            let real = std::fs::canonicalize(&copy.source).unwrap_or_else(|_| copy.source.clone());
-            files.insert(key.to_string(), on_disk(key, &real, &metadata));
-        }
-        for file in site.files {
-            let key = file.path.trim_start_matches('/').to_string();
-            let served = served(&key, file.bytes);
-            files.insert(key, served);
-        }
-        let headers = match files.get("_headers").map(Served::read) {
-            Some(Ok(bytes)) => crate::output::headers::parse(&String::from_utf8_lossy(&bytes)),
-            _ => Vec::new(),
-        };
-        Ok(Snapshot { files, headers })
+        Ok(())
     }
 
     /// Drops everything reused between rebuilds (after a rebuild stopped midway).
     pub fn forget(&mut self) {
         self.cache = Cache::default();
+        self.kept = None;
+        self.last = None;
     }
 
     /// What the last rebuild rendered and reused.
@@ -161,6 +308,17 @@ fn served(path: &str, bytes: Vec<u8>) -> Served {
         body: Body::Memory(bytes.into()),
         etag,
         content_type,
+    }
+}
+
+/// A rendered file kept by [`Blobs`]; its tag is its digest.
+fn rendered_file(path: &str, dir: &std::path::Path, digest: &crate::output::Digest) -> Served {
+    Served {
+        body: Body::Rendered {
+            path: crate::output::blob_path(dir, digest),
+        },
+        etag: format!("\"{}\"", &digest.sha256[..16]),
+        content_type: crate::output::content_type(path),
     }
 }
 

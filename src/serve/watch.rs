@@ -65,17 +65,18 @@ pub fn spawn(root: PathBuf, mut rebuilder: Rebuilder, state: Arc<State>) -> Resu
             let started = Instant::now();
             // A bug in some stage must not end the preview: report it like a failed
             // build, keep serving the last good site, and start the next one afresh.
-            let outcome =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rebuilder.rebuild()))
-                    .unwrap_or_else(|_| {
-                        rebuilder.forget();
-                        Err(crate::diagnostic::Diagnostic::error(
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                rebuilder.rebuild_after(&changed)
+            }))
+            .unwrap_or_else(|_| {
+                rebuilder.forget();
+                Err(crate::diagnostic::Diagnostic::error(
                     "vellum",
                     "vellum stopped on an internal error while rebuilding (a bug)",
                 )
                 .with_help("the last good site is still served; please report which file you saved")
                 .into())
-                    });
+            });
             let stats = rebuilder.stats();
             match &outcome {
                 Ok(_) => println!(

@@ -433,6 +433,46 @@ pub fn policy_briefs(site: &Site) -> Vec<PolicyBrief<'_>> {
         .collect()
 }
 
+/// A page's data that an output showed through [`Shared`]: what `vellum serve` needs to
+/// know to re-render exactly the outputs an edit to that page's body affects (its word
+/// count and reading time are in both). Pages are named by [`Page::key`], which holds
+/// from one build to the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Shown {
+    /// The page's summary (in a listing).
+    Summary(u64),
+    /// The page's listing value (a section with its first pages' summaries, or what
+    /// `get_page` and `get_section` give).
+    Listing(u64),
+}
+
+thread_local! {
+    /// What the output being rendered on this thread showed, while recording.
+    static SHOWN: std::cell::RefCell<Option<Vec<Shown>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Starts recording, on this thread, the pages' data the next output shows (a job runs
+/// on one thread from its Markdown to its template).
+pub fn start_recording_shown() {
+    SHOWN.with(|s| *s.borrow_mut() = Some(Vec::new()));
+}
+
+/// Stops recording and returns what was shown, sorted, each once.
+pub fn finish_recording_shown() -> Box<[Shown]> {
+    let mut shown = SHOWN.with(|s| s.borrow_mut().take()).unwrap_or_default();
+    shown.sort_unstable();
+    shown.dedup();
+    shown.into_boxed_slice()
+}
+
+fn record_shown(shown: Shown) {
+    SHOWN.with(|s| {
+        if let Some(list) = s.borrow_mut().as_mut() {
+            list.push(shown);
+        }
+    });
+}
+
 /// Template values built once per build, each when first asked for, and shared by
 /// every render (a `tera::Value` clone is a reference count).
 pub struct Shared {
@@ -468,6 +508,7 @@ impl Shared {
 
     /// A page in a listing: metadata only.
     pub fn summary(&self, site: &Site, page: usize) -> Value {
+        record_shown(Shown::Summary(site.pages[page].key()));
         self.page_view(&self.summaries, site, page, Depth::Summary)
     }
 
@@ -475,6 +516,7 @@ impl Shared {
     /// not kept (each appears on one listing page), so memory never holds a summary of
     /// every page of a long list. A summary already kept is reused.
     pub fn passing_summary(&self, site: &Site, page: usize) -> Value {
+        record_shown(Shown::Summary(site.pages[page].key()));
         match self.summaries[page].get() {
             Some(kept) => kept.clone(),
             None => Value::from_serializable(&PageView::new(
@@ -488,6 +530,7 @@ impl Shared {
 
     /// A section in a listing (and what `get_page`/`get_section` give): its own pages.
     pub fn listing(&self, site: &Site, page: usize) -> Value {
+        record_shown(Shown::Listing(site.pages[page].key()));
         self.page_view(&self.listings, site, page, Depth::Listing)
     }
 

@@ -25,6 +25,7 @@ use crate::site::{Page, Site};
 pub use context::Shared;
 pub use context::{Depth, PageView};
 use context::{Paginator, VersionView, changelog_entries, compare_pairs};
+pub use context::{Shown, finish_recording_shown, start_recording_shown};
 
 /// The site's own template folder, which overrides the theme's.
 pub const SITE_TEMPLATES_DIR: &str = "templates";

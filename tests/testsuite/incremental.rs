@@ -48,16 +48,24 @@ pub fn full_build_result(site: &Site) -> Result<BTreeMap<String, Vec<u8>>, Strin
 }
 
 fn rebuild(rebuilder: &mut Rebuilder) -> BTreeMap<String, Vec<u8>> {
-    rebuild_result(rebuilder).unwrap_or_else(|e| panic!("{e}"))
+    rebuild_result(rebuilder, &[]).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Every output of an incremental rebuild, or its messages.
-pub fn rebuild_result(rebuilder: &mut Rebuilder) -> Result<BTreeMap<String, Vec<u8>>, String> {
-    let snapshot = rebuilder.rebuild().map_err(|e| e.to_string())?;
+/// Every output of an incremental rebuild after a save of `changed` (absolute paths;
+/// none: the whole pipeline), or its messages.
+pub fn rebuild_result(
+    rebuilder: &mut Rebuilder,
+    changed: &[std::path::PathBuf],
+) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let snapshot = match changed {
+        [] => rebuilder.rebuild(),
+        changed => rebuilder.rebuild_after(changed),
+    }
+    .map_err(|e| e.to_string())?;
     Ok(snapshot
         .files
         .into_iter()
-        .map(|(path, served)| (path, served.read().unwrap()))
+        .map(|(path, served)| (path.to_string(), served.read().unwrap()))
         .collect())
 }
 
