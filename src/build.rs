@@ -315,6 +315,7 @@ pub fn render_edits(
     changed: &[PathBuf],
     sink: output::Sink,
 ) -> Option<Result<HashMap<String, output::Digest>, Diagnostics>> {
+    let mut timer = StageTimer::new();
     let site = &kept.site;
     if options.now.resolve(site.config.policies.timezone) != site.now {
         return None;
@@ -370,10 +371,14 @@ pub fn render_edits(
         cache.stats.pages_reused = cache.output_count();
         return Some(Ok(HashMap::new()));
     }
+    timer.lap("edit: read the changed files");
     let site = Arc::new(site.with_bodies(files));
     kept.templates.register_functions(Arc::clone(&site));
-    let paths = cache.affected(&edits);
-    let rendered = render::render_changed(kept, &site, cache, &paths, sink);
+    timer.lap("edit: model with the new bodies");
+    let outputs = cache.affected(&edits);
+    timer.lap("edit: outputs affected");
+    let rendered = render::render_changed(kept, &site, cache, outputs, sink);
+    timer.lap("edit: render, write and check anchors");
     match &rendered {
         Ok(_) => kept.site = site,
         // The last good model stays, for the next save.

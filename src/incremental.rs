@@ -16,22 +16,29 @@
 //! a randomized test checks. Outputs are kept on disk by digest (`output::Sink::Blobs`),
 //! not in memory.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use crate::content::SourceFile;
 use crate::markdown::{Anchors, Rendered};
 use crate::output::Digest;
 use crate::site::Site;
 use crate::templates::functions::{self, Call};
-use crate::templates::{Shared, Shown};
+use crate::templates::{JobKey, Shared, Shown};
 
 /// What was rendered last time, kept between rebuilds.
 #[derive(Default)]
 pub struct Cache {
     markdown: HashMap<PathBuf, MarkdownEntry>,
     outputs: HashMap<String, OutputEntry>,
+    /// Every distinct template function call outputs made, each kept once (most pages
+    /// make the same few calls: `asset(path="style.css")`, `now()`), so that memory
+    /// holds a few numbers per output and a rebuild checks each call once.
+    calls: Vec<Call>,
+    /// Indices into `calls`, by a hash of the call.
+    call_index: HashMap<u64, Vec<u32>>,
     /// What the last build rendered and reused.
     pub stats: Stats,
 }
@@ -72,14 +79,21 @@ struct OutputEntry {
 pub struct Stored {
     /// The hash of everything it was rendered from (templates, context, settings).
     pub key: u64,
-    /// The template functions it called, with their results.
-    pub calls: Vec<Call>,
+    /// The template functions it called, with their results (see [`Cache::intern`]).
+    pub calls: Box<[u32]>,
     /// The pages' summaries and listings it showed (so it depends on their word counts).
     pub shown: Box<[Shown]>,
     /// The page whose Markdown it renders (a page, a section's listing page, a
     /// catalog's sorted copy), by [`crate::site::Page::key`].
     pub source: Option<u64>,
+    /// What it is rendered from, with page indices of the latest build (see
+    /// [`Cache::refresh_job`]), and whether it is HTML.
+    pub job: (JobKey, bool),
 }
+
+/// For one build: whether each call the cache keeps still gives its result, found out
+/// the first time an output asks.
+pub struct CallChecks(Vec<OnceLock<bool>>);
 
 /// A page whose body changed while its front matter did not, as `vellum serve` sees it.
 #[derive(Debug, Clone, Copy)]
@@ -221,13 +235,48 @@ impl Cache {
 
     /// Where the previous rendering of an output file is kept, if its key matches and
     /// every function call its template made gives the same result on the new site.
-    pub fn output(&self, path: &str, key: u64, site: &Site, shared: &Shared) -> Option<Digest> {
+    /// `checks` remembers, for one build, which kept calls still give their result
+    /// (see [`Cache::call_checks`]).
+    pub fn output(
+        &self,
+        path: &str,
+        key: u64,
+        site: &Site,
+        shared: &Shared,
+        checks: &CallChecks,
+    ) -> Option<Digest> {
         let entry = self.outputs.get(path)?;
         let valid = entry.stored.key == key
-            && entry.stored.calls.iter().all(|c| {
-                functions::call(site, shared, c.name, &c.args).ok().as_ref() == Some(&c.result)
+            && entry.stored.calls.iter().all(|&index| {
+                *checks.0[index as usize].get_or_init(|| {
+                    let c = &self.calls[index as usize];
+                    functions::call(site, shared, c.name, &c.args).ok().as_ref() == Some(&c.result)
+                })
             });
         valid.then(|| entry.digest.clone())
+    }
+
+    /// A fresh record of which kept calls still give their result, for one build.
+    pub fn call_checks(&self) -> CallChecks {
+        CallChecks((0..self.calls.len()).map(|_| OnceLock::new()).collect())
+    }
+
+    /// The numbers of these calls in the cache's list, each call kept once.
+    pub fn intern(&mut self, calls: Vec<Call>) -> Box<[u32]> {
+        calls
+            .into_iter()
+            .map(|call| {
+                let hash = hash_of(&format!("{}{:?}{:?}", call.name, call.args, call.result));
+                let bucket = self.call_index.entry(hash).or_default();
+                if let Some(&index) = bucket.iter().find(|&&i| self.calls[i as usize] == call) {
+                    return index;
+                }
+                let index = self.calls.len() as u32;
+                self.calls.push(call);
+                bucket.push(index);
+                index
+            })
+            .collect()
     }
 
     pub fn store_output(&mut self, path: String, stored: Stored, digest: Digest) {
@@ -239,12 +288,20 @@ impl Cache {
         self.outputs.len()
     }
 
+    /// Keeps the job of an output reused by a whole build current: page indices change
+    /// when pages are added or removed before it.
+    pub fn refresh_job(&mut self, path: &str, job: (JobKey, bool)) {
+        if let Some(entry) = self.outputs.get_mut(path) {
+            entry.stored.job = job;
+        }
+    }
+
     /// The output files that body edits affect: those that render an edited page's
     /// Markdown, and, where its word count changed, those that showed its summary or
     /// listing, or its section's listing (which holds its summary). Every output was
     /// rendered before (`vellum serve` asks only after a whole build), so the record of
     /// each is complete.
-    pub fn affected(&self, edits: &[BodyEdit]) -> HashSet<String> {
+    pub fn affected(&self, edits: &[BodyEdit]) -> Vec<(String, JobKey, bool)> {
         let shows = |stored: &Stored| {
             edits.iter().any(|edit| {
                 stored.source == Some(edit.page)
@@ -256,11 +313,19 @@ impl Cache {
                         }))
             })
         };
-        self.outputs
+        let mut affected: Vec<(String, JobKey, bool)> = self
+            .outputs
             .iter()
             .filter(|(_, entry)| shows(&entry.stored))
-            .map(|(path, _)| path.clone())
-            .collect()
+            .map(|(path, entry)| (path.clone(), entry.stored.job.0, entry.stored.job.1))
+            .collect();
+        // Pages in the model's order, as a whole build renders them and reports their
+        // Markdown's problems; the rest by path.
+        affected.sort_by_key(|(path, job, _)| match job {
+            JobKey::Page(index) => (0, *index, String::new()),
+            _ => (1, 0, path.clone()),
+        });
+        affected
     }
 
     /// Forgets outputs that the latest build no longer has.

@@ -16,8 +16,8 @@ use crate::policy;
 use crate::policy::record::{DataReads, DataViews};
 use crate::site::Site;
 use crate::templates::{
-    CATALOG_TEMPLATE, CatalogOrder, Job, Shown, Templates, finish_recording_shown, functions,
-    start_recording_shown,
+    CATALOG_TEMPLATE, CatalogOrder, Job, JobKey, Shown, Templates, finish_recording_shown,
+    functions, start_recording_shown,
 };
 
 /// The Markdown stage's result: every policy version's rendered body (the record check
@@ -317,6 +317,8 @@ struct Done {
     /// `vellum serve`: when the page's job rendered its Markdown, whether it had
     /// shortcodes (the cache keeps its anchors unless it had).
     markdown: Option<bool>,
+    /// `vellum serve`: the job, by page index, and whether it is HTML.
+    job: Option<(JobKey, bool)>,
 }
 
 /// What `vellum serve` keeps of an output rendered afresh: its cache key, the functions
@@ -328,6 +330,9 @@ struct Fresh {
     /// The page whose Markdown it renders, by its key.
     source: Option<u64>,
 }
+
+/// One output file to render: its path, its job and whether it is HTML.
+type Task<'a> = (String, Job<'a>, bool);
 
 enum Failed {
     /// The page's Markdown: every problem, each at its line.
@@ -362,6 +367,8 @@ struct Render<'a> {
     options: u64,
     /// Pages whose Markdown came from the cache.
     reused: AtomicUsize,
+    /// Which calls kept by the cache still give their result, in this build.
+    checks: Option<crate::incremental::CallChecks>,
 }
 
 impl Render<'_> {
@@ -407,6 +414,7 @@ impl Render<'_> {
         // starts before the Markdown, whose shortcodes call functions too.
         functions::start_recording();
         start_recording_shown();
+        let job_key = job.key(site).map(|key| (key, html));
         let resolve = |target: &str| site.link_url(target);
         let (identity, mut rendered, anchors) = match shown {
             Some(page) => match cache.page_markdown(&page.file, self.options, &resolve) {
@@ -444,7 +452,8 @@ impl Render<'_> {
                 })
             })
         };
-        if let Some(digest) = cache.output(&path, key, site, templates.shared()) {
+        let checks = self.checks.as_ref().expect("made with the cache");
+        if let Some(digest) = cache.output(&path, key, site, templates.shared(), checks) {
             functions::finish_recording();
             finish_recording_shown();
             let page = source
@@ -459,6 +468,7 @@ impl Render<'_> {
                 fresh: None,
                 page,
                 markdown: rendered.filter(|_| own).map(|r| r.has_shortcodes),
+                job: job_key,
             };
             return Ok(done);
         }
@@ -489,6 +499,7 @@ impl Render<'_> {
             .map(|i| (i, anchors_of(&rendered).unwrap_or_default()));
         let mut done = self.finish(path, text, html, Some(fresh), page)?;
         done.markdown = rendered.filter(|_| own).map(|r| r.has_shortcodes);
+        done.job = job_key;
         Ok(done)
     }
 
@@ -537,6 +548,7 @@ impl Render<'_> {
             fresh,
             page,
             markdown: None,
+            job: None,
         })
     }
 }
@@ -600,17 +612,20 @@ fn collect(
                     }
                     collected.anchors.push((index, found));
                 }
-                if let (Some(cache), Some(fresh), Some(digest)) =
-                    (cache.as_deref_mut(), done.fresh, &done.digest)
-                {
-                    let stored = crate::incremental::Stored {
-                        key: fresh.key,
-                        calls: fresh.calls,
-                        shown: fresh.shown,
-                        source: fresh.source,
-                    };
-                    cache.store_output(done.file.path.clone(), stored, digest.clone());
-                    collected.rendered += 1;
+                match (cache.as_deref_mut(), done.fresh, &done.digest, done.job) {
+                    (Some(cache), Some(fresh), Some(digest), Some(job)) => {
+                        let stored = crate::incremental::Stored {
+                            key: fresh.key,
+                            calls: cache.intern(fresh.calls),
+                            shown: fresh.shown,
+                            source: fresh.source,
+                            job,
+                        };
+                        cache.store_output(done.file.path.clone(), stored, digest.clone());
+                        collected.rendered += 1;
+                    }
+                    (Some(cache), None, _, Some(job)) => cache.refresh_job(&done.file.path, job),
+                    _ => {}
                 }
                 match (done.digest, holds_files) {
                     (Some(digest), false) => {
@@ -679,6 +694,7 @@ pub fn render_outputs(
         sink: &sink,
         options: hash_of(&site.config.markdown),
         reused: AtomicUsize::new(0),
+        checks: cache.as_deref().map(Cache::call_checks),
     };
     let results: Vec<Result<Done, Failed>> = jobs
         .into_par_iter()
@@ -748,7 +764,7 @@ impl std::fmt::Debug for Kept {
 }
 
 /// `vellum serve` after an edit the cache can place: renders again only the output
-/// files at `paths` of `site` (the kept model with the edited pages' new files, to which
+/// files `outputs` of `site` (the kept model with the edited pages' new files, to which
 /// the kept templates are bound) into `sink` (a [`output::Sink::Blobs`]), and checks
 /// every `#anchor` link again with the new anchors of the pages rendered. The kept
 /// anchors are updated only when everything succeeded. Returns the digest of each file
@@ -757,7 +773,7 @@ pub fn render_changed(
     kept: &mut Kept,
     site: &Site,
     cache: &mut Cache,
-    paths: &std::collections::HashSet<String>,
+    outputs: Vec<(String, JobKey, bool)>,
     sink: output::Sink,
 ) -> Result<HashMap<String, output::Digest>, Diagnostics> {
     let Kept {
@@ -767,8 +783,10 @@ pub fn render_changed(
         anchors,
         ..
     } = kept;
-    let mut jobs = jobs(site, templates);
-    jobs.retain(|(path, _, _)| paths.contains(path));
+    let jobs: Vec<Task> = outputs
+        .into_iter()
+        .map(|(path, key, html)| (path, key.job(site), html))
+        .collect();
     let render = Render {
         site,
         templates,
@@ -776,9 +794,9 @@ pub fn render_changed(
         record,
         cache: Some(cache),
         sink: &sink,
-        // A fresh Markdown rendering, never a cached one: the page's text changed.
         options: hash_of(&site.config.markdown),
         reused: AtomicUsize::new(0),
+        checks: Some(cache.call_checks()),
     };
     let results: Vec<Result<Done, Failed>> = jobs
         .into_par_iter()

@@ -47,6 +47,66 @@ pub struct Templates {
     dependency_hashes: HashMap<String, u64>,
 }
 
+/// A [`Job`] that names its pages by index instead of borrowing them, so that `vellum
+/// serve` can keep it with an output between rebuilds ([`JobKey::job`] gives the job
+/// back for a site; the caller keeps indices current).
+#[derive(Debug, Clone, Copy)]
+pub enum JobKey {
+    Page(usize),
+    Policy(PolicyPage),
+    Standalone {
+        template: &'static str,
+        path: &'static str,
+    },
+    Sorted {
+        page: usize,
+        order: CatalogOrder,
+    },
+    Pager {
+        page: usize,
+        number: usize,
+    },
+}
+
+impl JobKey {
+    /// The job on `site`, whose pages the indices name.
+    pub fn job(self, site: &Site) -> Job<'_> {
+        match self {
+            JobKey::Page(i) => Job::Page(&site.pages[i]),
+            JobKey::Policy(page) => Job::Policy(page),
+            JobKey::Standalone { template, path } => Job::Standalone { template, path },
+            JobKey::Sorted { page, order } => Job::Sorted {
+                page: &site.pages[page],
+                order,
+            },
+            JobKey::Pager { page, number } => Job::Pager {
+                page: &site.pages[page],
+                number,
+            },
+        }
+    }
+}
+
+impl Job<'_> {
+    /// The job with its page named by its index in `site` (`None` for a page not in it).
+    pub fn key(self, site: &Site) -> Option<JobKey> {
+        let index = |page: &Page| site.index_by_relative(&page.file.relative);
+        Some(match self {
+            Job::Page(page) => JobKey::Page(index(page)?),
+            Job::Policy(page) => JobKey::Policy(page),
+            Job::Standalone { template, path } => JobKey::Standalone { template, path },
+            Job::Sorted { page, order } => JobKey::Sorted {
+                page: index(page)?,
+                order,
+            },
+            Job::Pager { page, number } => JobKey::Pager {
+                page: index(page)?,
+                number,
+            },
+        })
+    }
+}
+
 /// What one output file is rendered from.
 #[derive(Debug, Clone, Copy)]
 pub enum Job<'a> {
@@ -55,7 +115,10 @@ pub enum Job<'a> {
     /// A policy page, the changelog or its feed.
     Policy(PolicyPage),
     /// A template with no content of its own, such as `404.html`.
-    Standalone { template: &'a str, path: &'a str },
+    Standalone {
+        template: &'static str,
+        path: &'static str,
+    },
     /// A catalog section (template `catalog.html`) listed in another order, at
     /// `<section>/<order>/`, so shoppers can sort without JavaScript.
     Sorted { page: &'a Page, order: CatalogOrder },
