@@ -159,3 +159,52 @@ fn a_new_linked_heading_is_seen_by_pages_that_link_to_it() {
     assert_same(&incremental, &full_build(&site));
     assert!(String::from_utf8_lossy(&incremental["index.html"]).contains("/who-we-are/"));
 }
+
+#[test]
+fn a_body_edit_renders_only_the_page_and_the_listings_that_count_its_words() {
+    let site = Site::fixture_with_default_theme("basic");
+    let mut rebuilder = Rebuilder::new(options(&site), Some(NOW.into()));
+    rebuild(&mut rebuilder);
+    let path = "content/about.md";
+    let saved = [std::fs::canonicalize(site.root.join(path)).unwrap()];
+    let mut save = |text: String| {
+        site.write(path, text);
+        let incremental = rebuild_result(&mut rebuilder, &saved);
+        (incremental, rebuilder.stats())
+    };
+
+    // As many words as before: the page alone, without the whole pipeline.
+    let (incremental, stats) = save(site.read(path).replace("We are three.", "We are four."));
+    assert_same(&incremental.unwrap(), &full_build(&site));
+    assert_eq!(
+        (stats.body_edits, stats.pages_rendered),
+        (1, 1),
+        "{stats:?}"
+    );
+
+    // One more word: also the home page, whose listing shows its word count.
+    let (incremental, stats) = save(site.read(path).replace("We are four.", "We are four now."));
+    assert_same(&incremental.unwrap(), &full_build(&site));
+    assert_eq!(
+        (stats.body_edits, stats.pages_rendered),
+        (1, 2),
+        "{stats:?}"
+    );
+
+    // A heading the home page links to is renamed: the same error as a whole build's.
+    let (incremental, _) = save(site.read(path).replace("## The team", "## Our team"));
+    let error = incremental.unwrap_err();
+    assert_eq!(error, full_build_result(&site).unwrap_err());
+    assert!(error.contains("#the-team"), "{error}");
+
+    // Fixed: the page is as last built, so nothing is rendered, and nothing of the
+    // failed edit stays.
+    let (incremental, stats) = save(site.read(path).replace("## Our team", "## The team"));
+    assert_same(&incremental.unwrap(), &full_build(&site));
+    assert_eq!(stats.pages_rendered, 0, "{stats:?}");
+
+    // Front matter: the whole pipeline.
+    let (incremental, stats) = save(site.read(path).replace("weight = 1", "weight = 2"));
+    assert_same(&incremental.unwrap(), &full_build(&site));
+    assert_eq!(stats.body_edits, 0, "{stats:?}");
+}

@@ -1,8 +1,9 @@
 //! Incremental equals full, on random edits: a seeded generator applies a sequence of
 //! edits to a copy of the shop (page text and headings, front matter, prices, templates,
-//! the cookie data file, pages added and removed, new policy versions, a broken file and
-//! then its fix), and after each one every output of `vellum serve`'s incremental state
-//! must equal a fresh full build's, byte for byte (or both must fail with the same
+//! the cookie data file, pages added and removed, new policy versions, a broken front
+//! matter or link and then its fix), and after each one every output of `vellum
+//! serve`'s incremental state, told which files changed as the watcher tells it, must
+//! equal a fresh full build's, byte for byte (or both must fail with the same
 //! messages). A failure prints the seed and the edits so far; `VELLUM_SEEDS=1,2,3`
 //! replays or widens the search.
 
@@ -302,6 +303,16 @@ fn run(seed: u64) -> usize {
             let good = site.read(&page);
             site.write(&page, format!("+++\ntitle = \n{good}"));
             log.push(format!("broke the front matter of {page}"));
+            check(&mut rebuilder, &log);
+            site.write(&page, good);
+            log.push(format!("fixed {page}"));
+        }
+        // Sometimes a body edit that breaks a link: an error of the body-edit path.
+        if rng.below(5) == 0 {
+            let page = rng.pick(&pages(&site)).clone();
+            let good = site.read(&page);
+            site.write(&page, format!("{good}\n[Gone](@/missing-{step}.md)\n"));
+            log.push(format!("linked {page} to a missing page"));
             check(&mut rebuilder, &log);
             site.write(&page, good);
             log.push(format!("fixed {page}"));

@@ -211,3 +211,32 @@ fn a_burst_of_a_hundred_saves_gives_one_rebuild_not_a_hundred() {
     );
     assert!(server.get("/notes/note-099/").body.contains("Text 99."));
 }
+
+#[test]
+fn a_build_error_shows_in_every_open_tab_and_clears_on_the_fix() {
+    let site = site();
+    let server = site.serve();
+    let mut tabs: Vec<_> = (0..100).map(|_| server.events()).collect();
+    for tab in &mut tabs {
+        tab.wait_for("event: hello");
+    }
+    // A body edit with a link to a page that does not exist (the body-edit path).
+    let good = site.read("content/about.md");
+    site.write(
+        "content/about.md",
+        format!("{good}\nSee [the shop](@/shop.md).\n"),
+    );
+    for tab in &mut tabs {
+        let seen = tab.wait_for("Build failed");
+        assert!(seen.contains("event: build-error"), "{seen}");
+        assert!(seen.contains("content/about.md"), "{seen}");
+    }
+    site.write(
+        "content/about.md",
+        format!("{good}\nSee [us](@/about.md).\n"),
+    );
+    for tab in &mut tabs {
+        tab.wait_for("event: reload");
+    }
+    assert!(server.get("/about/").body.contains("See <a"));
+}
