@@ -292,10 +292,15 @@ def serve(args):
     for pages in args.sizes:
         site = corpus(args.where[0], pages, plain=False)
         subprocess.run([str(VELLUM), "build", "--now", NOW], cwd=site, check=True, capture_output=True)
+        newest = sorted((site / "content/policies/policy-00").glob("20*.md"))[-1]
+        version = newest.with_name("2030-01-01.md")
         kinds = [
             ("one page's text", "content/pages/page-000123.md", "\n\n", "\n\nvellumbench "),
             ("page.html", "themes/default/templates/page.html", "<article class=\"document\">",
              "<article class=\"document edited\">"),
+            ("a data file (read by one page)", "data/cookies.toml", "Remembers", "Keeps"),
+            ("a new policy version (1 of 10 policies)", str(version.relative_to(site)), None,
+             newest.read_text().replace("Revision", "Revision after", 1).replace("\n## ", "\n## Revised ", 1)),
         ]
         port = free_port()
         server = Server(
@@ -304,16 +309,20 @@ def serve(args):
         )
         try:
             for what, path, old, new in kinds:
+                # `old` None: a new file, `new` its text; it is removed afterwards.
                 target = site / path
-                original = target.read_text()
+                original = None if old is None else target.read_text()
                 logged = len(server.times)
-                target.write_text(original.replace(old, new, 1))
+                target.write_text(new if old is None else original.replace(old, new, 1))
                 deadline = time.perf_counter() + 120
                 while len(server.times) == logged and time.perf_counter() < deadline:
                     time.sleep(0.01)
                 print(f"| {what} | {pages:,} | {server.times[-1]} ms | {server.rendered[-1]:,} |", flush=True)
                 logged = len(server.times)
-                target.write_text(original)
+                if original is None:
+                    target.unlink()
+                else:
+                    target.write_text(original)
                 while len(server.times) == logged and time.perf_counter() < deadline:
                     time.sleep(0.01)
                 time.sleep(0.3)

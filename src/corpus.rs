@@ -208,6 +208,18 @@ pub fn generate(root: &Path, pages: usize, only_plain: bool) -> std::io::Result<
             "+++\ntitle = \"Corpus\"\n+++\nA generated site. [Pages](@/pages/_index.md).\n",
         );
     }
+    // One page reads a data file (the cookie list, through the theme's shortcode), so
+    // that a benchmark can time an edit to data.
+    write(
+        root,
+        "content/about.md",
+        "+++\ntitle = \"About\"\n+++\nAbout the corpus.\n\n{{ cookie_table() }}\n",
+    )?;
+    write(
+        root,
+        "data/cookies.toml",
+        "[[cookie]]\nname = \"cart\"\nprovider = \"Corpus\"\npurpose = \"Remembers the basket.\"\ncategory = \"strictly_necessary\"\nduration = \"30 days\"\nparty = \"first\"\n",
+    )?;
     write(
         root,
         "content/products/_index.md",

@@ -41,6 +41,8 @@ pub struct Cache {
     call_index: HashMap<u64, Vec<u32>>,
     /// What the last build rendered and reused.
     pub stats: Stats,
+    /// The output files the last build rendered (not reused), in its order.
+    pub rendered: Vec<String>,
 }
 
 /// Counts from the last build.

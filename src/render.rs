@@ -435,7 +435,7 @@ impl Render<'_> {
         let prepared = templates.prepare(site, job, None, &versions.bodies, self.record);
         let key = hash_of(&(
             templates.dependency_hash(&prepared.template),
-            prepared.context.to_json(),
+            templates.context_key(&prepared),
             identity,
             prepared
                 .redline
@@ -622,6 +622,7 @@ fn collect(
                             job,
                         };
                         cache.store_output(done.file.path.clone(), stored, digest.clone());
+                        cache.rendered.push(done.file.path.clone());
                         collected.rendered += 1;
                     }
                     (Some(cache), None, _, Some(job)) => cache.refresh_job(&done.file.path, job),
@@ -713,6 +714,9 @@ pub fn render_outputs(
     let reused = render.reused.into_inner();
     let options = render.options;
     let holds_files = matches!(sink, output::Sink::Memory);
+    if let Some(cache) = cache.as_deref_mut() {
+        cache.rendered.clear();
+    }
     let mut collected = collect(site, results, cache.as_deref_mut(), options, holds_files);
     let mut anchors: Vec<Option<Anchors>> = vec![None; site.pages.len()];
     for (index, found) in collected.anchors.drain(..) {
@@ -803,6 +807,7 @@ pub fn render_changed(
         .map(|(path, job, html)| render.job(path, job, html))
         .collect();
     let options = render.options;
+    cache.rendered.clear();
     let mut collected = collect(site, results, Some(cache), options, false);
     // The new anchors go in place for the check, and back out if the edit failed.
     let previous: Vec<(usize, Option<Anchors>)> = collected

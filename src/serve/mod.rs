@@ -178,6 +178,11 @@ impl Rebuilder {
         }
     }
 
+    /// Where rendered files are kept (once the first rebuild made the folder).
+    pub fn preview_dir(&self) -> Option<PathBuf> {
+        self.blobs.as_ref().map(|b| b.path.clone())
+    }
+
     /// The folder of rendered files, made on first use.
     fn blobs(&mut self) -> Result<&Blobs, Diagnostics> {
         if self.blobs.is_none() {
@@ -298,6 +303,11 @@ impl Rebuilder {
     /// What the last rebuild rendered and reused.
     pub fn stats(&self) -> Stats {
         self.cache.stats
+    }
+
+    /// The output files the last rebuild rendered (the others it reused).
+    pub fn rendered(&self) -> &[String] {
+        &self.cache.rendered
     }
 }
 
@@ -453,10 +463,21 @@ async fn run(options: ServeOptions) -> Result<(), String> {
             State::new(Snapshot::default(), Some(text))
         }
     };
+    // The watcher's thread owns the rebuilder; its folder of rendered files is removed
+    // here on Ctrl+C (a serve killed otherwise leaves it to the next one to remove).
+    let preview = rebuilder.preview_dir();
     watch::spawn(options.root.clone(), rebuilder, Arc::clone(&state))?;
     println!("Serving {url} (press Ctrl+C to stop)");
     if options.open {
         let _ = opener::open(&url);
     }
-    http::serve(listener, state).await
+    tokio::select! {
+        served = http::serve(listener, state) => served,
+        _ = tokio::signal::ctrl_c() => {
+            if let Some(dir) = preview {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Ok(())
+        }
+    }
 }

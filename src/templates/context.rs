@@ -406,6 +406,27 @@ pub struct VersionBrief {
     pub changes_permalink: String,
 }
 
+/// A policy as `get_policies()` gives it: what navigation shows, without the
+/// announced version, so that announcing one changes no page that lists policies so.
+#[derive(Debug, Serialize)]
+pub struct PolicyLink<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub permalink: String,
+    pub current: Option<VersionBrief>,
+}
+
+impl<'a> From<PolicyBrief<'a>> for PolicyLink<'a> {
+    fn from(brief: PolicyBrief<'a>) -> PolicyLink<'a> {
+        PolicyLink {
+            slug: brief.slug,
+            title: brief.title,
+            permalink: brief.permalink,
+            current: brief.current,
+        }
+    }
+}
+
 /// Every policy, for every template (`policies`).
 pub fn policy_briefs(site: &Site) -> Vec<PolicyBrief<'_>> {
     let today = site.today();
@@ -479,6 +500,8 @@ pub struct Shared {
     pub config: Value,
     pub lang: Value,
     pub policies: Value,
+    /// What `get_policies()` gives.
+    pub policy_links: Value,
     summaries: Vec<OnceLock<Value>>,
     listings: Vec<OnceLock<Value>>,
     policy_views: Vec<OnceLock<Value>>,
@@ -495,6 +518,12 @@ impl Shared {
             config: Value::from_serializable(&site.config),
             lang: Value::from_serializable(&site.config.language),
             policies: Value::from_serializable(&policy_briefs(site)),
+            policy_links: Value::from_serializable(
+                &policy_briefs(site)
+                    .into_iter()
+                    .map(PolicyLink::from)
+                    .collect::<Vec<_>>(),
+            ),
             summaries: slots(site.pages.len()),
             listings: slots(site.pages.len()),
             policy_views: slots(site.policies.len()),

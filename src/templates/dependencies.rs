@@ -7,8 +7,9 @@ use std::hash::{Hash, Hasher};
 
 use super::TemplateFile;
 
-/// For every template, a hash of its source and of all templates it reaches.
-pub(super) fn hashes(files: &HashMap<String, TemplateFile>) -> HashMap<String, u64> {
+/// For every template, a hash of its source and of all templates it reaches, and which
+/// of the shared variables they name.
+pub(super) fn hashes(files: &HashMap<String, TemplateFile>) -> HashMap<String, (u64, Names)> {
     let mut definers: Vec<String> = files
         .iter()
         .filter(|(_, file)| defines_components(&file.source))
@@ -30,16 +31,38 @@ pub(super) fn hashes(files: &HashMap<String, TemplateFile>) -> HashMap<String, u
         .map(|name| {
             let reached = reach(name, &direct, files);
             let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            let mut names = Names::default();
             for dep in &reached {
                 dep.hash(&mut hasher);
-                files
-                    .get(dep.as_str())
-                    .map(|f| &*f.source)
-                    .hash(&mut hasher);
+                let source = files.get(dep.as_str()).map(|f| &*f.source);
+                source.hash(&mut hasher);
+                names.policies |= source.is_some_and(|s| names_variable(s, "policies"));
             }
-            (name.clone(), hasher.finish())
+            (name.clone(), (hasher.finish(), names))
         })
         .collect()
+}
+
+/// Which of the variables every template is given a template (with all it reaches)
+/// names, and so may read.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Names {
+    /// `policies`, which changes whenever a version is added: a page whose templates
+    /// never name it does not depend on it.
+    pub policies: bool,
+}
+
+/// Whether `source` names the variable `name` (as a whole word), or dumps every
+/// variable (`__tera_context`). Tera reaches a variable of the context only by its name,
+/// so a template that never writes it cannot read it.
+fn names_variable(source: &str, name: &str) -> bool {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    source.contains("__tera_context")
+        || source.match_indices(name).any(|(at, _)| {
+            let before = source[..at].chars().next_back();
+            let after = source[at + name.len()..].chars().next();
+            !before.is_some_and(is_word) && !after.is_some_and(is_word)
+        })
 }
 
 /// Every template reachable from `name`, itself included. A template that names another
@@ -181,6 +204,16 @@ fn tagged(source: &str, keywords: &[&str]) -> (Vec<(String, usize)>, bool) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_variable_is_named_only_as_a_whole_word() {
+        use super::names_variable;
+        assert!(names_variable("{% for p in policies %}", "policies"));
+        assert!(names_variable("{{ policies | length }}", "policies"));
+        assert!(!names_variable("{% for p in get_policies() %}", "policies"));
+        assert!(!names_variable("{{ my_policies }}", "policies"));
+        assert!(names_variable("{{ __tera_context }}", "policies"));
+    }
+
     use super::*;
 
     #[test]

@@ -19,6 +19,7 @@ pub const NAMES: &[&str] = &[
     "get_url",
     "get_page",
     "get_section",
+    "get_policies",
     "now",
     "asset",
     "asset_integrity",
@@ -158,6 +159,7 @@ pub fn call(site: &Site, shared: &Shared, name: &str, args: &Args) -> TeraResult
         "get_url" => get_url(site, args),
         "get_page" => get_page(site, shared, args, false),
         "get_section" => get_page(site, shared, args, true),
+        "get_policies" => Ok(shared.policy_links.clone()),
         "now" => Ok(now(site, args)),
         "asset" => asset(site, args).map(|(url, _)| Value::from(url)),
         "load_data" => {

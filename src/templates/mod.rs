@@ -44,7 +44,7 @@ pub struct Templates {
     /// ([`Templates::register_functions`]).
     shared: Option<Arc<Shared>>,
     files: HashMap<String, TemplateFile>,
-    dependency_hashes: HashMap<String, u64>,
+    dependency_hashes: HashMap<String, (u64, dependencies::Names)>,
 }
 
 /// A [`Job`] that names its pages by index instead of borrowing them, so that `vellum
@@ -157,9 +157,11 @@ impl PageContext {
         context
     }
 
-    /// Every variable as JSON, for `vellum serve` to tell whether a page's inputs changed.
-    pub fn to_json(&self) -> Vec<u8> {
-        serde_json::to_vec(&self.0).unwrap_or_default()
+    /// The variables `keep` accepts, as JSON, for `vellum serve` to tell whether a page's
+    /// inputs changed.
+    pub fn to_json_where(&self, keep: impl Fn(&str) -> bool) -> Vec<u8> {
+        let kept: Vec<&(&str, Value)> = self.0.iter().filter(|(name, _)| keep(name)).collect();
+        serde_json::to_vec(&kept).unwrap_or_default()
     }
 }
 
@@ -581,7 +583,21 @@ impl Templates {
     /// A hash of a template and every template it extends, includes or imports: when it
     /// is unchanged, so is everything a page rendered with it can show.
     pub fn dependency_hash(&self, name: &str) -> u64 {
-        self.dependency_hashes.get(name).copied().unwrap_or(0)
+        self.dependency_hashes.get(name).map_or(0, |d| d.0)
+    }
+
+    /// What `vellum serve` hashes of a context to tell whether a page's inputs changed:
+    /// every variable, but `policies` only where the template (or one it reaches) names
+    /// it. Pages that list policies through `get_policies()` are then not rendered again
+    /// when a new version is announced, only when a version comes into force.
+    pub fn context_key(&self, prepared: &Prepared) -> Vec<u8> {
+        let names = self
+            .dependency_hashes
+            .get(&prepared.template)
+            .map_or(dependencies::Names { policies: true }, |d| d.1);
+        prepared
+            .context
+            .to_json_where(|name| name != "policies" || names.policies)
     }
 
     /// Turns a Tera render error into a message at the template line that caused it
