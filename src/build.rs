@@ -466,21 +466,21 @@ impl RenderedSite {
 }
 
 /// Prints how long each stage took when `VELLUM_TIMINGS` is set (for profiling).
-struct StageTimer {
+pub struct StageTimer {
     last: Option<std::time::Instant>,
 }
 
 impl StageTimer {
-    fn new() -> StageTimer {
+    pub fn new() -> StageTimer {
         let on = std::env::var_os("VELLUM_TIMINGS").is_some_and(|v| v == "1");
         StageTimer {
             last: on.then(std::time::Instant::now),
         }
     }
 
-    fn lap(&mut self, stage: &str) {
+    pub fn lap(&mut self, stage: &str) {
         if let Some(last) = self.last.as_mut() {
-            eprintln!("{stage}: {} ms", last.elapsed().as_millis());
+            eprintln!("{stage}: {:.1} ms", last.elapsed().as_secs_f64() * 1000.0);
             *last = std::time::Instant::now();
         }
     }

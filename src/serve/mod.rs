@@ -161,7 +161,7 @@ pub struct Rebuilder {
     /// The last whole build's model and values, for edits that change only bodies.
     kept: Option<Box<crate::render::Kept>>,
     /// The last good build's files, which such an edit's outputs replace.
-    last: Option<Snapshot>,
+    last: Option<Arc<Snapshot>>,
     /// Where rendered files are kept, made by the first rebuild.
     blobs: Option<Blobs>,
 }
@@ -201,7 +201,7 @@ impl Rebuilder {
     /// gives them): when they are pages whose body alone changed, only what shows those
     /// pages is rendered again ([`crate::build::render_edits`]); anything else runs the
     /// whole pipeline ([`Rebuilder::rebuild`]). Both give the same site.
-    pub fn rebuild_after(&mut self, changed: &[PathBuf]) -> Result<Snapshot, Diagnostics> {
+    pub fn rebuild_after(&mut self, changed: &[PathBuf]) -> Result<Arc<Snapshot>, Diagnostics> {
         self.read_the_clock()?;
         let (Some(kept), Some(last), Some(blobs)) =
             (self.kept.as_deref_mut(), &self.last, &self.blobs)
@@ -214,18 +214,26 @@ impl Rebuilder {
         else {
             return self.rebuild();
         };
-        let mut snapshot = last.clone();
-        for (path, digest) in rendered? {
+        let mut timer = crate::build::StageTimer::new();
+        let rendered = rendered?;
+        if rendered.is_empty() {
+            return Ok(Arc::clone(last));
+        }
+        // The last snapshot with the new files: a copy of its table of reference counts.
+        let mut snapshot = Snapshot::clone(last);
+        for (path, digest) in rendered {
             let key = path.trim_start_matches('/');
             let served = rendered_file(key, &blobs.path, &digest);
             snapshot.files.insert(Arc::from(key), Arc::new(served));
         }
-        self.last = Some(snapshot.clone());
+        let snapshot = Arc::new(snapshot);
+        self.last = Some(Arc::clone(&snapshot));
+        timer.lap("edit: the served files");
         Ok(snapshot)
     }
 
     /// Runs the whole pipeline and returns every file of the site.
-    pub fn rebuild(&mut self) -> Result<Snapshot, Diagnostics> {
+    pub fn rebuild(&mut self) -> Result<Arc<Snapshot>, Diagnostics> {
         self.read_the_clock()?;
         self.kept = None;
         let previous = self.last.take();
@@ -265,13 +273,13 @@ impl Rebuilder {
             Some(Ok(bytes)) => crate::output::headers::parse(&String::from_utf8_lossy(&bytes)),
             _ => Vec::new(),
         };
-        let snapshot = Snapshot { files, headers };
+        let snapshot = Arc::new(Snapshot { files, headers });
         // Files of earlier builds go, but not those of the last one, which a request
         // may still be reading.
         if let Some(blobs) = &self.blobs {
-            blobs.keep_only(&[&snapshot, previous.as_ref().unwrap_or(&snapshot)]);
+            blobs.keep_only(&[&snapshot, previous.as_deref().unwrap_or(&snapshot)]);
         }
-        self.last = Some(snapshot.clone());
+        self.last = Some(Arc::clone(&snapshot));
         Ok(snapshot)
     }
 
@@ -358,10 +366,10 @@ pub struct State {
 }
 
 impl State {
-    fn new(snapshot: Snapshot, error: Option<String>) -> Arc<State> {
+    fn new(snapshot: Arc<Snapshot>, error: Option<String>) -> Arc<State> {
         let (notices, _) = broadcast::channel(16);
         Arc::new(State {
-            snapshot: RwLock::new(Arc::new(snapshot)),
+            snapshot: RwLock::new(snapshot),
             error: RwLock::new(error),
             notices,
         })
@@ -376,10 +384,10 @@ impl State {
     }
 
     /// Publishes a rebuild's outcome: a new site and a reload, or an error.
-    fn publish(&self, outcome: Result<Snapshot, String>, css_only: bool) {
+    fn publish(&self, outcome: Result<Arc<Snapshot>, String>, css_only: bool) {
         match outcome {
             Ok(snapshot) => {
-                *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(snapshot);
+                *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = snapshot;
                 let had_error = self
                     .error
                     .write()
@@ -460,7 +468,7 @@ async fn run(options: ServeOptions) -> Result<(), String> {
         Err(diagnostics) => {
             let text = render_errors(&diagnostics);
             eprintln!("{text}");
-            State::new(Snapshot::default(), Some(text))
+            State::new(Arc::default(), Some(text))
         }
     };
     // The watcher's thread owns the rebuilder; its folder of rendered files is removed

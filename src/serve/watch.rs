@@ -19,7 +19,7 @@ const WATCHED_FILES: &[&str] = &[CONFIG_FILE, crate::policy::lock::LOCK_FILE];
 
 /// How long the watcher waits for a burst of events (a save storm, a `git checkout`)
 /// to settle before rebuilding once.
-const DEBOUNCE: Duration = Duration::from_millis(80);
+const DEBOUNCE: Duration = Duration::from_millis(30);
 
 /// Starts watching in the background; each settled burst of changes gives one rebuild.
 pub fn spawn(root: PathBuf, mut rebuilder: Rebuilder, state: Arc<State>) -> Result<(), String> {

@@ -1,6 +1,8 @@
 // Live reload in a real browser: node live_reload.mjs SERVER_URL SITE_ROOT
 // Opens a policy page, edits its Markdown, and checks that the tab shows the change by
-// itself; then breaks the front matter and checks the error overlay; then fixes it.
+// itself; then breaks the front matter and checks the error overlay; then fixes it;
+// then checks that a stylesheet change and a plain page's body edit (updated in place)
+// do not reload the tab.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { launch } from "./chromium.mjs";
@@ -48,6 +50,23 @@ try {
   writeFileSync(css, readFileSync(css, "utf8") + "\nbody { border-top: 7px solid rgb(1, 2, 3); }\n");
   await page.waitForFunction(() => getComputedStyle(document.body).borderTopWidth === "7px", null, { timeout: 10000 });
   check((await page.evaluate(() => window.__vellumMarker)) === "still here", "a CSS change reloaded the page");
+
+  // A page whose body alone changed, with no scripts of its own, is updated in place:
+  // no reload, and the reader keeps their place.
+  const about = join(root, "content/about.md");
+  const aboutText = readFileSync(about, "utf8");
+  await page.goto(url + "about/");
+  await page.setViewportSize({ width: 400, height: 200 });
+  await page.evaluate(() => { window.__vellumMarker = "in place"; window.scrollTo(0, 60); });
+  const scrolled = await page.evaluate(() => window.scrollY);
+  await page.waitForTimeout(300);
+  started = Date.now();
+  writeFileSync(about, aboutText.replace("About us.", "About us, updated."));
+  await page.waitForFunction(() => document.body.innerText.includes("About us, updated."), null, { timeout: 10000 });
+  timings.save_to_update_in_place_ms = Date.now() - started;
+  check((await page.evaluate(() => window.__vellumMarker)) === "in place", "a body edit reloaded the page");
+  check((await page.evaluate(() => window.scrollY)) === scrolled, "a body edit lost the reader's place");
+  writeFileSync(about, aboutText);
 
   console.log(JSON.stringify({ ok: true, ...timings }));
 } finally {

@@ -64,7 +64,7 @@ pub fn rebuild_result(
     .map_err(|e| e.to_string())?;
     Ok(snapshot
         .files
-        .into_iter()
+        .iter()
         .map(|(path, served)| (path.to_string(), served.read().unwrap()))
         .collect())
 }
