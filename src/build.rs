@@ -466,11 +466,13 @@ impl RenderedSite {
 }
 
 /// Prints how long each stage took when `VELLUM_TIMINGS` is set (for profiling).
+#[derive(Default)]
 pub struct StageTimer {
     last: Option<std::time::Instant>,
 }
 
 impl StageTimer {
+    /// Starts timing, if `VELLUM_TIMINGS=1`.
     pub fn new() -> StageTimer {
         let on = std::env::var_os("VELLUM_TIMINGS").is_some_and(|v| v == "1");
         StageTimer {
