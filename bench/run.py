@@ -24,6 +24,7 @@ Corpora are generated deterministically by `vellum corpus`. Prints Markdown tabl
 for BENCHMARKS.md.
 """
 import argparse
+import os
 import json
 import re
 import shutil
@@ -184,8 +185,10 @@ class Server:
         self.rebuilt = re.compile(rebuilt)
         self.times = []
         self.rendered = []
+        self.stages = {}
         self.process = subprocess.Popen(
             command, cwd=site, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, "VELLUM_TIMINGS": "1"},
         )
         self.ready = threading.Event()
         self.log = []
@@ -195,6 +198,9 @@ class Server:
                 self.log.append(line)
                 if ready in line:
                     self.ready.set()
+                stage = re.match(r"(edit: [^:]+): ([\d.]+) ms", line)
+                if stage:
+                    self.stages.setdefault(stage.group(1), []).append(float(stage.group(2)))
                 match = self.rebuilt.search(line)
                 if match:
                     self.times.append(int(match.group(1)))
@@ -257,6 +263,23 @@ def shown_in_browser(url, page, count):
     return middle(json.loads(result.stdout.strip().splitlines()[-1])["times"])
 
 
+def one_page_edits(server, port, site, count):
+    """`count` edits of one page, polled, then `count` in Chromium; stops the server.
+    Medians of the logged rebuild, save to served, save to shown and pages rendered,
+    then the server's RSS and peak RSS."""
+    page = site / "content/pages/page-000123.md"
+    try:
+        url = f"http://127.0.0.1:{port}/pages/page-000123/"
+        results = edits(server, url, page, count)
+        shown = shown_in_browser(url, page, count)
+        rss, peak = memory(server.process.pid)
+    finally:
+        server.stop()
+    rendered = [r[2] for r in results if r[2] is not None]
+    return (middle([r[1] for r in results]), middle([r[0] for r in results]), shown,
+            middle(rendered) if rendered else None, rss, peak)
+
+
 def middle(values):
     values = sorted(values)
     return values[len(values) // 2]
@@ -280,16 +303,9 @@ def serve(args):
             [str(VELLUM), "serve", "--port", str(port), "--now", NOW], site, "Serving ",
             r"Rebuilt after \d+ change\(s\) in (\d+) ms: (\d+) pages rendered",
         )
-        try:
-            url = f"http://127.0.0.1:{port}/pages/page-000123/"
-            results = edits(server, url, site / "content/pages/page-000123.md", count)
-            shown = shown_in_browser(url, site / "content/pages/page-000123.md", count)
-            rss, peak = memory(server.process.pid)
-        finally:
-            server.stop()
+        rebuild, served, shown, rendered, rss, peak = one_page_edits(server, port, site, count)
         print(
-            f"| vellum serve | {pages:,} | {middle([r[1] for r in results]):.0f} ms "
-            f"| {middle([r[0] for r in results]):.0f} ms | {shown} ms | {middle([r[2] for r in results])} "
+            f"| vellum serve | {pages:,} | {rebuild:.0f} ms | {served:.0f} ms | {shown} ms | {rendered} "
             f"| {rss:.0f} MiB (peak {peak:.0f} MiB, {peak / cold:.2f}x the cold build) | {cold:.0f} MiB |",
             flush=True,
         )
@@ -299,19 +315,13 @@ def serve(args):
             [hugo, "server", "--bind", "127.0.0.1", "--port", str(port), "--renderToMemory"],
             twin, "Web Server is available", r"Total in (\d+) ms",
         )
-        try:
-            url = f"http://127.0.0.1:{port}/pages/page-000123/"
-            results = edits(server, url, twin / "content/pages/page-000123.md", count)
-            shown = shown_in_browser(url, twin / "content/pages/page-000123.md", count)
-            rss, peak = memory(server.process.pid)
-        finally:
-            server.stop()
+        rebuild, served, shown, _, rss, peak = one_page_edits(server, port, twin, count)
         print(
-            f"| hugo server | {pages:,} | {middle([r[1] for r in results]):.0f} ms "
-            f"| {middle([r[0] for r in results]):.0f} ms | {shown} ms | | {rss:.0f} MiB (peak {peak:.0f} MiB) | {hugo_cold:.0f} MiB |",
+            f"| hugo server | {pages:,} | {rebuild:.0f} ms | {served:.0f} ms | {shown} ms | "
+            f"| {rss:.0f} MiB (peak {peak:.0f} MiB) | {hugo_cold:.0f} MiB |",
             flush=True,
         )
-    print("\nEach kind of edit on the policy-heavy corpus (vellum serve), one run each.\n")
+    print(f"\nEach kind of edit on the policy-heavy corpus (vellum serve), {args.runs} runs each (edit, then undo), medians.\n")
     print("| Edit | Pages | Rebuild (its log) | Pages re-rendered |")
     print("|---|---|---|---|")
     for pages in args.sizes:
@@ -332,27 +342,42 @@ def serve(args):
             [str(VELLUM), "serve", "--port", str(port), "--now", NOW], site, "Serving ",
             r"Rebuilt after \d+ change\(s\) in (\d+) ms: (\d+) pages rendered",
         )
+
+        def wait(logged):
+            deadline = time.perf_counter() + 120
+            while len(server.times) == logged and time.perf_counter() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.3)
+
         try:
             for what, path, old, new in kinds:
                 # `old` None: a new file, `new` its text; it is removed afterwards.
                 target = site / path
                 original = None if old is None else target.read_text()
-                logged = len(server.times)
-                target.write_text(new if old is None else original.replace(old, new, 1))
-                deadline = time.perf_counter() + 120
-                while len(server.times) == logged and time.perf_counter() < deadline:
-                    time.sleep(0.01)
-                print(f"| {what} | {pages:,} | {server.times[-1]} ms | {server.rendered[-1]:,} |", flush=True)
-                logged = len(server.times)
-                if original is None:
-                    target.unlink()
-                else:
-                    target.write_text(original)
-                while len(server.times) == logged and time.perf_counter() < deadline:
-                    time.sleep(0.01)
-                time.sleep(0.3)
+                times, rendered = [], []
+                server.stages = {}
+                for _ in range(args.runs):
+                    logged = len(server.times)
+                    target.write_text(new if old is None else original.replace(old, new, 1))
+                    wait(logged)
+                    times.append(server.times[-1])
+                    rendered.append(server.rendered[-1])
+                    logged = len(server.times)
+                    if original is None:
+                        target.unlink()
+                    else:
+                        target.write_text(original)
+                    wait(logged)
+                print(f"| {what} | {pages:,} | {middle(times)} ms | {middle(rendered):,} |", flush=True)
+                if what == "one page's text":
+                    edit_stages = {name: middle(values[0::2]) for name, values in server.stages.items()}
         finally:
             server.stop()
+        print("\nOne page's text on the policy-heavy corpus, by stage (VELLUM_TIMINGS=1), medians:\n")
+        print("| Stage | Time |")
+        print("|---|---|")
+        for name, value in edit_stages.items():
+            print(f"| {name.removeprefix('edit: ')} | {value:.1f} ms |")
 
 
 def main():

@@ -363,6 +363,14 @@ pub fn render_edits(
         });
         files.push((index, file));
     }
+    // A policy version whose shortcodes show an edited page's word count: its body
+    // (which the record checks) is made by the whole pipeline.
+    let shows_in_versions = |edit: &crate::incremental::BodyEdit| {
+        edit.words_changed && kept.versions.shown.iter().any(|shown| shown.names(edit))
+    };
+    if edits.iter().any(shows_in_versions) {
+        return None;
+    }
     cache.stats = crate::incremental::Stats {
         body_edits: edits.len(),
         ..Default::default()

@@ -6,8 +6,9 @@
 //!   last model otherwise unchanged (`build::render_edits`).
 //! - Any other save runs the whole pipeline, reusing each output whose inputs did not
 //!   change: its template and every template that reaches (see
-//!   `templates::dependency_hash`), its whole template context (which includes its
-//!   section's listing, breadcrumbs, policies and settings), its Markdown (the file's
+//!   `templates::dependency_hash`), its template context (which includes its section's
+//!   listing, breadcrumbs and settings, and `policies` where its templates name that
+//!   variable: `Templates::context_key`), its Markdown (the file's
 //!   SHA-256 and every `@/` link's target, so an unchanged page's Markdown is not even
 //!   rendered), and the result of every `get_url`/`get_page`/`get_section`/`now` call
 //!   it made.
@@ -19,7 +20,7 @@
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use crate::content::SourceFile;
 use crate::markdown::{Anchors, Rendered};
@@ -35,10 +36,10 @@ pub struct Cache {
     outputs: HashMap<String, OutputEntry>,
     /// Every distinct template function call outputs made, each kept once (most pages
     /// make the same few calls: `asset(path="style.css")`, `now()`), so that memory
-    /// holds a few numbers per output and a rebuild checks each call once.
-    calls: Vec<Call>,
-    /// Indices into `calls`, by a hash of the call.
-    call_index: HashMap<u64, Vec<u32>>,
+    /// holds a few numbers per output and a rebuild checks each call once. Behind a
+    /// lock: jobs add their calls as they finish, so that a build never holds every
+    /// page's calls at once.
+    calls: Mutex<CallTable>,
     /// What the last build rendered and reused.
     pub stats: Stats,
     /// The output files the last build rendered (not reused), in its order.
@@ -93,9 +94,28 @@ pub struct Stored {
     pub job: (JobKey, bool),
 }
 
+#[derive(Default)]
+struct CallTable {
+    calls: Vec<Call>,
+    /// Indices into `calls`, by a hash of the call.
+    index: HashMap<u64, Vec<u32>>,
+}
+
 /// For one build: whether each call the cache keeps still gives its result, found out
 /// the first time an output asks.
 pub struct CallChecks(Vec<OnceLock<bool>>);
+
+impl Shown {
+    /// Whether this shows the edited page's word count: its summary or listing, or its
+    /// section's listing (which holds its summary).
+    pub fn names(&self, edit: &BodyEdit) -> bool {
+        match *self {
+            Shown::Summary(key) | Shown::Listing(key) if key == edit.page => true,
+            Shown::Listing(key) => edit.parent == Some(key),
+            Shown::Summary(_) => false,
+        }
+    }
+}
 
 /// A page whose body changed while its front matter did not, as `vellum serve` sees it.
 #[derive(Debug, Clone, Copy)]
@@ -251,7 +271,7 @@ impl Cache {
         let valid = entry.stored.key == key
             && entry.stored.calls.iter().all(|&index| {
                 *checks.0[index as usize].get_or_init(|| {
-                    let c = &self.calls[index as usize];
+                    let c = self.call_table().calls[index as usize].clone();
                     functions::call(site, shared, c.name, &c.args).ok().as_ref() == Some(&c.result)
                 })
             });
@@ -260,23 +280,30 @@ impl Cache {
 
     /// A fresh record of which kept calls still give their result, for one build.
     pub fn call_checks(&self) -> CallChecks {
-        CallChecks((0..self.calls.len()).map(|_| OnceLock::new()).collect())
+        let kept = self.call_table().calls.len();
+        CallChecks((0..kept).map(|_| OnceLock::new()).collect())
+    }
+
+    fn call_table(&self) -> std::sync::MutexGuard<'_, CallTable> {
+        self.calls.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The numbers of these calls in the cache's list, each call kept once.
-    pub fn intern(&mut self, calls: Vec<Call>) -> Box<[u32]> {
+    pub fn intern(&self, calls: Vec<Call>) -> Box<[u32]> {
+        let mut table = self.call_table();
+        let CallTable { calls: kept, index } = &mut *table;
         calls
             .into_iter()
             .map(|call| {
                 let hash = hash_of(&format!("{}{:?}{:?}", call.name, call.args, call.result));
-                let bucket = self.call_index.entry(hash).or_default();
-                if let Some(&index) = bucket.iter().find(|&&i| self.calls[i as usize] == call) {
-                    return index;
+                let bucket = index.entry(hash).or_default();
+                if let Some(&at) = bucket.iter().find(|&&i| kept[i as usize] == call) {
+                    return at;
                 }
-                let index = self.calls.len() as u32;
-                self.calls.push(call);
-                bucket.push(index);
-                index
+                let at = kept.len() as u32;
+                kept.push(call);
+                bucket.push(at);
+                at
             })
             .collect()
     }
@@ -300,19 +327,14 @@ impl Cache {
 
     /// The output files that body edits affect: those that render an edited page's
     /// Markdown, and, where its word count changed, those that showed its summary or
-    /// listing, or its section's listing (which holds its summary). Every output was
-    /// rendered before (`vellum serve` asks only after a whole build), so the record of
-    /// each is complete.
+    /// listing, or its section's listing (which holds its summary). Every output has a
+    /// record (`vellum serve` asks only when its last build, whole or not, succeeded),
+    /// so none is missed.
     pub fn affected(&self, edits: &[BodyEdit]) -> Vec<(String, JobKey, bool)> {
         let shows = |stored: &Stored| {
             edits.iter().any(|edit| {
                 stored.source == Some(edit.page)
-                    || (edit.words_changed
-                        && stored.shown.iter().any(|shown| match *shown {
-                            Shown::Summary(key) | Shown::Listing(key) if key == edit.page => true,
-                            Shown::Listing(key) => edit.parent == Some(key),
-                            Shown::Summary(_) => false,
-                        }))
+                    || (edit.words_changed && stored.shown.iter().any(|shown| shown.names(edit)))
             })
         };
         let mut affected: Vec<(String, JobKey, bool)> = self

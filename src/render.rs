@@ -27,6 +27,9 @@ pub struct Versions {
     pub bodies: VersionBodies,
     anchors: Vec<Vec<Anchors>>,
     pub reads: DataReads,
+    /// The pages' summaries and listings the versions' shortcodes showed (through
+    /// `get_page` or `get_section`), for `vellum serve`'s body edits.
+    pub shown: Vec<Shown>,
 }
 
 /// Renders the Markdown of every policy version. A page's own Markdown is rendered by
@@ -55,12 +58,30 @@ pub fn render_versions(
                 .zip(views)
                 .map(|(v, view)| {
                     functions::with_data_view(view.clone(), || {
-                        render_body(site, templates, shared, &v.file, options, true, &reused)
+                        start_recording_shown();
+                        let rendered =
+                            render_body(site, templates, shared, &v.file, options, true, &reused);
+                        (rendered, finish_recording_shown())
                     })
                 })
                 .collect()
         })
         .collect();
+    let mut shown: Vec<Shown> = Vec::new();
+    let versions: Vec<Vec<_>> = versions
+        .into_iter()
+        .map(|policy| {
+            policy
+                .into_iter()
+                .map(|((rendered, seen), reads)| {
+                    shown.extend(seen);
+                    (rendered, reads)
+                })
+                .collect()
+        })
+        .collect();
+    shown.sort_unstable();
+    shown.dedup();
     let mut errors = Diagnostics::default();
     let (versions, reads): (Vec<Vec<Rendered>>, DataReads) = versions
         .into_iter()
@@ -91,6 +112,7 @@ pub fn render_versions(
         bodies: VersionBodies::new(bodies, |html| hash_of(&html)),
         anchors,
         reads,
+        shown,
     })
 }
 
@@ -325,7 +347,8 @@ struct Done {
 /// it called, the pages' data it showed, and the page whose Markdown it renders.
 struct Fresh {
     key: u64,
-    calls: Vec<functions::Call>,
+    /// The template functions it called, interned by the cache.
+    calls: Box<[u32]>,
     shown: Box<[Shown]>,
     /// The page whose Markdown it renders, by its key.
     source: Option<u64>,
@@ -414,6 +437,7 @@ impl Render<'_> {
         // starts before the Markdown, whose shortcodes call functions too.
         functions::start_recording();
         start_recording_shown();
+        let _recording = Recording;
         let job_key = job.key(site).map(|key| (key, html));
         let resolve = |target: &str| site.link_url(target);
         let (identity, mut rendered, anchors) = match shown {
@@ -454,8 +478,6 @@ impl Render<'_> {
         };
         let checks = self.checks.as_ref().expect("made with the cache");
         if let Some(digest) = cache.output(&path, key, site, templates.shared(), checks) {
-            functions::finish_recording();
-            finish_recording_shown();
             let page = source
                 .filter(|_| own)
                 .map(|i| (i, anchors_of(&rendered).unwrap_or_default()));
@@ -489,7 +511,7 @@ impl Render<'_> {
         drop(prepared);
         let fresh = Fresh {
             key,
-            calls: functions::finish_recording(),
+            calls: cache.intern(functions::finish_recording()),
             shown: finish_recording_shown(),
             source: shown.map(|page| page.key()),
         };
@@ -574,6 +596,17 @@ fn identity_of(
     crate::incremental::markdown_identity(&file.digest, options, &links)
 }
 
+/// Ends this thread's recording of calls and shown pages however a job ends, so that
+/// nothing rendered later on the thread (another stage's shortcodes) is recorded.
+struct Recording;
+
+impl Drop for Recording {
+    fn drop(&mut self) {
+        functions::finish_recording();
+        finish_recording_shown();
+    }
+}
+
 /// What a list of jobs gave: the files, every page's anchors found, how many were
 /// rendered afresh, and the problems.
 struct Collected {
@@ -616,7 +649,7 @@ fn collect(
                     (Some(cache), Some(fresh), Some(digest), Some(job)) => {
                         let stored = crate::incremental::Stored {
                             key: fresh.key,
-                            calls: cache.intern(fresh.calls),
+                            calls: fresh.calls,
                             shown: fresh.shown,
                             source: fresh.source,
                             job,

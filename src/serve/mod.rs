@@ -1,10 +1,11 @@
 //! `vellum serve`: a live preview for editors.
 //!
-//! The site is built into memory and served on 127.0.0.1. A watcher rebuilds on every
-//! save (incrementally, see [`crate::incremental`]); each HTML page gets a small script
-//! that reloads it when a rebuild finishes, swaps stylesheets on a CSS-only change, and
-//! shows the build error over the page when a rebuild fails, while the last good site
-//! stays served.
+//! The site is built into the preview's folder ([`Blobs`], pages by digest) and served
+//! on 127.0.0.1. A watcher rebuilds on every save (incrementally, see
+//! [`crate::incremental`]); each HTML page gets a small script that shows the new page
+//! when a rebuild finishes (in place when only its body changed), swaps stylesheets on
+//! a CSS-only change, and shows the build error over the page when a rebuild fails,
+//! while the last good site stays served.
 
 mod http;
 mod watch;
@@ -68,9 +69,9 @@ impl Served {
 }
 
 /// The folder where `vellum serve` keeps rendered files by digest
-/// (`.vellum-cache/preview/<n>/` in the site), held by a lock so that a later serve
-/// removes it only once this one has ended (even if it was killed), and removed when
-/// dropped.
+/// (`.vellum-cache/preview/<pid>-<n>/` in the site), held by a lock so that a later serve
+/// removes it only once this one has ended (even if it was killed). Removed when
+/// dropped, and by `vellum serve` on Ctrl+C.
 pub struct Blobs {
     path: PathBuf,
     _lock: std::fs::File,
@@ -79,7 +80,19 @@ pub struct Blobs {
 impl Blobs {
     /// Makes a new folder, and removes those that no running serve holds.
     fn create(root: &std::path::Path) -> std::io::Result<Blobs> {
-        let parent = root.join(".vellum-cache").join("preview");
+        // The cache sits in the checkout, so a pull request could commit links there:
+        // its folders must be real ones, or files would be written (and folders
+        // removed) wherever a link points.
+        let mut parent = root.to_path_buf();
+        for part in [".vellum-cache", "preview"] {
+            parent.push(part);
+            if std::fs::symlink_metadata(&parent).is_ok_and(|m| !m.is_dir()) {
+                return Err(std::io::Error::other(format!(
+                    "{} must be a folder, not a link or a file: delete it (it is rebuilt) and keep .vellum-cache/ out of git",
+                    parent.strip_prefix(root).unwrap_or(&parent).display()
+                )));
+            }
+        }
         std::fs::create_dir_all(&parent)?;
         for entry in std::fs::read_dir(&parent)?.flatten() {
             let Ok(lock) = std::fs::File::open(entry.path().join(".lock")) else {
@@ -133,6 +146,10 @@ impl Drop for Blobs {
     }
 }
 
+/// How many body edits may leave their replaced files in the preview's folder before
+/// it is cleaned (a listing of it: a few milliseconds at 10,000 pages).
+const CLEAN_EVERY: usize = 50;
+
 /// One complete build, as served. Files are shared between snapshots by reference
 /// count, so that the snapshot after an edit is the last one with a few files replaced.
 #[derive(Debug, Default, Clone)]
@@ -153,7 +170,8 @@ pub enum Notice {
     Error(String),
 }
 
-/// Builds the site into memory, reusing what an edit left unchanged.
+/// Builds the site for the preview (pages into [`Blobs`], served from there), reusing
+/// what an edit left unchanged.
 pub struct Rebuilder {
     options: BuildOptions,
     now: Option<String>,
@@ -162,6 +180,8 @@ pub struct Rebuilder {
     kept: Option<Box<crate::render::Kept>>,
     /// The last good build's files, which such an edit's outputs replace.
     last: Option<Arc<Snapshot>>,
+    /// Body edits since the preview's folder was last cleaned.
+    edits_since_cleaning: usize,
     /// Where rendered files are kept, made by the first rebuild.
     blobs: Option<Blobs>,
 }
@@ -174,6 +194,7 @@ impl Rebuilder {
             cache: Cache::default(),
             kept: None,
             last: None,
+            edits_since_cleaning: 0,
             blobs: None,
         }
     }
@@ -215,7 +236,15 @@ impl Rebuilder {
             return self.rebuild();
         };
         let mut timer = crate::build::StageTimer::new();
-        let rendered = rendered?;
+        let rendered = match rendered {
+            Ok(rendered) => rendered,
+            Err(errors) => {
+                // The failed files stay new on disk while the kept model has their
+                // old text: the next save runs the whole pipeline, which reads them.
+                self.kept = None;
+                return Err(errors);
+            }
+        };
         if rendered.is_empty() {
             return Ok(Arc::clone(last));
         }
@@ -227,6 +256,12 @@ impl Rebuilder {
             snapshot.files.insert(Arc::from(key), Arc::new(served));
         }
         let snapshot = Arc::new(snapshot);
+        // Each edit leaves a few files no snapshot serves; now and then they go.
+        self.edits_since_cleaning += 1;
+        if self.edits_since_cleaning >= CLEAN_EVERY {
+            blobs.keep_only(&[&snapshot, last]);
+            self.edits_since_cleaning = 0;
+        }
         self.last = Some(Arc::clone(&snapshot));
         timer.lap("edit: the served files");
         Ok(snapshot)
@@ -236,7 +271,8 @@ impl Rebuilder {
     pub fn rebuild(&mut self) -> Result<Arc<Snapshot>, Diagnostics> {
         self.read_the_clock()?;
         self.kept = None;
-        let previous = self.last.take();
+        // The snapshot being served until this build succeeds (kept after a failure).
+        let previous = self.last.clone();
         self.cache.stats = Stats::default();
         let dir = self.blobs()?.path.clone();
         let mut site = render_site(
@@ -274,10 +310,11 @@ impl Rebuilder {
             _ => Vec::new(),
         };
         let snapshot = Arc::new(Snapshot { files, headers });
-        // Files of earlier builds go, but not those of the last one, which a request
-        // may still be reading.
+        // Files of earlier builds go, but not those of the last good one, which is
+        // served until this one is published and which a request may still be reading.
         if let Some(blobs) = &self.blobs {
             blobs.keep_only(&[&snapshot, previous.as_deref().unwrap_or(&snapshot)]);
+            self.edits_since_cleaning = 0;
         }
         self.last = Some(Arc::clone(&snapshot));
         Ok(snapshot)
@@ -302,10 +339,10 @@ impl Rebuilder {
     }
 
     /// Drops everything reused between rebuilds (after a rebuild stopped midway).
+    /// The last good site stays: it is what the preview serves until a rebuild works.
     pub fn forget(&mut self) {
         self.cache = Cache::default();
         self.kept = None;
-        self.last = None;
     }
 
     /// What the last rebuild rendered and reused.

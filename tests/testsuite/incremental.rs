@@ -228,14 +228,49 @@ fn a_body_edit_renders_only_the_page_and_the_listings_that_count_its_words() {
     assert_eq!(error, full_build_result(&site).unwrap_err());
     assert!(error.contains("#the-team"), "{error}");
 
-    // Fixed: the page is as last built, so nothing is rendered, and nothing of the
-    // failed edit stays.
+    // Fixed: after a failed edit the whole pipeline runs (the kept model still has the
+    // page's text from before it), and nothing of the failed edit stays.
     let (incremental, stats) = save(site.read(path).replace("## Our team", "## The team"));
     assert_same(&incremental.unwrap(), &full_build(&site));
-    assert_eq!(stats.pages_rendered, 0, "{stats:?}");
+    assert_eq!(
+        (stats.body_edits, stats.pages_rendered),
+        (0, 1),
+        "{stats:?}"
+    );
 
     // Front matter: the whole pipeline.
     let (incremental, stats) = save(site.read(path).replace("weight = 1", "weight = 2"));
     assert_same(&incremental.unwrap(), &full_build(&site));
     assert_eq!(stats.body_edits, 0, "{stats:?}");
+}
+
+#[test]
+fn a_page_left_broken_by_a_failed_edit_is_read_again_by_the_next_save() {
+    let site = Site::fixture_with_default_theme("basic");
+    site.write(
+        "content/links.md",
+        "+++\ntitle = \"Links\"\n+++\nSee [the founders](@/about.md#founders).\n",
+    );
+    let mut rebuilder = Rebuilder::new(options(&site), Some(NOW.into()));
+    rebuild(&mut rebuilder);
+    let saved = |path: &str| [std::fs::canonicalize(site.root.join(path)).unwrap()];
+
+    // The heading links.md points at is renamed: the edit fails.
+    let about = site.read("content/about.md");
+    site.write(
+        "content/about.md",
+        about.replace("### Founders", "### The founders"),
+    );
+    let failed = rebuild_result(&mut rebuilder, &saved("content/about.md"));
+    assert_eq!(failed.unwrap_err(), full_build_result(&site).unwrap_err());
+
+    // Then the link is fixed in the other page: the site now builds, about.md with its
+    // new heading, which the failed edit never rendered.
+    site.write(
+        "content/links.md",
+        "+++\ntitle = \"Links\"\n+++\nSee [the founders](@/about.md#the-founders).\n",
+    );
+    let incremental = rebuild_result(&mut rebuilder, &saved("content/links.md")).unwrap();
+    assert_same(&incremental, &full_build(&site));
+    assert!(String::from_utf8_lossy(&incremental["about/index.html"]).contains("The founders"));
 }
