@@ -243,9 +243,12 @@ fn check_anchors(
     }
 }
 
+/// One output file to render: its path, its job and whether it is HTML.
+type Task<'a> = (String, Job<'a>, bool);
+
 /// Every output file rendered from a template: pages and sections, policy pages, the
 /// changelog and feed, and `404.html`.
-fn jobs<'a>(site: &'a Site, templates: &Templates) -> Vec<(String, Job<'a>, bool)> {
+fn jobs<'a>(site: &'a Site, templates: &Templates) -> Vec<Task<'a>> {
     let policy_pages = policy::pages::all(&site.policies, site.today());
     let pagers: usize = site.pages.iter().map(|p| p.pagers() - 1).sum();
     let catalogs = site
@@ -254,7 +257,7 @@ fn jobs<'a>(site: &'a Site, templates: &Templates) -> Vec<(String, Job<'a>, bool
         .filter(|p| p.template == CATALOG_TEMPLATE)
         .count();
     // Sized once: a list of 100,000 jobs grown by doubling holds up to twice that.
-    let mut jobs: Vec<(String, Job, bool)> =
+    let mut jobs: Vec<Task> =
         Vec::with_capacity(site.pages.len() + pagers + policy_pages.len() + 2 * catalogs + 1);
     jobs.extend(
         site.pages
@@ -353,9 +356,6 @@ struct Fresh {
     /// The page whose Markdown it renders, by its key.
     source: Option<u64>,
 }
-
-/// One output file to render: its path, its job and whether it is HTML.
-type Task<'a> = (String, Job<'a>, bool);
 
 enum Failed {
     /// The page's Markdown: every problem, each at its line.
