@@ -196,11 +196,8 @@ impl Cache {
         resolve: &Resolve,
         rendered: &Rendered,
     ) {
-        let anchors = Anchors {
-            ids: rendered.ids.clone(),
-            links: rendered.internal_links.clone(),
-        };
         let whole = Some(rendered.clone());
+        let anchors = rendered.anchors();
         self.store(
             file,
             options,

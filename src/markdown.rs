@@ -129,6 +129,14 @@ impl Rendered {
         }
     }
 
+    /// What the anchor check needs, copied (the rendering stays whole).
+    pub fn anchors(&self) -> Anchors {
+        Anchors {
+            ids: self.ids.clone(),
+            links: self.internal_links.clone(),
+        }
+    }
+
     /// What templates show, and what the anchor check needs.
     pub fn split(self) -> (Body, Anchors) {
         let body = Body {

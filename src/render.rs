@@ -468,13 +468,10 @@ impl Render<'_> {
             site.config.minify,
             html,
         ));
+        // The page's anchors: the cache's, or those of the rendering (called once, on
+        // whichever way the job ends).
         let anchors_of = |rendered: &Option<Rendered>| {
-            anchors.clone().or_else(|| {
-                rendered.as_ref().map(|r| Anchors {
-                    ids: r.ids.clone(),
-                    links: r.internal_links.clone(),
-                })
-            })
+            anchors.or_else(|| rendered.as_ref().map(Rendered::anchors))
         };
         let checks = self.checks.as_ref().expect("made with the cache");
         if let Some(digest) = cache.output(&path, key, site, templates.shared(), checks) {
