@@ -60,8 +60,10 @@ pub struct RenderedSite {
     pub fingerprinted: Vec<String>,
     /// For each rendered output path, the content file it shows.
     pub sources: Vec<(String, PathBuf)>,
-    /// Warnings for policies not revised within `review_months` (shown by `vellum check`).
-    pub stale_policies: Vec<Diagnostic>,
+    /// Warnings only `vellum check` shows (and `--strict` fails on): policies not
+    /// revised within `review_months`, translations behind their source, theme strings
+    /// a language lacks.
+    pub check_warnings: Vec<Diagnostic>,
     /// New text for `policies.lock`, written once the output is in place.
     pub lock_update: Option<String>,
     /// The next day the output changes with no edit (a version takes effect).
@@ -80,8 +82,11 @@ pub fn load_content(
     config: &Config,
     drafts: bool,
 ) -> (crate::content::Content, Vec<policy::Policy>, Diagnostics) {
-    let (mut content, mut diagnostics) = crate::content::load(root, &config.limits, &file_kind);
-    let policies = match policy::collect(&mut content, &config.policies, drafts) {
+    let languages = crate::language::Languages::new(config);
+    let (mut content, mut diagnostics) =
+        crate::content::load(root, &config.limits, &languages, &file_kind);
+    diagnostics.extend(untranslated_sources(&content));
+    let policies = match policy::collect(&mut content, &config.policies, &languages, drafts) {
         Ok(policies) => policies,
         Err(errors) => {
             diagnostics.extend(errors);
@@ -89,6 +94,35 @@ pub fn load_content(
         }
     };
     (content, policies, diagnostics)
+}
+
+/// Translations whose source file does not exist: `about.de.md` without `about.md`
+/// would be a page in no language of record. The home page may be implicit.
+fn untranslated_sources(content: &crate::content::Content) -> Vec<Diagnostic> {
+    let sources: std::collections::HashSet<&str> = content
+        .files
+        .iter()
+        .filter(|f| f.relative == f.base)
+        .map(|f| f.base.as_str())
+        .collect();
+    content
+        .files
+        .iter()
+        .filter(|f| f.relative != f.base && !f.is_home() && !sources.contains(f.base.as_str()))
+        .map(|f| {
+            Diagnostic::error(
+                &f.display_path,
+                format!(
+                    "this is a translation (language `{}`) of content/{}, which does not exist",
+                    f.lang, f.base
+                ),
+            )
+            .with_help(format!(
+                "write content/{} in the site's default language first, or check the file name",
+                f.base
+            ))
+        })
+        .collect()
 }
 
 /// What a Markdown file under `content/` is, by where it lives: its kind decides the
@@ -264,11 +298,13 @@ pub fn render_site(
     };
     files.extend(generated);
     let sections = site.pages.iter().filter(|p| p.is_section()).count();
-    let stale_policies = policy::editor::stale(
+    let mut check_warnings = policy::editor::stale(
         &site.policies,
         site.today(),
         site.config.policies.review_months,
     );
+    check_warnings.extend(policy::lagging_translations(&site.policies, site.today()));
+    check_warnings.extend(templates.missing_strings(&site));
     let next_change = policy::next_change(
         &site.policies,
         site.today(),
@@ -281,7 +317,7 @@ pub fn render_site(
         policy_pages,
         base_url: site.config.base_url.clone(),
         sources,
-        stale_policies,
+        check_warnings,
         fingerprinted: site.fingerprints.values().map(|f| f.path.clone()).collect(),
         next_change,
         files,
@@ -341,12 +377,19 @@ pub fn render_edits(
             return None;
         };
         let old = &site.pages[index];
-        let kind = file_kind(&relative);
+        let kind = file_kind(&old.file.base);
         if old.is_section() || !matches!(kind, Kind::Page | Kind::Product) {
             return None;
         }
-        let (file, warnings) =
-            crate::content::read_one(&root, &relative, &site.config.limits, kind).ok()?;
+        let languages = crate::language::Languages::new(&site.config);
+        let (file, warnings) = crate::content::read_one(
+            &root,
+            &relative,
+            &site.config.limits,
+            &languages,
+            &file_kind,
+        )
+        .ok()?;
         let same_front_matter = file.text == old.file.text
             && file.front_matter_range == old.file.front_matter_range
             && file.body_range.start == old.file.body_range.start;

@@ -89,7 +89,7 @@ pub fn check(options: &BuildOptions, external: bool) -> Result<Report, Diagnosti
         }
     }
     check_reachable(&html, &edges, &sources, &mut report);
-    report.problems.extend(site.stale_policies.iter().cloned());
+    report.problems.extend(site.check_warnings.iter().cloned());
     check_redlines(&outputs, &mut report);
     if external {
         report.external_checked = external_links.len();

@@ -20,9 +20,15 @@ pub struct Config {
     pub base_url: String,
     #[serde(default)]
     pub description: String,
-    /// BCP 47 language tag for `<html lang>`.
-    #[serde(default = "default_language")]
-    pub language: String,
+    /// BCP 47 tag of the site's main language (`<html lang>`): its pages live at `/`,
+    /// and every translation says which of its versions it translates. `language` is
+    /// the older name.
+    #[serde(default = "default_language", alias = "language")]
+    pub default_language: String,
+    /// The other languages (`[languages.de]`), whose pages live under `/de/`, and
+    /// optionally the default language's own name (`[languages.en] name = "English"`).
+    #[serde(default)]
+    pub languages: std::collections::BTreeMap<String, LanguageConfig>,
     /// Folder name under `themes/`.
     #[serde(default = "default_theme")]
     pub theme: String,
@@ -44,6 +50,22 @@ pub struct Config {
     #[serde(default)]
     pub limits: Limits,
     /// Free settings for themes.
+    #[serde(default)]
+    pub extra: toml::Table,
+}
+
+/// One language's settings: `[languages.de]`. What is given replaces the site's own
+/// setting on that language's pages (templates see it in `config`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageConfig {
+    /// The language's name in itself, for the language switcher: "Deutsch".
+    pub name: Option<String>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// The main menu (`extra.menu` of the default language).
+    pub menu: Option<toml::Value>,
+    /// Values merged over `extra`, key by key.
     #[serde(default)]
     pub extra: toml::Table,
 }
@@ -250,7 +272,70 @@ impl Config {
             )
             .with_help("use the name of a folder under themes/, e.g. theme = \"default\""));
         }
+        for code in std::iter::once(&self.default_language).chain(self.languages.keys()) {
+            if let Err(why) = crate::locale::check_code(code) {
+                let key = if *code == self.default_language {
+                    "default_language".to_string()
+                } else {
+                    format!("[languages.{code}]")
+                };
+                return Err(at_key(&key, format!("language `{code}` {why}")).with_help(
+                    "use a lowercase BCP 47 language code such as \"de\" or \"pt-br\"",
+                ));
+            }
+        }
         Ok(())
+    }
+
+    /// The site's languages, the default first, then the others by code.
+    pub fn language_codes(&self) -> Vec<&str> {
+        std::iter::once(self.default_language.as_str())
+            .chain(
+                self.languages
+                    .keys()
+                    .map(String::as_str)
+                    .filter(|code| *code != self.default_language),
+            )
+            .collect()
+    }
+
+    /// What `lang`'s pages see as `config`: the site's settings with `[languages.LANG]`
+    /// over them.
+    pub fn for_language(&self, lang: &str) -> Config {
+        let mut config = self.clone();
+        let Some(language) = self.languages.get(lang) else {
+            return config;
+        };
+        if let Some(title) = &language.title {
+            config.title = title.clone();
+        }
+        if let Some(description) = &language.description {
+            config.description = description.clone();
+        }
+        for (key, value) in &language.extra {
+            config.extra.insert(key.clone(), value.clone());
+        }
+        if let Some(menu) = &language.menu {
+            config.extra.insert("menu".to_string(), menu.clone());
+        }
+        config
+    }
+
+    /// The name a language is shown by: its `name`, else its code.
+    pub fn language_name<'a>(&'a self, lang: &'a str) -> &'a str {
+        self.languages
+            .get(lang)
+            .and_then(|l| l.name.as_deref())
+            .unwrap_or(lang)
+    }
+
+    /// What a language's URLs start with: nothing for the default, `/de` for German.
+    pub fn url_prefix(&self, lang: &str) -> String {
+        if lang == self.default_language || lang.is_empty() {
+            String::new()
+        } else {
+            format!("/{lang}")
+        }
     }
 
     /// Absolute URL of a site path such as `/about/`.
@@ -267,7 +352,7 @@ mod tests {
     fn minimal_config_takes_defaults() {
         let config = Config::parse("title = \"Shop\"\nbase_url = \"https://x.test/\"\n").unwrap();
         assert_eq!(config.base_url, "https://x.test");
-        assert_eq!(config.language, "en");
+        assert_eq!(config.default_language, "en");
         assert!(config.minify);
         assert_eq!(config.permalink("/about/"), "https://x.test/about/");
     }

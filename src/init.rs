@@ -101,7 +101,7 @@ const STARTER: &[(&str, &str)] = &[
         r#"title = "My Shop"
 base_url = "https://shop.example.com"
 description = "Products and policies"
-language = "en"
+default_language = "en"
 theme = "default"
 minify = true
 

@@ -12,6 +12,7 @@
 //! [`build::build`] runs the whole pipeline. Every stage reports problems as
 //! [`diagnostic::Diagnostic`]s that name the file and line.
 
+pub mod alternates;
 pub mod build;
 pub mod check;
 pub mod clock;
@@ -25,6 +26,8 @@ pub mod images;
 pub mod incremental;
 pub mod init;
 pub mod input_files;
+pub mod language;
+pub mod locale;
 pub mod machine;
 pub mod markdown;
 pub mod output;

@@ -82,13 +82,14 @@ pub fn versions_json(site: &Site, policy: &Policy, bodies: &[Body], record: &Loc
         .collect();
     let document = json!({
         "policy": policy.slug,
+        "language": &*policy.lang,
         "title": policy.title(today),
         "url": site.permalink(&policy.path()),
         "notice_days": policy.notice_days(&site.config.policies),
         "timezone": site.config.policies.timezone.name(),
         "versions": versions,
-        "record_head": record.head(&policy.slug),
-        "record": record.chain(&policy.slug).collect::<Vec<&Entry>>(),
+        "record_head": record.head(&policy.record_name()),
+        "record": record.chain(&policy.record_name()).collect::<Vec<&Entry>>(),
     });
     serde_json::to_string_pretty(&document).expect("JSON values always serialize") + "\n"
 }
@@ -107,6 +108,7 @@ pub fn index_json(site: &Site) -> String {
                 .map(|v| date(v.effective));
             json!({
                 "policy": policy.slug,
+                "language": &*policy.lang,
                 "title": policy.title(today),
                 "url": site.permalink(&policy.path()),
                 "versions_url": site.permalink(&versions_path(policy)),
@@ -153,7 +155,7 @@ pub fn json_ld(site: &Site, policy: &Policy, index: usize) -> String {
         "datePublished": date(published),
         "dateModified": date(modified),
         "temporalCoverage": format!("{}/{period_end}", date(version.effective)),
-        "inLanguage": site.config.language,
+        "inLanguage": &*policy.lang,
     });
     if let Some(next) = next {
         work["expires"] = json!(date(next.effective));

@@ -219,6 +219,10 @@ enum PolicyCommand {
     Notice {
         /// The policy's folder name, e.g. privacy.
         policy: String,
+        /// The language to write it in (a code from site.toml, e.g. de): its
+        /// translation of the upcoming version. Default: the site's default language.
+        #[arg(long)]
+        lang: Option<String>,
         #[command(flatten)]
         now: NowArg,
     },
@@ -530,10 +534,20 @@ fn run_policy(root: &Path, command: PolicyCommand) -> Result<ExitCode, String> {
             let (policy, index) = editor::in_force_on(&policies, &policy, day)?;
             print!("{}", editor::describe_in_force(policy, index));
         }
-        PolicyCommand::Notice { policy, now } => {
+        PolicyCommand::Notice { policy, lang, now } => {
+            let theme = vellum::templates::theme_dir(root, &config.theme);
+            let strings = vellum::templates::strings::Strings::load(root, &theme)
+                .map_err(|e| e.to_string())?;
             print!(
                 "{}",
-                editor::notice(&policies, &policy, today(&now)?, &config)?
+                editor::notice(
+                    &policies,
+                    &policy,
+                    today(&now)?,
+                    &config,
+                    lang.as_deref(),
+                    &strings
+                )?
             );
         }
         PolicyCommand::Diff {

@@ -76,39 +76,11 @@ impl Price {
     }
 
     /// The price as a shopper of `language` reads it: `$1,299.95` (en), `1.299,95 €` (de),
-    /// `1 299,95 €` (fr).
+    /// `1 299,95 €` (fr), from CLDR (see [`crate::locale`]).
     pub fn format(&self, language: &str) -> String {
-        let lang = language
-            .split(['-', '_'])
-            .next()
-            .unwrap_or("en")
-            .to_ascii_lowercase();
-        let (group, decimal, symbol_after) = match lang.as_str() {
-            "de" | "es" | "it" | "nl" | "pt" | "da" | "id" | "tr" => (".", ",", true),
-            "fr" | "sv" | "fi" | "nb" | "no" | "pl" | "cs" | "sk" | "ru" | "uk" => {
-                ("\u{202f}", ",", true)
-            }
-            _ => (",", ".", false),
-        };
-        let (whole, fraction) = self.amount.split_once('.').unwrap_or((&self.amount, ""));
-        let mut grouped = String::new();
-        for (i, c) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i).is_multiple_of(3) {
-                grouped.push_str(group);
-            }
-            grouped.push(c);
-        }
-        let number = if fraction.is_empty() {
-            grouped
-        } else {
-            format!("{grouped}{decimal}{fraction}")
-        };
-        let symbol = self.currency.symbol().symbol;
-        if symbol_after {
-            format!("{number}\u{a0}{symbol}")
-        } else {
-            format!("{symbol}{number}")
-        }
+        let exponent = self.currency.exponent().unwrap_or(0) as u8;
+        crate::locale::format_price(language, self.minor, self.currency.code(), exponent)
+            .unwrap_or_else(|_| format!("{} {}", self.amount, self.currency.code()))
     }
 }
 
@@ -262,7 +234,7 @@ fn related<'a>(site: &'a Site, page: &'a Page) -> Vec<Related<'a>> {
             Some(Related {
                 name: front.name.as_deref().unwrap_or(p.title()),
                 permalink: site.permalink(&p.path),
-                price_formatted: price.format(&site.config.language),
+                price_formatted: price.format(page.lang()),
             })
         })
         .collect()
@@ -325,7 +297,7 @@ impl<'a> ProductView<'a> {
             name: front.name.as_deref().unwrap_or(page.title()),
             sku: front.sku.as_deref().unwrap_or(""),
             brand: front.brand.as_deref(),
-            price_formatted: price.format(&site.config.language),
+            price_formatted: price.format(page.lang()),
             price: price.amount.clone(),
             currency: front.currency.as_deref().unwrap_or(""),
             availability: front.availability,

@@ -126,13 +126,14 @@ fn render_body(
     blocks: bool,
     reused: &AtomicUsize,
 ) -> Result<Rendered, Vec<Diagnostic>> {
-    let resolve = |target: &str| site.link_url(target);
+    // `@/` links and shortcodes resolve in the page's own language.
+    let resolve = |target: &str| site.link_url_in(target, &file.lang);
     if let Some(rendered) = cache.and_then(|c| c.markdown(file, options, &resolve)) {
         reused.fetch_add(1, Ordering::Relaxed);
         return Ok(rendered);
     }
     let shortcode = |call: &crate::shortcodes::Call, body: Option<String>| {
-        templates.render_shortcode(call, body)
+        templates.render_shortcode(call, body, &file.lang)
     };
     let file = file.whole().map_err(|e| vec![e])?;
     markdown::render_with_shortcodes(

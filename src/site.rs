@@ -29,11 +29,19 @@ pub struct Page {
     pub pages: Vec<usize>,
     /// Sections only: their direct subsections, by path.
     pub subsections: Vec<usize>,
+    /// This page in every language it exists in (itself included), in the site's
+    /// order of languages.
+    pub translations: Vec<usize>,
 }
 
 impl Page {
     pub fn is_section(&self) -> bool {
         self.file.is_section()
+    }
+
+    /// The page's language code.
+    pub fn lang(&self) -> &str {
+        &self.file.lang
     }
 
     pub fn front_matter(&self) -> &FrontMatter {
@@ -167,12 +175,14 @@ impl Site {
             .into_iter()
             .filter(|f| include_drafts || !f.front_matter.draft())
             .collect();
+        let languages = crate::language::Languages::new(&config);
         let mut diagnostics = Diagnostics::default();
         let folder_urls = folder_urls(&files, &content.assets, &mut diagnostics);
-        let mut pages = place_pages(files, &folder_urls, &mut diagnostics);
+        let mut pages = place_pages(files, &folder_urls, &languages, &mut diagnostics);
         check_unique_paths(&pages, &mut diagnostics);
-        check_reserved_paths(&pages, &policies, &mut diagnostics);
+        check_reserved_paths(&pages, &policies, &languages, &mut diagnostics);
         link_sections(&mut pages);
+        link_translations(&mut pages, &languages);
         check_pager_paths(&pages, &mut diagnostics);
         assign_templates(&mut pages);
         let assets: Vec<(Asset, String)> = content
@@ -236,10 +246,24 @@ impl Site {
     /// The URL path of anything a `@/` link can name: a page or section by its file, a
     /// policy by `policies/NAME/_index.md`, a policy version by its file.
     pub fn path_of(&self, relative: &str) -> Option<String> {
+        self.path_in(relative, &self.config.default_language)
+    }
+
+    /// [`Site::path_of`] as a page in `lang` means it: the translation into `lang` of
+    /// what `relative` names, where there is one, else the page itself.
+    pub fn path_in(&self, relative: &str, lang: &str) -> Option<String> {
+        let relative = relative.trim_start_matches('/');
+        if lang != self.config.default_language {
+            let languages = crate::language::Languages::new(&self.config);
+            let translated = languages.translated(relative, lang);
+            if let Some(page) = self.page_by_relative(&translated) {
+                return Some(page.path.clone());
+            }
+        }
         if let Some(page) = self.page_by_relative(relative) {
             return Some(page.path.clone());
         }
-        let (policy, version) = self.policy_target(relative)?;
+        let (policy, version) = self.policy_target_in(relative, lang)?;
         let policy = &self.policies[policy];
         Some(match version {
             Some(v) => policy.version_path(&policy.versions[v]),
@@ -252,22 +276,61 @@ impl Site {
         self.path_of(relative).map(|path| self.permalink(&path))
     }
 
+    /// [`Site::link_url`] from a page in `lang` (see [`Site::path_in`]).
+    pub fn link_url_in(&self, relative: &str, lang: &str) -> Option<String> {
+        self.path_in(relative, lang)
+            .map(|path| self.permalink(&path))
+    }
+
     /// A policy (and version, if the link names one) from a path under `content/`.
     pub fn policy_target(&self, relative: &str) -> Option<(usize, Option<usize>)> {
+        self.policy_target_in(relative, &self.config.default_language)
+    }
+
+    /// [`Site::policy_target`] from a page in `lang`: the policy's translation into
+    /// `lang` when it has one, and there the translation of the version named, if any.
+    pub fn policy_target_in(&self, relative: &str, lang: &str) -> Option<(usize, Option<usize>)> {
         let relative = relative.trim_start_matches('/');
-        let rest = relative
+        let languages = crate::language::Languages::new(&self.config);
+        let (base, _) = languages.split(relative).ok()?;
+        let rest = base
             .strip_prefix(crate::policy::POLICIES_DIR)?
             .strip_prefix('/')?;
         let (slug, name) = rest.split_once('/').unwrap_or((rest, ""));
-        let p = self.policies.iter().position(|p| p.slug == slug)?;
+        let named = |lang: &str| {
+            self.policies
+                .iter()
+                .position(|p| p.slug == slug && &*p.lang == lang)
+        };
+        let in_lang = named(lang);
+        let default = named(&self.config.default_language);
         if name.is_empty() || name == "_index.md" {
-            return Some((p, None));
+            return Some((in_lang.or(default)?, None));
         }
-        let v = self.policies[p]
-            .versions
-            .iter()
-            .position(|v| v.file.relative == relative)?;
-        Some((p, Some(v)))
+        let version = |p: usize| {
+            self.policies[p]
+                .versions
+                .iter()
+                .position(|v| v.file.base == base)
+                .map(|v| (p, Some(v)))
+        };
+        // A link to a version's file names exactly that text when it names a translation.
+        if relative != base {
+            return self
+                .policies
+                .iter()
+                .position(|p| p.versions.iter().any(|v| v.file.relative == relative))
+                .and_then(|p| {
+                    let v = self.policies[p]
+                        .versions
+                        .iter()
+                        .position(|v| v.file.relative == relative)?;
+                    Some((p, Some(v)))
+                });
+        }
+        in_lang
+            .and_then(version)
+            .or_else(|| default.and_then(version))
     }
 
     /// Whether a page, policy version or asset is at `relative` (a path under
@@ -327,15 +390,17 @@ fn folder_urls(
     assets: &[Asset],
     diagnostics: &mut Diagnostics,
 ) -> FolderUrls {
+    // A folder's URL comes from its section in the default language; a translated
+    // section lives at the same URL under its language's prefix.
     let section_slugs: HashMap<&str, &SourceFile> = files
         .iter()
-        .filter(|f| f.is_section())
-        .map(|f| (split_parent(&f.relative).0, f))
+        .filter(|f| f.is_section() && f.relative == f.base)
+        .map(|f| (split_parent(&f.base).0, f))
         .collect();
     // Folders holding only assets (images, PDFs) need URLs too.
     let mut folders: Vec<&str> = files
         .iter()
-        .map(|f| f.relative.as_str())
+        .map(|f| f.base.as_str())
         .chain(assets.iter().map(|a| a.relative.as_str()))
         .map(|relative| split_parent(relative).0)
         .collect();
@@ -433,15 +498,29 @@ pub fn check_slug(slug: &str) -> Result<(), &'static str> {
 fn place_pages(
     files: Vec<SourceFile>,
     folder_urls: &FolderUrls,
+    languages: &crate::language::Languages,
     diagnostics: &mut Diagnostics,
 ) -> Vec<Page> {
     let mut pages: Vec<Page> = Vec::with_capacity(files.len() + 1);
-    if !files.iter().any(|f| f.relative == "_index.md") {
-        pages.push(implicit_home());
+    // Every language with pages has a home page, which its sections hang from.
+    for lang in &languages.all {
+        let written = files.iter().any(|f| f.is_home() && f.lang == *lang);
+        let needed = *lang == languages.default || files.iter().any(|f| f.lang == *lang);
+        if needed && !written {
+            pages.push(implicit_home(
+                lang,
+                &languages.translated("_index.md", lang),
+            ));
+        }
     }
     for file in files {
-        let (folder, name) = split_parent(&file.relative);
-        let folder_path = folder_url(folder_urls, folder).to_string();
+        let (folder, name) = split_parent(&file.base);
+        let prefix = if file.lang == languages.default {
+            String::new()
+        } else {
+            format!("/{}", file.lang)
+        };
+        let folder_path = format!("{prefix}{}", folder_url(folder_urls, folder));
         // A section, or a page bundle (`about/index.md` is the page `/about/`), takes
         // its folder's URL.
         let (path, slug) = if file.is_section() || name == "index.md" {
@@ -464,6 +543,7 @@ fn place_pages(
             parent: None,
             pages: Vec::new(),
             subsections: Vec::new(),
+            translations: Vec::new(),
         });
     }
     // The home page first, then sections and pages by path, so indices are stable.
@@ -474,21 +554,29 @@ fn place_pages(
     pages
 }
 
-fn implicit_home() -> Page {
+fn implicit_home(lang: &Arc<str>, relative: &str) -> Page {
+    let prefix = if relative == "_index.md" {
+        String::new()
+    } else {
+        format!("/{lang}")
+    };
     let file = SourceFile {
-        relative: "_index.md".into(),
-        display_path: "content/_index.md".into(),
+        relative: relative.into(),
+        base: "_index.md".into(),
+        lang: Arc::clone(lang),
+        display_path: format!("content/{relative}").into(),
         front_matter: FrontMatter::empty(Kind::Section),
         ..SourceFile::default()
     };
     Page {
         file,
-        path: "/".into(),
+        path: format!("{prefix}/"),
         slug: String::new(),
         template: String::new(),
         parent: None,
         pages: Vec::new(),
         subsections: Vec::new(),
+        translations: Vec::new(),
     }
 }
 
@@ -522,10 +610,20 @@ fn check_unique_paths(pages: &[Page], diagnostics: &mut Diagnostics) {
 }
 
 /// Policy pages and the changelog own their URLs; a page there would be overwritten.
-fn check_reserved_paths(pages: &[Page], policies: &[Policy], diagnostics: &mut Diagnostics) {
+fn check_reserved_paths(
+    pages: &[Page],
+    policies: &[Policy],
+    languages: &crate::language::Languages,
+    diagnostics: &mut Diagnostics,
+) {
     let reserved_prefixes: Vec<String> = policies.iter().map(Policy::path).collect();
+    let changelogs: Vec<String> = languages
+        .all
+        .iter()
+        .map(|lang| crate::policy::pages::changelog_path(languages, lang))
+        .collect();
     for page in pages {
-        let clash = page.path == crate::policy::CHANGELOG_PATH
+        let clash = changelogs.contains(&page.path)
             || reserved_prefixes
                 .iter()
                 .any(|prefix| page.path.starts_with(prefix.as_str()));
@@ -569,15 +667,21 @@ fn check_pager_paths(pages: &[Page], diagnostics: &mut Diagnostics) {
 /// Gives each page its parent section (the nearest folder above with an `_index.md`) and
 /// each section its sorted page list and subsections.
 fn link_sections(pages: &mut [Page]) {
-    let section_by_folder: HashMap<String, usize> = pages
+    // Sections by language and folder: a page hangs from the nearest section above it
+    // in its own language, up to its language's home page.
+    let section_by_folder: HashMap<(Arc<str>, String), usize> = pages
         .iter()
         .enumerate()
         .filter(|(_, p)| p.is_section())
-        .map(|(i, p)| (split_parent(&p.file.relative).0.to_string(), i))
+        .map(|(i, p)| {
+            let folder = split_parent(&p.file.base).0.to_string();
+            ((Arc::clone(&p.file.lang), folder), i)
+        })
         .collect();
     for i in 0..pages.len() {
-        let relative = pages[i].file.relative.clone();
-        let mut folder = split_parent(&relative).0;
+        let base = pages[i].file.base.clone();
+        let lang = Arc::clone(&pages[i].file.lang);
+        let mut folder = split_parent(&base).0;
         if pages[i].is_section() {
             if folder.is_empty() {
                 continue;
@@ -585,7 +689,7 @@ fn link_sections(pages: &mut [Page]) {
             folder = split_parent(folder).0;
         }
         let parent = loop {
-            if let Some(&s) = section_by_folder.get(folder) {
+            if let Some(&s) = section_by_folder.get(&(Arc::clone(&lang), folder.to_string())) {
                 break s;
             }
             if folder.is_empty() {
@@ -615,6 +719,24 @@ fn link_sections(pages: &mut [Page]) {
         let mut subsections = std::mem::take(&mut pages[s].subsections);
         sort_pages(&mut subsections, pages, SortBy::Weight);
         pages[s].subsections = subsections;
+    }
+}
+
+/// Gives each page the list of its translations (itself included), by language order.
+fn link_translations(pages: &mut [Page], languages: &crate::language::Languages) {
+    let mut by_base: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, page) in pages.iter().enumerate() {
+        by_base.entry(page.file.base.as_str()).or_default().push(i);
+    }
+    let lists: Vec<(usize, Vec<usize>)> = by_base
+        .into_values()
+        .flat_map(|mut list| {
+            list.sort_by_key(|&i| languages.index(&pages[i].file.lang));
+            list.clone().into_iter().map(move |i| (i, list.clone()))
+        })
+        .collect();
+    for (i, list) in lists {
+        pages[i].translations = list;
     }
 }
 
@@ -654,7 +776,7 @@ fn assign_templates(pages: &mut [Page]) {
         let page = &pages[i];
         let template = if let Some(template) = page.front_matter().template() {
             template.to_string()
-        } else if page.file.relative == "_index.md" {
+        } else if page.file.is_home() {
             "index.html".to_string()
         } else if page.is_section() {
             "section.html".to_string()

@@ -4,19 +4,29 @@ use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 
+use crate::alternates::{self, Alternate};
 use crate::policy::pages::{self, PolicyPage};
 use crate::site::Site;
 
-/// Every page of the site with the date it last changed, as a sitemap.
+/// A sitemap entry: the URL path, the day it last changed, and the same page in the
+/// site's other languages.
+type Entry = (String, Option<NaiveDate>, Vec<Alternate>);
+
+/// Every page of the site with the date it last changed, as a sitemap; on a site in
+/// several languages, each URL lists its translations (`xhtml:link`, as Google reads
+/// them), itself included.
 pub fn sitemap(site: &Site) -> String {
-    let mut entries: Vec<(String, Option<NaiveDate>)> = site
+    let mut entries: Vec<Entry> = site
         .pages
         .iter()
         .flat_map(|page| {
             let front = page.front_matter();
             let changed = front.updated().or(front.date()).map(|d| d.date());
             // A paginated section's later listing pages too (`/blog/page/2/`).
-            (1..=page.pagers()).map(move |number| (page.pager_path(number), changed))
+            (1..=page.pagers()).map(move |number| {
+                let alternates = alternates::of_page(site, page, number);
+                (page.pager_path(number), changed, alternates)
+            })
         })
         .collect();
     let today = site.today();
@@ -39,22 +49,32 @@ pub fn sitemap(site: &Site) -> String {
             PolicyPage::CompareIndex { policy } => {
                 site.policies[policy].versions.last().map(|v| v.effective)
             }
-            PolicyPage::Changelog | PolicyPage::MaterialChangelog => site
+            PolicyPage::Changelog { lang_of } | PolicyPage::MaterialChangelog { lang_of } => site
                 .policies
                 .iter()
+                .filter(|p| p.lang == site.policies[lang_of].lang)
                 .flat_map(|p| p.versions.iter().map(|v| v.effective))
                 .filter(|d| *d <= today)
                 .max(),
-            PolicyPage::Feed => continue,
+            PolicyPage::Feed { .. } => continue,
         };
         // An upcoming version is published today, not on the day it takes effect.
-        entries.push((page.path(&site.policies), changed.map(|d| d.min(today))));
+        entries.push((
+            page.path(&site.policies),
+            changed.map(|d| d.min(today)),
+            alternates::of_policy_page(site, page),
+        ));
     }
-    entries.sort();
+    entries.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    let several = site.config.language_codes().len() > 1;
     let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"",
     );
-    for (path, changed) in entries {
+    if several {
+        out.push_str(" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\"");
+    }
+    out.push_str(">\n");
+    for (path, changed, alternates) in entries {
         let _ = write!(
             out,
             "  <url><loc>{}</loc>",
@@ -62,6 +82,26 @@ pub fn sitemap(site: &Site) -> String {
         );
         if let Some(date) = changed {
             let _ = write!(out, "<lastmod>{}</lastmod>", date.format("%Y-%m-%d"));
+        }
+        if several && alternates.len() > 1 {
+            for alternate in &alternates {
+                let _ = write!(
+                    out,
+                    "<xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>",
+                    escape_xml(&alternate.lang),
+                    escape_xml(&site.permalink(&alternate.path))
+                );
+            }
+            if let Some(default) = alternates
+                .iter()
+                .find(|a| *a.lang == site.config.default_language)
+            {
+                let _ = write!(
+                    out,
+                    "<xhtml:link rel=\"alternate\" hreflang=\"x-default\" href=\"{}\"/>",
+                    escape_xml(&site.permalink(&default.path))
+                );
+            }
         }
         out.push_str("</url>\n");
     }

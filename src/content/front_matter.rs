@@ -278,6 +278,15 @@ impl FrontMatter {
         }
     }
 
+    /// A translated policy version takes some fields from its source (see
+    /// `policy::collect`).
+    pub fn version_mut(&mut self) -> Option<&mut VersionFront> {
+        match self {
+            FrontMatter::PolicyVersion(f) => Some(f.as_mut()),
+            _ => None,
+        }
+    }
+
     pub fn policy(&self) -> Option<&PolicyFront> {
         match self {
             FrontMatter::Policy(f) => Some(f),

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::config::Limits;
 use crate::diagnostic::{Diagnostic, Diagnostics, line_of_offset};
 use crate::input_files;
+use crate::language::Languages;
 use front_matter::{FrontMatter, Kind};
 use rayon::prelude::*;
 
@@ -27,6 +28,11 @@ pub fn is_section_path(relative: &str) -> bool {
 pub struct SourceFile {
     /// Path relative to `content/`, with `/` separators: `products/_index.md`.
     pub relative: String,
+    /// The same path without its language suffix: `about.md` for `about.de.md`. URLs,
+    /// sections and kinds of file are worked out from it.
+    pub base: String,
+    /// The file's language code (see [`crate::language`]).
+    pub lang: Arc<str>,
     /// Path as shown in messages, relative to the site root: `content/products/_index.md`.
     pub display_path: PathBuf,
     /// The file's text: all of it for policy files, which several stages read; for pages,
@@ -50,7 +56,12 @@ pub struct SourceFile {
 impl SourceFile {
     /// `_index.md` files describe a section (a folder with a listing).
     pub fn is_section(&self) -> bool {
-        is_section_path(&self.relative)
+        is_section_path(&self.base)
+    }
+
+    /// A home page: the site's `_index.md` or a translation of it.
+    pub fn is_home(&self) -> bool {
+        self.base == "_index.md"
     }
 
     /// Whether `text` holds the whole file.
@@ -136,6 +147,7 @@ pub struct Content {
 pub fn load(
     root: &Path,
     limits: &Limits,
+    languages: &Languages,
     kind_of: &(dyn Fn(&str) -> Kind + Sync),
 ) -> (Content, Diagnostics) {
     let content_dir = root.join(CONTENT_DIR);
@@ -176,7 +188,7 @@ pub fn load(
     }
     let results: Vec<Result<(SourceFile, Vec<Diagnostic>), Diagnostic>> = markdown
         .par_iter()
-        .map(|(path, relative)| read_file(path, relative, kind_of(relative)))
+        .map(|(path, relative)| read_file(path, relative, languages, kind_of))
         .collect();
     let mut files = Vec::with_capacity(results.len());
     for result in results {
@@ -198,7 +210,8 @@ pub fn read_one(
     root: &Path,
     relative: &str,
     limits: &Limits,
-    kind: Kind,
+    languages: &Languages,
+    kind_of: &(dyn Fn(&str) -> Kind + Sync),
 ) -> Result<(SourceFile, Vec<Diagnostic>), Diagnostic> {
     let display_path = Path::new(CONTENT_DIR).join(relative);
     let path = root.join(CONTENT_DIR).join(relative);
@@ -218,7 +231,7 @@ pub fn read_one(
     ) {
         return Err(problem);
     }
-    read_file(&path, relative, kind)
+    read_file(&path, relative, languages, kind_of)
 }
 
 /// Hidden files and editors' temporary files are never content.
@@ -234,12 +247,17 @@ fn is_ignored(name: &std::ffi::OsStr) -> bool {
 fn read_file(
     path: &Path,
     relative: &str,
-    kind: Kind,
+    languages: &Languages,
+    kind_of: &(dyn Fn(&str) -> Kind + Sync),
 ) -> Result<(SourceFile, Vec<Diagnostic>), Diagnostic> {
+    let display_path = Path::new(CONTENT_DIR).join(relative);
+    let (base, lang) = languages
+        .split(relative)
+        .map_err(|(message, help)| Diagnostic::error(&display_path, message).with_help(help))?;
+    let kind = kind_of(&base);
     // Several stages read a policy's text (the record check, redlines); a page's is read
     // again by its own job.
     let keep_whole = matches!(kind, Kind::PolicyVersion | Kind::Policy);
-    let display_path = Path::new(CONTENT_DIR).join(relative);
     let text = read_utf8(path, &display_path)?;
     let split = front_matter::split(&text).map_err(|e| {
         Diagnostic::error(&display_path, e.to_string())
@@ -291,6 +309,8 @@ fn read_file(
     };
     let file = SourceFile {
         relative: relative.to_string(),
+        base,
+        lang,
         display_path,
         text: kept,
         front_matter,
@@ -375,7 +395,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.md");
         std::fs::write(&path, "+++\ntitle = \"A\"\n+++\nOne two three.\n").unwrap();
-        let (file, _) = super::read_file(&path, "a.md", super::Kind::Page).unwrap();
+        let languages = crate::language::Languages::single("en");
+        let (file, _) =
+            super::read_file(&path, "a.md", &languages, &|_| super::Kind::Page).unwrap();
         assert_eq!(&*file.text, "+++\ntitle = \"A\"\n+++\n");
         assert_eq!(file.words, 3);
         assert_eq!(file.whole().unwrap().body(), "One two three.\n");

@@ -254,49 +254,104 @@ pub fn describe_in_force(policy: &Policy, index: usize) -> String {
 }
 
 /// `vellum policy notice`: a ready-to-send notice of the next upcoming version, as
-/// Markdown and as plain text.
+/// Markdown and as plain text, in `lang` (the default language unless given): its
+/// sentences are the theme's strings (`notice_*` in `i18n/LANG.toml`), its date is
+/// written as readers of that language write dates.
 pub fn notice(
     policies: &[Policy],
     slug: &str,
     today: NaiveDate,
     config: &Config,
+    lang: Option<&str>,
+    strings: &crate::templates::strings::Strings,
 ) -> Result<String, String> {
-    let policy = find(policies, slug)?;
-    let next = policy.current_index(today).map_or(0, |c| c + 1);
-    let Some(version) = policy.versions.get(next) else {
+    let source = find(policies, slug)?;
+    let lang = lang.unwrap_or(&config.default_language);
+    let next = source.current_index(today).map_or(0, |c| c + 1);
+    let Some(upcoming) = source.versions.get(next) else {
         return Err(format!(
             "the {slug} policy has no upcoming version: start one with `vellum policy new {slug}`"
         ));
     };
+    let policy = match lang == config.default_language {
+        true => source,
+        false => {
+            if !config.languages.contains_key(lang) {
+                return Err(format!(
+                    "the site has no language `{lang}` (languages: {})",
+                    config.language_codes().join(", ")
+                ));
+            }
+            policies
+                .iter()
+                .find(|p| p.slug == slug && &*p.lang == lang)
+                .filter(|p| p.version_on(upcoming.effective).is_some())
+                .ok_or_else(|| {
+                    format!(
+                        "the {slug} policy's version of {} has no `{lang}` translation yet: translate {} as {} first",
+                        upcoming.effective,
+                        upcoming.file.display_path.display(),
+                        upcoming.file.display_path.to_string_lossy().replace(".md", &format!(".{lang}.md"))
+                    )
+                })?
+        }
+    };
+    let version = &policy.versions[policy.version_on(upcoming.effective).unwrap_or(0)];
+    let text = |key: &str, args: &[(&str, &str)]| -> Result<String, String> {
+        let template = strings
+            .get(lang, &config.default_language, key)
+            .ok_or_else(|| {
+                format!("the theme has no string `{key}` for the notice (in i18n/{lang}.toml)")
+            })?;
+        let mut out = template.to_string();
+        for (name, value) in args {
+            out = out.replace(&format!("{{{name}}}"), value);
+        }
+        Ok(out)
+    };
     let title = policy.title(today);
-    let effective = version.effective.format("%B %-d, %Y");
-    let summary = version
-        .summary()
-        .unwrap_or("This is the first version of this policy.");
+    let effective =
+        crate::locale::format_date(lang, version.effective, crate::locale::DateStyle::Long)?;
+    let first = text("notice_first", &[])?;
+    let summary = version.summary().unwrap_or(&first);
     let page = config.permalink(&policy.path());
     let redline = config.permalink(&policy.changes_path(version));
     let full = config.permalink(&policy.version_path(version));
     let kind = match version.front().change {
         Some(crate::content::front_matter::ChangeKind::Material) => {
-            "This is a material change: it affects your rights or our obligations.\n\n"
+            format!("{}\n\n", text("notice_material", &[])?)
         }
-        _ => "",
+        _ => String::new(),
     };
+    let heading = text("notice_heading", &[("title", title), ("date", &effective)])?;
+    let linked_title = format!("[{title}]({page})");
+    let bold_date = format!("**{effective}**");
+    let intro_markdown = text(
+        "notice_intro",
+        &[("title", &linked_title), ("date", &bold_date)],
+    )?;
+    let plain_title = format!("{title} ({page})");
+    let intro_plain = text(
+        "notice_intro",
+        &[("title", &plain_title), ("date", &effective)],
+    )?;
+    let changes = text("notice_changes", &[])?;
+    let read = text("notice_full", &[])?;
     let mut out = String::new();
     let _ = write!(
         out,
         "----- Markdown -----\n\n\
-         **Changes to our {title}, effective {effective}**\n\n\
-         We are updating our [{title}]({page}). The new version takes effect on **{effective}**.\n\n\
+         **{heading}**\n\n\
+         {intro_markdown}\n\n\
          {summary}\n\n{kind}\
-         - [See exactly what changes]({redline})\n\
-         - [Read the new version in full]({full})\n\n\
+         - [{changes}]({redline})\n\
+         - [{read}]({full})\n\n\
          ----- Plain text -----\n\n\
-         Changes to our {title}, effective {effective}\n\n\
-         We are updating our {title} ({page}). The new version takes effect on {effective}.\n\n\
+         {heading}\n\n\
+         {intro_plain}\n\n\
          {summary}\n\n{kind}\
-         See exactly what changes: {redline}\n\
-         Read the new version in full: {full}\n"
+         {changes}: {redline}\n\
+         {read}: {full}\n"
     );
     Ok(out)
 }
@@ -319,8 +374,11 @@ pub fn stale(
     today: NaiveDate,
     review_months: u32,
 ) -> Vec<crate::diagnostic::Diagnostic> {
+    // A translation is reviewed with its source (and lags behind it: see
+    // `policy::lagging_translations`).
     policies
         .iter()
+        .filter(|policy| !policy.is_translation())
         .filter_map(|policy| {
             let newest = policy.versions.last()?;
             let due = newest.effective.checked_add_months(chrono::Months::new(review_months))?;

@@ -35,11 +35,17 @@ pub const POLICIES_DIR: &str = "policies";
 /// Where the changelog of every policy version is published.
 pub const CHANGELOG_PATH: &str = "/changelog/";
 
-/// A policy with its versions, oldest first.
+/// A policy in one language with its versions, oldest first. A translation is a policy
+/// of its own (`lang` `de`, at `/de/policies/privacy/`) whose versions translate some of
+/// the default language's and take their effective dates and kinds of change from them.
 #[derive(Debug)]
 pub struct Policy {
     /// Folder name, e.g. `privacy`; also the URL segment.
     pub slug: String,
+    /// The language of its text.
+    pub lang: std::sync::Arc<str>,
+    /// What its URLs start with: `` in the default language, `/de` in German.
+    pub prefix: String,
     /// The policy's optional `_index.md`.
     pub index: Option<SourceFile>,
     pub versions: Vec<Version>,
@@ -84,18 +90,35 @@ pub enum Status {
 }
 
 impl Policy {
-    /// The policy's page: `/policies/privacy/`.
+    /// The policy's page: `/policies/privacy/` (`/de/policies/privacy/` in German).
     pub fn path(&self) -> String {
-        format!("/{POLICIES_DIR}/{}/", self.slug)
+        format!("{}/{POLICIES_DIR}/{}/", self.prefix, self.slug)
+    }
+
+    /// Whether this is a translation (not in the site's default language).
+    pub fn is_translation(&self) -> bool {
+        !self.prefix.is_empty()
+    }
+
+    /// The name of its chain in `policies.lock`: the slug, and for a translation the
+    /// slug and language (`privacy.de`), so that translated text is held to the record
+    /// as the original is.
+    pub fn record_name(&self) -> String {
+        if self.is_translation() {
+            format!("{}.{}", self.slug, self.lang)
+        } else {
+            self.slug.clone()
+        }
+    }
+
+    /// The version that takes effect on `day`.
+    pub fn version_on(&self, day: NaiveDate) -> Option<usize> {
+        self.versions.iter().position(|v| v.effective == day)
     }
 
     /// The dated page of a version: `/policies/privacy/2026-11-24/`.
     pub fn version_path(&self, version: &Version) -> String {
-        format!(
-            "/{POLICIES_DIR}/{}/{}/",
-            self.slug,
-            version.effective.format("%Y-%m-%d")
-        )
+        format!("{}{}/", self.path(), version.effective.format("%Y-%m-%d"))
     }
 
     /// The redline of a version against the one before it.
@@ -155,6 +178,114 @@ impl Policy {
     }
 }
 
+/// The policy a translation translates: the default-language policy of its slug.
+pub fn source_of(policies: &[Policy], translation: usize) -> Option<usize> {
+    let policy = &policies[translation];
+    if !policy.is_translation() {
+        return None;
+    }
+    policies
+        .iter()
+        .position(|p| p.slug == policy.slug && !p.is_translation())
+}
+
+/// How far a translation is behind its source on `today`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TranslationStatus {
+    /// The source's version in force (its index) has no translation: readers of the
+    /// translation see an older text, or none, as the translation in force.
+    pub lagging: Option<usize>,
+    /// The source's next version (its index), announced and not translated.
+    pub untranslated_upcoming: Option<usize>,
+}
+
+pub fn translation_status(
+    source: &Policy,
+    translation: &Policy,
+    today: NaiveDate,
+) -> TranslationStatus {
+    let translated = |v: usize| {
+        translation
+            .version_on(source.versions[v].effective)
+            .is_some()
+    };
+    let current = source.current_index(today);
+    let next = current.map_or(0, |c| c + 1);
+    TranslationStatus {
+        lagging: current.filter(|&c| !translated(c)),
+        untranslated_upcoming: (next < source.versions.len() && !translated(next)).then_some(next),
+    }
+}
+
+/// Every translation behind its source, as warnings at the translated policy's newest
+/// file (for `vellum check`, which `--strict` makes fail).
+pub fn lagging_translations(policies: &[Policy], today: NaiveDate) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for (t, translation) in policies.iter().enumerate() {
+        let Some(source) = source_of(policies, t).map(|s| &policies[s]) else {
+            continue;
+        };
+        let Some(newest) = translation.versions.last() else {
+            continue;
+        };
+        let status = translation_status(source, translation, today);
+        let lang = &translation.lang;
+        let slug = &source.slug;
+        let translated = translation
+            .current_index(today)
+            .map(|c| translation.versions[c].effective);
+        if let Some(current) = status.lagging {
+            let version = &source.versions[current];
+            let shown = match translated {
+                Some(day) => format!("still shows its translation of the version of {day}"),
+                None => "has no translation in force".to_string(),
+            };
+            found.push(
+                Diagnostic::warning(
+                    &newest.file.display_path,
+                    format!(
+                        "the `{lang}` translation of the {slug} policy is behind: the version of {} is in force, and the `{lang}` page {shown}",
+                        version.effective
+                    ),
+                )
+                .with_help(format!(
+                    "translate {} as {}",
+                    version.file.display_path.display(),
+                    translated_path(&version.file.display_path, lang)
+                )),
+            );
+        }
+        if let Some(upcoming) = status.untranslated_upcoming {
+            let version = &source.versions[upcoming];
+            found.push(
+                Diagnostic::warning(
+                    &newest.file.display_path,
+                    format!(
+                        "the `{lang}` translation of the {slug} policy lacks the version taking effect on {}: from that day its readers see an older text",
+                        version.effective
+                    ),
+                )
+                .with_help(format!(
+                    "translate {} as {} before {}",
+                    version.file.display_path.display(),
+                    translated_path(&version.file.display_path, lang),
+                    version.effective
+                )),
+            );
+        }
+    }
+    found
+}
+
+/// `content/policies/privacy/2027-01-01.md` -> `content/policies/privacy/2027-01-01.de.md`.
+fn translated_path(path: &std::path::Path, lang: &str) -> String {
+    let shown = path.to_string_lossy().replace('\\', "/");
+    match shown.strip_suffix(".md") {
+        Some(stem) => format!("{stem}.{lang}.md"),
+        None => shown,
+    }
+}
+
 /// The next day after `today` on which the built site changes by itself, with why: a
 /// version takes effect (its pages, banners, feed and changelog change), or a policy
 /// falls due for review (`vellum check` starts warning). A publish job that builds
@@ -179,7 +310,8 @@ pub fn next_change(
             "a new year begins (templates show `now()`)".to_string(),
         ));
     }
-    for policy in policies {
+    // A translation's versions take effect with its source's.
+    for policy in policies.iter().filter(|p| !p.is_translation()) {
         for version in policy.versions.iter().filter(|v| v.effective > today) {
             events.push((
                 version.effective,
@@ -210,17 +342,21 @@ pub fn next_change(
 }
 
 /// Takes the policy version files out of `content`, checks them and returns the
-/// policies, sorted by slug. Drafts are dropped unless `include_drafts`.
+/// policies, sorted by slug, each default-language policy before its translations.
+/// Drafts are dropped unless `include_drafts`; a translation of a dropped version goes
+/// with it.
 pub fn collect(
     content: &mut Content,
     rules: &PolicyRules,
+    languages: &crate::language::Languages,
     include_drafts: bool,
 ) -> Result<Vec<Policy>, Diagnostics> {
     let mut diagnostics = Diagnostics::default();
-    let mut by_slug: HashMap<String, Policy> = HashMap::new();
+    let mut by_key: HashMap<(String, std::sync::Arc<str>), Policy> = HashMap::new();
+    let mut translations = Vec::new();
     let files = std::mem::take(&mut content.files);
     for file in files {
-        let Some((slug, name)) = policy_file(&file.relative) else {
+        let Some((slug, name)) = policy_file(&file.base) else {
             content.files.push(file);
             continue;
         };
@@ -241,13 +377,27 @@ pub fn collect(
             );
             continue;
         }
-        let policy = by_slug.entry(slug.to_string()).or_insert_with(|| Policy {
-            slug: slug.to_string(),
-            index: None,
-            versions: Vec::new(),
-        });
-        if name == "_index.md" {
+        let (slug, is_index) = (slug.to_string(), name == "_index.md");
+        let lang = std::sync::Arc::clone(&file.lang);
+        let policy = by_key
+            .entry((slug.clone(), std::sync::Arc::clone(&lang)))
+            .or_insert_with(|| Policy {
+                slug,
+                prefix: if lang == languages.default {
+                    String::new()
+                } else {
+                    format!("/{lang}")
+                },
+                lang,
+                index: None,
+                versions: Vec::new(),
+            });
+        if is_index {
             policy.index = Some(file);
+            continue;
+        }
+        if policy.is_translation() {
+            translations.push(file);
             continue;
         }
         if file.front_matter.draft() && !include_drafts {
@@ -258,8 +408,33 @@ pub fn collect(
             Err(diagnostic) => diagnostics.push(diagnostic),
         }
     }
-    let mut policies: Vec<Policy> = by_slug.into_values().collect();
-    policies.sort_by(|a, b| a.slug.cmp(&b.slug));
+    for file in translations {
+        let Some(slug) = policy_file(&file.base).map(|(slug, _)| slug.to_string()) else {
+            continue;
+        };
+        let source = by_key
+            .get(&(slug.clone(), std::sync::Arc::clone(&languages.default)))
+            .and_then(|p| p.versions.iter().find(|v| v.file.base == file.base))
+            .map(|v| (v.effective, v.front().change, v.front().announced.clone()));
+        // No source: a draft left out of this build, or a missing file (reported by
+        // the load stage).
+        let Some((effective, change, announced)) = source else {
+            continue;
+        };
+        match inherit_from_source(file, effective, change, announced) {
+            Ok(version) => {
+                let key = (slug, std::sync::Arc::clone(&version.file.lang));
+                if let Some(policy) = by_key.get_mut(&key) {
+                    policy.versions.push(version);
+                }
+            }
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+    }
+    let mut policies: Vec<Policy> = by_key.into_values().collect();
+    policies.sort_by(|a, b| {
+        (&a.slug, languages.index(&a.lang)).cmp(&(&b.slug, languages.index(&b.lang)))
+    });
     for policy in &mut policies {
         policy.versions.sort_by_key(|v| v.effective);
         check_versions(policy, &mut diagnostics);
@@ -270,6 +445,48 @@ pub fn collect(
         return Err(diagnostics);
     }
     Ok(policies)
+}
+
+/// A translated version takes its effective date and kind of change from the version it
+/// translates: setting them again could only disagree with it.
+fn inherit_from_source(
+    mut file: SourceFile,
+    effective: NaiveDate,
+    change: Option<ChangeKind>,
+    announced: Option<crate::content::front_matter::PageDate>,
+) -> Result<Version, Diagnostic> {
+    let source = file.base.clone();
+    let own = file.front_matter.version().and_then(|front| {
+        [
+            ("effective", front.effective.is_some()),
+            ("change", front.change.is_some()),
+            ("announced", front.announced.is_some()),
+            ("draft", front.draft),
+        ]
+        .into_iter()
+        .find(|(_, set)| *set)
+    });
+    if let Some((key, _)) = own {
+        return Err(file
+            .error_at_key(
+                key,
+                format!(
+                    "a translation takes `{key}` from the version it translates (content/{source})"
+                ),
+            )
+            .with_help(format!(
+                "remove `{key}` from this file; set it in content/{source}"
+            )));
+    }
+    let Some(front) = file.front_matter.version_mut() else {
+        return Err(Diagnostic::error(
+            &file.display_path,
+            "this file is not a policy version",
+        ));
+    };
+    front.change = change;
+    front.announced = announced;
+    Ok(Version { file, effective })
 }
 
 /// Policy folder names become URL segments as they are.

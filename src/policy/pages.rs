@@ -25,18 +25,27 @@ pub enum PolicyPage {
         from: usize,
         to: usize,
     },
-    /// `/changelog/`: every version of every policy.
-    Changelog,
+    /// `/changelog/`: every version of every policy in one language (`/de/changelog/`
+    /// in German). `lang_of` is the first policy in that language, which names it.
+    Changelog { lang_of: usize },
     /// `/changelog/material/`: only the material changes.
-    MaterialChangelog,
+    MaterialChangelog { lang_of: usize },
     /// `/changelog/atom.xml`: the changelog as an Atom feed.
-    Feed,
+    Feed { lang_of: usize },
 }
 
 /// URL path of the changelog's Atom feed.
 pub const FEED_PATH: &str = "/changelog/atom.xml";
 /// URL path of the changelog of material changes.
 pub const MATERIAL_CHANGELOG_PATH: &str = "/changelog/material/";
+
+/// The changelog of one language: `/changelog/`, `/de/changelog/`.
+pub fn changelog_path(languages: &crate::language::Languages, lang: &str) -> String {
+    match lang == &*languages.default {
+        true => CHANGELOG_PATH.to_string(),
+        false => format!("/{lang}{CHANGELOG_PATH}"),
+    }
+}
 
 impl PolicyPage {
     /// The template that renders the page.
@@ -49,8 +58,8 @@ impl PolicyPage {
             }
             PolicyPage::Compare { .. } => "policy-changes.html",
             PolicyPage::CompareIndex { .. } => "policy-compare.html",
-            PolicyPage::Changelog | PolicyPage::MaterialChangelog => "changelog.html",
-            PolicyPage::Feed => "atom.xml",
+            PolicyPage::Changelog { .. } | PolicyPage::MaterialChangelog { .. } => "changelog.html",
+            PolicyPage::Feed { .. } => "atom.xml",
         }
     }
 
@@ -72,9 +81,29 @@ impl PolicyPage {
                 let p = &policies[policy];
                 p.compare_path(&p.versions[from], &p.versions[to])
             }
-            PolicyPage::Changelog => CHANGELOG_PATH.to_string(),
-            PolicyPage::MaterialChangelog => MATERIAL_CHANGELOG_PATH.to_string(),
-            PolicyPage::Feed => FEED_PATH.to_string(),
+            PolicyPage::Changelog { lang_of } => {
+                format!("{}{CHANGELOG_PATH}", policies[lang_of].prefix)
+            }
+            PolicyPage::MaterialChangelog { lang_of } => {
+                format!("{}{MATERIAL_CHANGELOG_PATH}", policies[lang_of].prefix)
+            }
+            PolicyPage::Feed { lang_of } => format!("{}{FEED_PATH}", policies[lang_of].prefix),
+        }
+    }
+
+    /// The policy whose language the page is in (for a changelog, the first policy in
+    /// that language).
+    pub fn policy(self) -> usize {
+        match self {
+            PolicyPage::Current { policy }
+            | PolicyPage::Version { policy, .. }
+            | PolicyPage::Changes { policy, .. }
+            | PolicyPage::ChangesToCurrent { policy, .. }
+            | PolicyPage::CompareIndex { policy }
+            | PolicyPage::Compare { policy, .. } => policy,
+            PolicyPage::Changelog { lang_of }
+            | PolicyPage::MaterialChangelog { lang_of }
+            | PolicyPage::Feed { lang_of } => lang_of,
         }
     }
 
@@ -90,7 +119,7 @@ impl PolicyPage {
 
     /// Whether the output is HTML (and so is minified).
     pub fn is_html(self) -> bool {
-        self != PolicyPage::Feed
+        !matches!(self, PolicyPage::Feed { .. })
     }
 }
 
@@ -129,10 +158,16 @@ pub fn all(policies: &[Policy], today: NaiveDate) -> Vec<PolicyPage> {
             }
         }
     }
-    if !policies.is_empty() {
-        pages.push(PolicyPage::Changelog);
-        pages.push(PolicyPage::MaterialChangelog);
-        pages.push(PolicyPage::Feed);
+    // One changelog per language with policies, named by its first policy.
+    let mut seen: Vec<&str> = Vec::new();
+    for (p, policy) in policies.iter().enumerate() {
+        if seen.contains(&&*policy.lang) {
+            continue;
+        }
+        seen.push(&policy.lang);
+        pages.push(PolicyPage::Changelog { lang_of: p });
+        pages.push(PolicyPage::MaterialChangelog { lang_of: p });
+        pages.push(PolicyPage::Feed { lang_of: p });
     }
     pages
 }

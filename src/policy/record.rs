@@ -106,7 +106,10 @@ pub fn check(inputs: &Inputs) -> Result<Record, Diagnostics> {
     // as it stands; after that, even a new policy starts from today.
     let importing = lock.entries.is_empty();
     for (p, policy) in inputs.policies.iter().enumerate() {
-        let newest_recorded = lock.chain(&policy.slug).map(|e| e.effective.clone()).max();
+        let newest_recorded = lock
+            .chain(&policy.record_name())
+            .map(|e| e.effective.clone())
+            .max();
         let mut previous_text: Option<(String, &Version)> = None;
         for (v, version) in policy.versions.iter().enumerate() {
             let file = file_key(version);
@@ -143,7 +146,7 @@ pub fn check(inputs: &Inputs) -> Result<Record, Diagnostics> {
                     }
                 }
                 Entry {
-                    policy: policy.slug.clone(),
+                    policy: policy.record_name(),
                     file: file.clone(),
                     effective: date(version.effective),
                     event,
@@ -189,7 +192,9 @@ pub fn check(inputs: &Inputs) -> Result<Record, Diagnostics> {
                         ));
                         continue;
                     }
-                    if !importing {
+                    // A translation's dates are its source's, held to these rules there;
+                    // translating an old version later rewrites nothing that was in force.
+                    if !importing && !policy.is_translation() {
                         check_append_only(
                             version,
                             newest_recorded.as_deref(),

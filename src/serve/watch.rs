@@ -13,7 +13,7 @@ use super::{Rebuilder, State, render_errors};
 use crate::config::CONFIG_FILE;
 
 /// Folders whose changes trigger a rebuild.
-const WATCHED_DIRS: &[&str] = &["content", "themes", "templates", "static", "data"];
+const WATCHED_DIRS: &[&str] = &["content", "themes", "templates", "static", "data", "i18n"];
 /// Files at the site root whose changes trigger a rebuild.
 const WATCHED_FILES: &[&str] = &[CONFIG_FILE, crate::policy::lock::LOCK_FILE];
 

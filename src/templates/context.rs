@@ -194,6 +194,7 @@ impl<'a> PageView<'a> {
 #[derive(Debug, Serialize)]
 pub struct PolicyView<'a> {
     pub slug: &'a str,
+    pub lang: &'a str,
     pub title: &'a str,
     pub description: Option<&'a str>,
     pub path: String,
@@ -219,6 +220,7 @@ impl<'a> PolicyView<'a> {
         let path = policy.path();
         PolicyView {
             slug: &policy.slug,
+            lang: &policy.lang,
             title: policy.title(today),
             description: policy
                 .index
@@ -332,9 +334,14 @@ pub struct ChangelogEntryView<'a> {
 }
 
 /// The changelog entries, newest first.
-pub fn changelog_entries<'a>(site: &'a Site, shared: &Shared) -> Vec<ChangelogEntryView<'a>> {
+pub fn changelog_entries<'a>(
+    site: &'a Site,
+    shared: &Shared,
+    lang: &str,
+) -> Vec<ChangelogEntryView<'a>> {
     crate::policy::changelog::entries(&site.policies)
         .into_iter()
+        .filter(|entry| &*site.policies[entry.policy].lang == lang)
         .map(|entry| {
             let policy = &site.policies[entry.policy];
             let version = &policy.versions[entry.version];
@@ -392,6 +399,8 @@ pub fn compare_pairs(site: &Site, policy: &Policy) -> Vec<CompareGroup> {
 #[derive(Debug, Serialize)]
 pub struct PolicyBrief<'a> {
     pub slug: &'a str,
+    /// The language of its text (a policy not yet translated shows in the default one).
+    pub lang: &'a str,
     pub title: &'a str,
     pub permalink: String,
     pub current: Option<VersionBrief>,
@@ -411,6 +420,7 @@ pub struct VersionBrief {
 #[derive(Debug, Serialize)]
 pub struct PolicyLink<'a> {
     pub slug: &'a str,
+    pub lang: &'a str,
     pub title: &'a str,
     pub permalink: String,
     pub current: Option<VersionBrief>,
@@ -420,6 +430,7 @@ impl<'a> From<PolicyBrief<'a>> for PolicyLink<'a> {
     fn from(brief: PolicyBrief<'a>) -> PolicyLink<'a> {
         PolicyLink {
             slug: brief.slug,
+            lang: brief.lang,
             title: brief.title,
             permalink: brief.permalink,
             current: brief.current,
@@ -427,11 +438,19 @@ impl<'a> From<PolicyBrief<'a>> for PolicyLink<'a> {
     }
 }
 
-/// Every policy, for every template (`policies`).
-pub fn policy_briefs(site: &Site) -> Vec<PolicyBrief<'_>> {
+/// Every policy, for every template in `lang` (`policies`): each in `lang` where it is
+/// translated, else in the default language.
+pub fn policy_briefs<'a>(site: &'a Site, lang: &str) -> Vec<PolicyBrief<'a>> {
     let today = site.today();
     site.policies
         .iter()
+        .filter(|policy| !policy.is_translation())
+        .map(|policy| {
+            site.policies
+                .iter()
+                .find(|p| p.slug == policy.slug && &*p.lang == lang)
+                .unwrap_or(policy)
+        })
         .map(|policy| {
             let brief = |index: usize| {
                 let version = &policy.versions[index];
@@ -445,6 +464,7 @@ pub fn policy_briefs(site: &Site) -> Vec<PolicyBrief<'_>> {
             let next = current.map_or(0, |c| c + 1);
             PolicyBrief {
                 slug: &policy.slug,
+                lang: &policy.lang,
                 title: policy.title(today),
                 permalink: site.permalink(&policy.path()),
                 current: current.map(brief),
@@ -497,11 +517,13 @@ fn record_shown(shown: Shown) {
 /// Template values built once per build, each when first asked for, and shared by
 /// every render (a `tera::Value` clone is a reference count).
 pub struct Shared {
-    pub config: Value,
-    pub lang: Value,
-    pub policies: Value,
+    /// The site's languages; the values below are per language, in this order.
+    pub languages: crate::language::Languages,
+    configs: Vec<Value>,
+    langs: Vec<Value>,
+    policies: Vec<Value>,
     /// What `get_policies()` gives.
-    pub policy_links: Value,
+    policy_links: Vec<Value>,
     summaries: Vec<OnceLock<Value>>,
     listings: Vec<OnceLock<Value>>,
     policy_views: Vec<OnceLock<Value>>,
@@ -514,16 +536,25 @@ fn slots(n: usize) -> Vec<OnceLock<Value>> {
 
 impl Shared {
     pub fn new(site: &Site) -> Shared {
+        let languages = crate::language::Languages::new(&site.config);
+        let per_language = |value: &dyn Fn(&str) -> Value| -> Vec<Value> {
+            languages.all.iter().map(|lang| value(lang)).collect()
+        };
         Shared {
-            config: Value::from_serializable(&site.config),
-            lang: Value::from_serializable(&site.config.language),
-            policies: Value::from_serializable(&policy_briefs(site)),
-            policy_links: Value::from_serializable(
-                &policy_briefs(site)
-                    .into_iter()
-                    .map(PolicyLink::from)
-                    .collect::<Vec<_>>(),
-            ),
+            configs: per_language(&|lang| {
+                Value::from_serializable(&site.config.for_language(lang))
+            }),
+            langs: per_language(&|lang| Value::from(lang)),
+            policies: per_language(&|lang| Value::from_serializable(&policy_briefs(site, lang))),
+            policy_links: per_language(&|lang| {
+                Value::from_serializable(
+                    &policy_briefs(site, lang)
+                        .into_iter()
+                        .map(PolicyLink::from)
+                        .collect::<Vec<_>>(),
+                )
+            }),
+            languages: languages.clone(),
             summaries: slots(site.pages.len()),
             listings: slots(site.pages.len()),
             policy_views: slots(site.policies.len()),
@@ -533,6 +564,26 @@ impl Shared {
                 .map(|p| slots(p.versions.len()))
                 .collect(),
         }
+    }
+
+    /// `config` as pages in `lang` see it.
+    pub fn config(&self, lang: &str) -> Value {
+        self.configs[self.languages.index(lang)].clone()
+    }
+
+    /// `lang` as a shared value.
+    pub fn lang(&self, lang: &str) -> Value {
+        self.langs[self.languages.index(lang)].clone()
+    }
+
+    /// `policies` as pages in `lang` see it.
+    pub fn policies(&self, lang: &str) -> Value {
+        self.policies[self.languages.index(lang)].clone()
+    }
+
+    /// What `get_policies()` gives on a page in `lang`.
+    pub fn policy_links(&self, lang: &str) -> Value {
+        self.policy_links[self.languages.index(lang)].clone()
     }
 
     /// A page in a listing: metadata only.
@@ -592,5 +643,95 @@ impl Shared {
                 Value::from_serializable(&VersionView::new(site, p, version, None))
             })
             .clone()
+    }
+}
+
+/// One language's version of the page being rendered (`alternates`), for `hreflang`
+/// links and the language switcher.
+#[derive(Debug, Serialize)]
+pub struct AlternateView<'a> {
+    pub lang: &'a str,
+    /// The language's name in itself ("Deutsch").
+    pub name: &'a str,
+    /// The page in that language; empty when it is not translated.
+    pub permalink: String,
+    /// The page's own language.
+    pub current: bool,
+}
+
+/// Every language of the site, with the page's URL in each where it exists.
+pub fn alternate_views<'a>(
+    site: &'a Site,
+    shared: &'a Shared,
+    lang: &str,
+    found: &[crate::alternates::Alternate],
+) -> Vec<AlternateView<'a>> {
+    shared
+        .languages
+        .all
+        .iter()
+        .map(|code| AlternateView {
+            lang: code,
+            name: site.config.language_name(code),
+            permalink: found
+                .iter()
+                .find(|a| a.lang == *code)
+                .map(|a| site.permalink(&a.path))
+                .unwrap_or_default(),
+            current: &**code == lang,
+        })
+        .collect()
+}
+
+/// What a translated policy page says about its text (`translation`): which version of
+/// the original it translates, and whether the original has moved on.
+#[derive(Debug, Serialize)]
+pub struct TranslationView<'a> {
+    pub source_lang: &'a str,
+    pub source_name: &'a str,
+    /// The effective date of the version this text translates.
+    pub translates: String,
+    /// That version's page in the original language.
+    pub source_permalink: String,
+    /// A newer version of the original is in force than any translated one.
+    pub lagging: bool,
+    /// The original's version in force: the authoritative text.
+    pub in_force: Option<DatedLink>,
+    /// An announced version of the original not translated yet.
+    pub upcoming: Option<DatedLink>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DatedLink {
+    pub effective: String,
+    pub permalink: String,
+}
+
+impl<'a> TranslationView<'a> {
+    /// For a page of translated policy `policy` that shows its version `version`.
+    pub fn new(site: &'a Site, policy: usize, version: usize) -> Option<TranslationView<'a>> {
+        let translated = &site.policies[policy];
+        let source = &site.policies[crate::policy::source_of(&site.policies, policy)?];
+        let today = site.today();
+        let day = translated.versions[version].effective;
+        let source_version = source.version_on(day)?;
+        let status = crate::policy::translation_status(source, translated, today);
+        let date = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+        Some(TranslationView {
+            source_lang: &source.lang,
+            source_name: site.config.language_name(&source.lang),
+            translates: date(day),
+            source_permalink: site
+                .permalink(&source.version_path(&source.versions[source_version])),
+            lagging: status.lagging.is_some(),
+            in_force: source.current_index(today).map(|c| DatedLink {
+                effective: date(source.versions[c].effective),
+                permalink: site.permalink(&source.path()),
+            }),
+            upcoming: status.untranslated_upcoming.map(|u| DatedLink {
+                effective: date(source.versions[u].effective),
+                permalink: site.permalink(&source.version_path(&source.versions[u])),
+            }),
+        })
     }
 }

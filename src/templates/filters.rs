@@ -10,6 +10,7 @@ use tera::{Error, Kwargs, State, Tera, TeraResult, Value};
 pub fn register(tera: &mut Tera) {
     tera.register_filter("date", date);
     tera.register_filter("json_encode", json_encode);
+    register_localized(tera, "en");
 }
 
 /// `{{ "2026-11-24" | date(format="%B %-d, %Y") }}`: a `YYYY-MM-DD` date, an RFC 3339
@@ -71,4 +72,78 @@ fn date(value: &Value, kwargs: Kwargs, _: &State) -> TeraResult<String> {
 /// `{{ value | json_encode }}`: compact JSON, keys in the order the value has them.
 fn json_encode(value: &Value, _: Kwargs, _: &State) -> TeraResult<String> {
     serde_json::to_string(value).map_err(|e| Error::message(format!("json_encode: {e}")))
+}
+
+/// The filters that write for a reader of a language (ICU4X through [`crate::locale`]):
+/// `format_date`, `format_number`, `format_price`. Each takes `lang=`, else the page's
+/// `lang`, else `default`. Registered again once the site (and so its default
+/// language) is known; Tera checks at load time that every filter a template uses exists.
+pub fn register_localized(tera: &mut Tera, default: &str) {
+    let lang_of = {
+        let default = default.to_string();
+        move |kwargs: &Kwargs, state: &State| -> TeraResult<String> {
+            if let Some(lang) = kwargs.get::<String>("lang")? {
+                return Ok(lang);
+            }
+            Ok(state
+                .get::<String>("lang")?
+                .unwrap_or_else(|| default.clone()))
+        }
+    };
+    let lang = lang_of.clone();
+    tera.register_filter(
+        "format_date",
+        move |value: &Value, kwargs: Kwargs, state: &State| -> TeraResult<String> {
+            let style_name = kwargs.get::<&str>("style")?.unwrap_or("long");
+            let style = crate::locale::DateStyle::parse(style_name).ok_or_else(|| {
+                Error::message(format!(
+                    "format_date: style `{style_name}` is not long, medium or short"
+                ))
+            })?;
+            let text = value.as_str().ok_or_else(|| {
+                Error::message(format!(
+                    "format_date needs a date text, not {}",
+                    value.name()
+                ))
+            })?;
+            // A date, or the date part of an RFC 3339 instant written in local time.
+            let day = NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%Y-%m-%d")
+                .map_err(|_| Error::message(format!("`{text}` is not a YYYY-MM-DD date")))?;
+            crate::locale::format_date(&lang(&kwargs, state)?, day, style).map_err(Error::message)
+        },
+    );
+    let lang = lang_of.clone();
+    tera.register_filter(
+        "format_number",
+        move |value: &Value, kwargs: Kwargs, state: &State| -> TeraResult<String> {
+            let decimals = kwargs.get::<i64>("decimals")?.unwrap_or(0).clamp(0, 12) as u8;
+            let number = value
+                .as_f64()
+                .or_else(|| value.as_i64().map(|n| n as f64))
+                .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
+                .ok_or_else(|| {
+                    Error::message(format!(
+                        "format_number needs a number, not {}",
+                        value.name()
+                    ))
+                })?;
+            crate::locale::format_number(&lang(&kwargs, state)?, number, decimals)
+                .map_err(Error::message)
+        },
+    );
+    let lang = lang_of;
+    tera.register_filter(
+        "format_price",
+        move |value: &Value, kwargs: Kwargs, state: &State| -> TeraResult<String> {
+            let amount = value
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| value.to_string());
+            let currency = kwargs.get::<&str>("currency")?.ok_or_else(|| {
+                Error::message("format_price needs `currency`, e.g. format_price(currency=\"USD\")")
+            })?;
+            let price = crate::product::Price::parse(&amount, currency).map_err(Error::message)?;
+            Ok(price.format(&lang(&kwargs, state)?))
+        },
+    );
 }

@@ -117,6 +117,9 @@ pub fn register_placeholders(tera: &mut Tera) {
             Err(Error::message(format!("`{name}` is not ready yet")))
         });
     }
+    tera.register_function("trans", |_: Kwargs, _: &State| -> TeraResult<Value> {
+        Err(Error::message("`trans` is not ready yet"))
+    });
     // Tera 1 had `get_random` and `get_env`; they would make the output depend on luck
     // or on the machine (and CI's environment holds secrets), so a theme that still
     // calls them is told why, instead of "unknown function".
@@ -135,8 +138,16 @@ pub fn register(tera: &mut Tera, site: Arc<Site>, shared: Arc<Shared>) {
         let shared = Arc::clone(&shared);
         tera.register_function(
             name,
-            move |kwargs: Kwargs, _: &State| -> TeraResult<Value> {
-                let args = args_of(&kwargs);
+            move |kwargs: Kwargs, state: &State| -> TeraResult<Value> {
+                let mut args = args_of(&kwargs);
+                // The page's language is an argument like the others, so that a recorded
+                // call made again (by `vellum serve`) gives the same answer.
+                if PAGE_LANGUAGE.contains(&name) && arg(&args, PAGE_LANG).is_none() {
+                    if let Some(lang) = state.get::<String>("lang")? {
+                        args.push((PAGE_LANG.to_string(), Value::from(lang)));
+                        args.sort_by(|a, b| a.0.cmp(&b.0));
+                    }
+                }
                 let result = call(&site, &shared, name, &args)?;
                 RECORDED.with(|r| {
                     if let Some(calls) = r.borrow_mut().as_mut() {
@@ -153,13 +164,28 @@ pub fn register(tera: &mut Tera, site: Arc<Site>, shared: Arc<Shared>) {
     }
 }
 
+/// The functions whose answer depends on the language of the page that calls them.
+const PAGE_LANGUAGE: &[&str] = &["get_url", "get_page", "get_section", "get_policies"];
+
+/// The argument that carries the calling page's language (`lang` is the template's own).
+const PAGE_LANG: &str = "__page_lang";
+
+/// The language a call resolves `@/` paths in: its `lang=`, else its page's, else the
+/// site's default.
+fn language_of<'a>(site: &'a Site, args: &'a Args) -> &'a str {
+    arg(args, "lang")
+        .or_else(|| arg(args, PAGE_LANG))
+        .and_then(Value::as_str)
+        .unwrap_or(&site.config.default_language)
+}
+
 /// Runs one of vellum's template functions.
 pub fn call(site: &Site, shared: &Shared, name: &str, args: &Args) -> TeraResult<Value> {
     match name {
         "get_url" => get_url(site, args),
         "get_page" => get_page(site, shared, args, false),
         "get_section" => get_page(site, shared, args, true),
-        "get_policies" => Ok(shared.policy_links.clone()),
+        "get_policies" => Ok(shared.policy_links(language_of(site, args))),
         "now" => Ok(now(site, args)),
         "asset" => asset(site, args).map(|(url, _)| Value::from(url)),
         "load_data" => {
@@ -207,11 +233,13 @@ fn get_url(site: &Site, args: &Args) -> TeraResult<Value> {
             Some((t, a)) => (t, Some(a)),
             None => (content_path, None),
         };
-        let url = site.link_url(target).ok_or_else(|| {
-            Error::message(format!(
-                "get_url: there is no content/{target} (from `{path}`)"
-            ))
-        })?;
+        let url = site
+            .link_url_in(target, language_of(site, args))
+            .ok_or_else(|| {
+                Error::message(format!(
+                    "get_url: there is no content/{target} (from `{path}`)"
+                ))
+            })?;
         return Ok(Value::from(match anchor {
             Some(anchor) => format!("{url}#{anchor}"),
             None => url,
@@ -226,9 +254,15 @@ fn get_url(site: &Site, args: &Args) -> TeraResult<Value> {
     {
         return asset(site, args).map(|(url, _)| Value::from(url));
     }
-    Ok(Value::from(
-        site.permalink(&format!("/{}", path.trim_start_matches('/'))),
-    ))
+    // A path in the site (`changelog/`) in the language `lang=` names: `/de/changelog/`.
+    let prefix = match arg(args, "lang").and_then(Value::as_str) {
+        Some(lang) => site.config.url_prefix(lang),
+        None => String::new(),
+    };
+    Ok(Value::from(site.permalink(&format!(
+        "{prefix}/{}",
+        path.trim_start_matches('/')
+    ))))
 }
 
 /// `asset(path="style.css")`: the URL of the static file's fingerprinted copy, which
@@ -249,8 +283,12 @@ fn get_page(site: &Site, shared: &Shared, args: &Args, section: bool) -> TeraRes
     let function = if section { "get_section" } else { "get_page" };
     let path = path_arg(function, args)?;
     let path = path.trim_start_matches("@/");
+    // The page in the caller's language where it is translated.
+    let languages = crate::language::Languages::new(&site.config);
+    let translated = languages.translated(path, language_of(site, args));
     let index = site
-        .index_by_relative(path)
+        .index_by_relative(&translated)
+        .or_else(|| site.index_by_relative(path))
         .ok_or_else(|| Error::message(format!("{function}: there is no content/{path}")))?;
     if site.pages[index].is_section() != section {
         let hint = if section {

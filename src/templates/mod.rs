@@ -9,6 +9,7 @@ mod dependencies;
 mod filters;
 pub mod functions;
 mod nesting;
+pub mod strings;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -24,7 +25,9 @@ use crate::policy::redline::redline;
 use crate::site::{Page, Site};
 pub use context::Shared;
 pub use context::{Depth, PageView};
-use context::{Paginator, VersionView, changelog_entries, compare_pairs};
+use context::{
+    Paginator, TranslationView, VersionView, alternate_views, changelog_entries, compare_pairs,
+};
 pub use context::{Shown, finish_recording_shown, start_recording_shown};
 
 /// The site's own template folder, which overrides the theme's.
@@ -45,6 +48,8 @@ pub struct Templates {
     shared: Option<Arc<Shared>>,
     files: HashMap<String, TemplateFile>,
     dependency_hashes: HashMap<String, (u64, dependencies::Names)>,
+    /// The theme strings (`trans`), per language.
+    strings: Arc<strings::Strings>,
 }
 
 /// A [`Job`] that names its pages by index instead of borrowing them, so that `vellum
@@ -204,13 +209,23 @@ struct RecordHead<'a> {
     versions_url: String,
 }
 
-fn record_heads<'a>(site: &'a Site, record: &'a crate::policy::lock::Lock) -> Vec<RecordHead<'a>> {
+fn record_heads<'a>(
+    site: &'a Site,
+    record: &'a crate::policy::lock::Lock,
+    lang: &str,
+) -> Vec<RecordHead<'a>> {
     site.policies
         .iter()
+        .filter(|policy| &*policy.lang == lang)
         .filter_map(|policy| {
+            let name = policy.record_name();
             Some(RecordHead {
                 policy: &policy.slug,
-                head: record.head(&policy.slug)?,
+                head: record
+                    .entries
+                    .iter()
+                    .rfind(|e| e.policy == name)
+                    .map(|e| e.seal.as_str())?,
                 versions_url: site.permalink(&crate::machine::versions_path(policy)),
             })
         })
@@ -240,6 +255,10 @@ impl Templates {
         for dir in [theme_templates, root.join(SITE_TEMPLATES_DIR)] {
             read_templates(root, &dir, &mut files, &mut diagnostics);
         }
+        let strings = strings::Strings::load(root, &theme_dir(root, theme)).unwrap_or_else(|e| {
+            diagnostics.extend(e);
+            strings::Strings::default()
+        });
         for file in files.values() {
             if let Some((at, problem)) = nesting::too_deep(&file.source) {
                 let line = crate::diagnostic::line_of_offset(&file.source, at);
@@ -284,12 +303,17 @@ impl Templates {
         if let Err(e) = tera.add_raw_templates(sources) {
             return Err(load_error(&e, &files));
         }
-        let dependency_hashes = dependencies::hashes(&files);
+        // Every page may show theme strings: a changed string changes every page's key.
+        let dependency_hashes = dependencies::hashes(&files)
+            .into_iter()
+            .map(|(name, (hash, names))| (name, (hash ^ strings.hash, names)))
+            .collect();
         Ok(Templates {
             tera,
             shared: None,
             files,
             dependency_hashes,
+            strings: Arc::new(strings),
         })
     }
 
@@ -306,6 +330,13 @@ impl Templates {
 
     /// Makes `get_url`, `get_page`, `get_section` and `now` available to templates.
     pub fn register_functions(&mut self, site: Arc<Site>) {
+        let default = site.config.default_language.clone();
+        filters::register_localized(&mut self.tera, &default);
+        let strings = Arc::clone(&self.strings);
+        self.tera
+            .register_function("trans", move |kwargs: tera::Kwargs, state: &tera::State| {
+                strings::trans(&strings, &default, &kwargs, state)
+            });
         let shared = Arc::new(Shared::new(&site));
         functions::register(&mut self.tera, site, Arc::clone(&shared));
         self.shared = Some(shared);
@@ -317,18 +348,36 @@ impl Templates {
             .expect("templates are bound to the site before rendering")
     }
 
-    /// What every template sees: `config`, `lang`, `current_path`, `current_url`,
-    /// `policies` and `feed_url` (the changelog feed, when there are policies).
-    fn base_context(&self, site: &Site, path: &str) -> PageContext {
+    /// The theme strings' problems for `vellum check`: keys a language lacks.
+    pub fn missing_strings(&self, site: &Site) -> Vec<Diagnostic> {
+        self.strings.missing(&site.config.language_codes())
+    }
+
+    /// What every template sees: `config` and `policies` (both in the page's language),
+    /// `lang`, `alternates` (the page in each language), `current_path`, `current_url`
+    /// and `feed_url` (the changelog feed in the page's language, when it has one).
+    fn base_context(
+        &self,
+        site: &Site,
+        path: &str,
+        lang: &str,
+        alternates: &[crate::alternates::Alternate],
+    ) -> PageContext {
         let shared = self.shared();
         let mut context = PageContext::default();
-        context.insert_value("config", shared.config.clone());
-        context.insert_value("lang", shared.lang.clone());
+        context.insert_value("config", shared.config(lang));
+        context.insert_value("lang", shared.lang(lang));
         context.insert("current_path", path);
         context.insert("current_url", &site.permalink(path));
-        context.insert_value("policies", shared.policies.clone());
-        if !site.policies.is_empty() {
-            context.insert("feed_url", &site.permalink(FEED_PATH));
+        context.insert_value("policies", shared.policies(lang));
+        context.insert(
+            "alternates",
+            &alternate_views(site, shared, lang, alternates),
+        );
+        let prefix = site.config.url_prefix(lang);
+        let has_feed = site.policies.iter().any(|p| p.prefix == prefix);
+        if has_feed {
+            context.insert("feed_url", &site.permalink(&format!("{prefix}{FEED_PATH}")));
         }
         context
     }
@@ -353,7 +402,12 @@ impl Templates {
                     Job::Pager { number, .. } => number,
                     _ => 1,
                 };
-                let mut context = self.base_context(site, &page.pager_path(number));
+                let mut context = self.base_context(
+                    site,
+                    &page.pager_path(number),
+                    page.lang(),
+                    &crate::alternates::of_page(site, page, number),
+                );
                 let view = PageView::new(site, self.shared(), page, Depth::Full(body));
                 context.insert(if page.is_section() { "section" } else { "page" }, &view);
                 if page.paginate_by().is_some() {
@@ -384,7 +438,7 @@ impl Templates {
             }
             Job::Sorted { page, order } => {
                 let path = format!("{}{}", page.path, order.slug());
-                let mut context = self.base_context(site, &path);
+                let mut context = self.base_context(site, &path, page.lang(), &[]);
                 context.insert(
                     "section",
                     &PageView::new(site, self.shared(), page, Depth::Full(body)),
@@ -404,7 +458,7 @@ impl Templates {
             }
             Job::Standalone { template, path } => Prepared {
                 template: template.to_string(),
-                context: self.base_context(site, path),
+                context: self.base_context(site, path, &site.config.default_language, &[]),
                 source: PathBuf::from(template),
                 redline: None,
             },
@@ -421,8 +475,27 @@ impl Templates {
     ) -> Prepared {
         let path = page.path(&site.policies);
         let shared = self.shared();
-        let mut context = self.base_context(site, &path);
+        let lang = &site.policies[page.policy()].lang;
+        let alternates = crate::alternates::of_policy_page(site, page);
+        let mut context = self.base_context(site, &path, lang, &alternates);
         context.insert("breadcrumbs_ld", &policy_breadcrumbs(site, page, &path));
+        // A translated policy page says which version of the original it translates.
+        let shown = match page {
+            PolicyPage::Current { policy } => Some((
+                policy,
+                site.policies[policy]
+                    .current_index(site.today())
+                    .unwrap_or(0),
+            )),
+            PolicyPage::Version { policy, version }
+            | PolicyPage::Changes { policy, version }
+            | PolicyPage::ChangesToCurrent { policy, version } => Some((policy, version)),
+            PolicyPage::Compare { policy, to, .. } => Some((policy, to)),
+            _ => None,
+        };
+        if let Some(view) = shown.and_then(|(p, v)| TranslationView::new(site, p, v)) {
+            context.insert("translation", &view);
+        }
         let mut redline = None;
         let source = match page {
             PolicyPage::Current { policy } => {
@@ -497,16 +570,22 @@ impl Templates {
                 context.insert("pairs", &compare_pairs(site, p));
                 PathBuf::from(page.template())
             }
-            PolicyPage::Changelog | PolicyPage::MaterialChangelog | PolicyPage::Feed => {
-                let material_only = page == PolicyPage::MaterialChangelog;
-                let mut entries = changelog_entries(site, shared);
+            PolicyPage::Changelog { .. }
+            | PolicyPage::MaterialChangelog { .. }
+            | PolicyPage::Feed { .. } => {
+                let material_only = matches!(page, PolicyPage::MaterialChangelog { .. });
+                let mut entries = changelog_entries(site, shared, lang);
                 if material_only {
                     entries.retain(|e| e.material);
                 }
                 context.insert("material_only", &material_only);
                 context.insert(
                     "material_changelog_url",
-                    &site.permalink(crate::policy::pages::MATERIAL_CHANGELOG_PATH),
+                    &site.permalink(&format!(
+                        "{}{}",
+                        site.config.url_prefix(lang),
+                        crate::policy::pages::MATERIAL_CHANGELOG_PATH
+                    )),
                 );
                 // Entries are newest first; the feed changed when its newest entry began.
                 let updated = entries
@@ -517,7 +596,7 @@ impl Templates {
                     .to_string();
                 context.insert("feed_updated", &updated);
                 context.insert("entries", &entries);
-                context.insert("records", &record_heads(site, record));
+                context.insert("records", &record_heads(site, record, lang));
                 PathBuf::from(page.template())
             }
         };
@@ -535,6 +614,7 @@ impl Templates {
         &self,
         call: &crate::shortcodes::Call,
         body: Option<String>,
+        lang: &str,
     ) -> Result<String, String> {
         let name = format!("shortcodes/{}.html", call.name);
         if !self.has(&name) {
@@ -545,8 +625,8 @@ impl Templates {
         }
         let shared = self.shared();
         let mut context = Context::new();
-        context.insert_value("config", shared.config.clone());
-        context.insert_value("lang", shared.lang.clone());
+        context.insert_value("config", shared.config(lang));
+        context.insert_value("lang", shared.lang(lang));
         for (key, value) in &call.args {
             context.insert(key.clone(), value);
         }
@@ -664,7 +744,9 @@ fn policy_breadcrumbs(site: &Site, page: PolicyPage, path: &str) -> String {
                 ("Compare versions".to_string(), path.to_string()),
             ]
         }
-        PolicyPage::Changelog | PolicyPage::MaterialChangelog | PolicyPage::Feed => {
+        PolicyPage::Changelog { .. }
+        | PolicyPage::MaterialChangelog { .. }
+        | PolicyPage::Feed { .. } => {
             vec![home, ("Policy changelog".to_string(), path.to_string())]
         }
     };

@@ -12,6 +12,7 @@ mod golden;
 mod hostile;
 mod incremental;
 mod incremental_random;
+mod languages;
 mod layering;
 mod pagination;
 mod policies;
