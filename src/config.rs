@@ -273,15 +273,21 @@ impl Config {
             .with_help("use the name of a folder under themes/, e.g. theme = \"default\""));
         }
         for code in std::iter::once(&self.default_language).chain(self.languages.keys()) {
-            if let Err(why) = crate::locale::check_code(code) {
-                let key = if *code == self.default_language {
-                    "default_language".to_string()
-                } else {
-                    format!("[languages.{code}]")
+            if let Err(why) = crate::locale::check_code(code, *code == self.default_language) {
+                let message = format!("language `{code}` {why}");
+                let table = format!("[languages.{code}");
+                let diagnostic = match source
+                    .lines()
+                    .position(|l| l.trim_start().starts_with(&table))
+                {
+                    Some(index) if *code != self.default_language => {
+                        Diagnostic::error(CONFIG_FILE, message).at_line(source, index + 1)
+                    }
+                    _ => at_key("default_language", message),
                 };
-                return Err(at_key(&key, format!("language `{code}` {why}")).with_help(
-                    "use a lowercase BCP 47 language code such as \"de\" or \"pt-br\"",
-                ));
+                return Err(
+                    diagnostic.with_help("use a BCP 47 language code such as \"de\" or \"pt-BR\"")
+                );
             }
         }
         Ok(())

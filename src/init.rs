@@ -6,6 +6,14 @@ use std::path::Path;
 /// A test checks this list against `themes/default/` so the two never drift apart.
 pub const DEFAULT_THEME: &[(&str, &str)] = &[
     (
+        "i18n/de.toml",
+        include_str!("../themes/default/i18n/de.toml"),
+    ),
+    (
+        "i18n/en.toml",
+        include_str!("../themes/default/i18n/en.toml"),
+    ),
+    (
         "static/policy-date.js",
         include_str!("../themes/default/static/policy-date.js"),
     ),

@@ -30,11 +30,12 @@ pub fn looks_like_code(code: &str) -> bool {
         && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
-/// A site's language code must be a BCP 47 tag ICU reads, written in lowercase (it
-/// becomes a URL segment and a file suffix).
-pub fn check_code(code: &str) -> Result<(), &'static str> {
-    if !looks_like_code(code) || code.bytes().any(|b| b.is_ascii_uppercase()) {
-        return Err("is not a lowercase language code");
+/// A language code of the site's besides the default must be a BCP 47 tag ICU reads,
+/// shaped as [`looks_like_code`] says (it becomes a URL segment and a file suffix):
+/// `de`, `pt-BR`. The default language only needs to be a tag (`en-GB`).
+pub fn check_code(code: &str, is_default: bool) -> Result<(), &'static str> {
+    if !is_default && !looks_like_code(code) {
+        return Err("is not a language code such as de or pt-BR");
     }
     parse(code)
         .map(|_| ())
@@ -169,10 +170,12 @@ mod tests {
 
     #[test]
     fn codes_are_lowercase_bcp47() {
-        assert!(check_code("de").is_ok());
-        assert!(check_code("pt-br").is_ok());
-        assert!(check_code("DE").is_err());
-        assert!(check_code("../x").is_err());
-        assert!(check_code("deutsch").is_err());
+        assert!(check_code("de", false).is_ok());
+        assert!(check_code("pt-BR", false).is_ok());
+        assert!(check_code("en-GB", true).is_ok());
+        assert!(check_code("DE", false).is_err());
+        assert!(check_code("../x", false).is_err());
+        assert!(check_code("deutsch", false).is_err());
+        assert!(check_code("en_US", true).is_err());
     }
 }

@@ -546,7 +546,9 @@ fn run_policy(root: &Path, command: PolicyCommand) -> Result<ExitCode, String> {
                     today(&now)?,
                     &config,
                     lang.as_deref(),
-                    &strings
+                    &|lang, key| strings
+                        .get(lang, &config.default_language, key)
+                        .map(str::to_string)
                 )?
             );
         }

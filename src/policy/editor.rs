@@ -255,15 +255,16 @@ pub fn describe_in_force(policy: &Policy, index: usize) -> String {
 
 /// `vellum policy notice`: a ready-to-send notice of the next upcoming version, as
 /// Markdown and as plain text, in `lang` (the default language unless given): its
-/// sentences are the theme's strings (`notice_*` in `i18n/LANG.toml`), its date is
-/// written as readers of that language write dates.
+/// sentences are the theme's strings (`notice_*` in `i18n/LANG.toml`, which `strings`
+/// looks up by language and key), its date is written as readers of that language
+/// write dates.
 pub fn notice(
     policies: &[Policy],
     slug: &str,
     today: NaiveDate,
     config: &Config,
     lang: Option<&str>,
-    strings: &crate::templates::strings::Strings,
+    strings: &dyn Fn(&str, &str) -> Option<String>,
 ) -> Result<String, String> {
     let source = find(policies, slug)?;
     let lang = lang.unwrap_or(&config.default_language);
@@ -298,12 +299,9 @@ pub fn notice(
     };
     let version = &policy.versions[policy.version_on(upcoming.effective).unwrap_or(0)];
     let text = |key: &str, args: &[(&str, &str)]| -> Result<String, String> {
-        let template = strings
-            .get(lang, &config.default_language, key)
-            .ok_or_else(|| {
-                format!("the theme has no string `{key}` for the notice (in i18n/{lang}.toml)")
-            })?;
-        let mut out = template.to_string();
+        let mut out = strings(lang, key).ok_or_else(|| {
+            format!("the theme has no string `{key}` for the notice (in i18n/{lang}.toml)")
+        })?;
         for (name, value) in args {
             out = out.replace(&format!("{{{name}}}"), value);
         }

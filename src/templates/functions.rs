@@ -142,11 +142,12 @@ pub fn register(tera: &mut Tera, site: Arc<Site>, shared: Arc<Shared>) {
                 let mut args = args_of(&kwargs);
                 // The page's language is an argument like the others, so that a recorded
                 // call made again (by `vellum serve`) gives the same answer.
-                if PAGE_LANGUAGE.contains(&name) && arg(&args, PAGE_LANG).is_none() {
-                    if let Some(lang) = state.get::<String>("lang")? {
-                        args.push((PAGE_LANG.to_string(), Value::from(lang)));
-                        args.sort_by(|a, b| a.0.cmp(&b.0));
-                    }
+                if PAGE_LANGUAGE.contains(&name)
+                    && arg(&args, PAGE_LANG).is_none()
+                    && let Some(lang) = state.get::<String>("lang")?
+                {
+                    args.push((PAGE_LANG.to_string(), Value::from(lang)));
+                    args.sort_by(|a, b| a.0.cmp(&b.0));
                 }
                 let result = call(&site, &shared, name, &args)?;
                 RECORDED.with(|r| {

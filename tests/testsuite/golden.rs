@@ -185,6 +185,14 @@ fn the_shops_pages_of_every_kind() {
             "sitemap.xml",
             "robots.txt",
             "_headers",
+            "de/",
+            "de/about/",
+            "de/policies/privacy/",
+            "de/policies/privacy/2026-11-24/changes/",
+            "de/policies/cookies/",
+            "de/changelog/",
+            "de/changelog/atom.xml",
+            "de/policies/privacy/versions.json",
         ],
     );
 }

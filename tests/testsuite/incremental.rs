@@ -274,3 +274,48 @@ fn a_page_left_broken_by_a_failed_edit_is_read_again_by_the_next_save() {
     assert_same(&incremental, &full_build(&site));
     assert!(String::from_utf8_lossy(&incremental["about/index.html"]).contains("The founders"));
 }
+
+/// Translations in the preview: a German page's body edit renders the German page (and
+/// nothing English), a German theme string re-renders the pages that show it, a new
+/// translation adds its page and the hreflang links of its source; every step equals a
+/// full build.
+#[test]
+fn translations_rebuild_exactly_as_a_full_build_does() {
+    let site = crate::golden::shop_site();
+    let mut rebuilder = Rebuilder::new(options(&site), Some(NOW.into()));
+    assert_same(&rebuild(&mut rebuilder), &full_build(&site));
+
+    let about = "content/about.de.md";
+    site.write(
+        about,
+        site.read(about)
+            .replace("Wer wir sind", "Wer wir sind und was wir tun"),
+    );
+    let incremental = rebuild_result(&mut rebuilder, &[site.root.join(about)]).unwrap();
+    assert_same(&incremental, &full_build(&site));
+    let stats = rebuilder.stats();
+    assert_eq!(stats.body_edits, 1, "{stats:?}");
+    assert!(stats.pages_rendered <= 2, "{stats:?}");
+
+    let strings = "themes/default/i18n/de.toml";
+    let text = site.read(strings);
+    let first = text
+        .lines()
+        .find(|l| l.contains(" = \""))
+        .unwrap()
+        .to_string();
+    site.write(
+        strings,
+        text.replace(&first, &first.replace(" = \"", " = \"Neu: ")),
+    );
+    assert_same(&rebuild(&mut rebuilder), &full_build(&site));
+
+    site.write(
+        "content/products/_index.de.md",
+        "+++\ntitle = \"Produkte\"\ntemplate = \"catalog.html\"\n+++\nUnsere Produkte.\n",
+    );
+    let incremental = rebuild(&mut rebuilder);
+    assert_same(&incremental, &full_build(&site));
+    let english = String::from_utf8(incremental["products/index.html"].clone()).unwrap();
+    assert!(english.contains("/de/products/"), "{english}");
+}

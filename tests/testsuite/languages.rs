@@ -11,31 +11,20 @@ use crate::golden::shop_site;
 
 /// The `hreflang` links of an HTML page: language -> URL.
 fn hreflang_links(html: &str) -> BTreeMap<String, String> {
-    let mut links = BTreeMap::new();
-    let mut rest = html;
-    while let Some(at) = rest.find("<link rel=alternate hreflang=") {
-        let tag = &rest[at..];
-        let end = tag.find('>').unwrap();
-        let tag = &tag[..end];
-        let lang = tag["<link rel=alternate hreflang=".len()..]
-            .split([' ', '>'])
-            .next()
-            .unwrap()
-            .trim_matches('"')
-            .to_string();
-        let href = tag
-            .split("href=")
-            .nth(1)
-            .unwrap()
-            .split([' ', '>'])
-            .next()
-            .unwrap()
-            .trim_matches('"')
-            .to_string();
-        links.insert(lang, href);
-        rest = &rest[at + end..];
-    }
-    links
+    let attribute = |tag: &str, name: &str| -> Option<String> {
+        let at = tag.find(&format!(" {name}="))? + name.len() + 2;
+        let value = &tag[at..];
+        Some(match value.strip_prefix('"') {
+            Some(quoted) => quoted.split('"').next()?.to_string(),
+            None => value.split([' ', '>']).next()?.to_string(),
+        })
+    };
+    html.split("<link ")
+        .skip(1)
+        .map(|rest| format!(" {}", &rest[..rest.find('>').unwrap_or(rest.len())]))
+        .filter(|tag| attribute(tag, "rel").as_deref() == Some("alternate"))
+        .filter_map(|tag| Some((attribute(&tag, "hreflang")?, attribute(&tag, "href")?)))
+        .collect()
 }
 
 /// The output file a URL of the shop names.
@@ -97,8 +86,8 @@ fn dates_and_prices_are_written_per_locale() {
     assert!(german.contains("24. November 2026"), "{german}");
     // The product card on the German home page writes its price as Germans do.
     let home = site.output("de/index.html");
-    assert!(home.contains("299,95\u{a0}$"), "{home}");
-    assert!(site.output("index.html").contains("$299.95"));
+    assert!(home.contains("249,95\u{a0}$"), "{home}");
+    assert!(site.output("index.html").contains("$249.95"));
 }
 
 #[test]
@@ -126,7 +115,7 @@ fn a_translation_says_which_version_it_translates_and_when_it_falls_behind() {
 
     // Once the English version of 2027-01-01 is in force, the German page still shows
     // its translation of 2026-11-24, marked as behind, with the authoritative text.
-    let run = site.build(&["--now", "2027-01-02"]);
+    let run = site.vellum(&["build", "--now", "2027-01-02"]);
     assert!(run.success, "{}", run.stderr);
     let page = site.output("de/policies/privacy/index.html");
     assert!(page.contains("translation-lagging"), "{page}");
@@ -240,7 +229,9 @@ fn the_language_switcher_goes_to_the_same_page_or_says_it_is_not_translated() {
     site.build_ok();
     let about = site.output("about/index.html");
     assert!(
-        about.contains("href=https://wristline.example/de/about/ hreflang=de lang=de"),
+        about.contains(
+            "class=language-nav><ul><li><a href=https://wristline.example/de/about/ hreflang=de lang=de>Deutsch</a>"
+        ),
         "{about}"
     );
     let product = site.output("products/smart-watches/sense-2/index.html");
@@ -248,7 +239,12 @@ fn the_language_switcher_goes_to_the_same_page_or_says_it_is_not_translated() {
         !product.contains("https://wristline.example/de/products/"),
         "no German product page exists"
     );
-    assert!(product.contains("lang-switch"), "{product}");
+    assert!(
+        product.contains(
+            "class=language-nav><ul><li><span class=not-translated>Not available in Deutsch</span>"
+        ),
+        "{product}"
+    );
 }
 
 /// A minimal site in two languages, with the default theme.
@@ -355,7 +351,7 @@ fn an_unknown_language_code_in_site_toml_is_an_error_at_its_line() {
     );
     site.build_fails(
         "site.toml",
-        "language `Deutsch` is not a lowercase language code",
+        "language `Deutsch` is not a language code such as de or pt-BR",
     );
 }
 

@@ -25,6 +25,14 @@ const PAGE_KINDS: &[&str] = &[
     "products/accessories/page/2/",                    // category, second listing page
     "products/smart-watches/sense-2/",                 // product
     "404.html",                                        // not found
+    "de/",                                             // home, in German
+    "de/about/",                                       // page, in German
+    "de/policies/",                                    // section, in German
+    "de/policies/privacy/", // a translation, upcoming English version untranslated
+    "de/policies/privacy/2025-06-01/", // translated version, superseded
+    "de/policies/privacy/2026-11-24/changes/", // German redline
+    "de/policies/cookies/", // translation with its own upcoming version
+    "de/changelog/",        // German changelog
 ];
 
 fn shop(base_url: &str) -> Site {

@@ -1,4 +1,5 @@
-// Shortcuts on policy pages; each page lists the same links without them.
+// Shortcuts on policy pages; each page lists the same links without them. Their messages
+// come from the form's data-message-* attributes, in the page's language.
 // Jumps to the policy version in force on a chosen date (the version history table
 // shows every version's dates).
 for (const form of document.querySelectorAll("form.version-at")) {
@@ -11,7 +12,7 @@ for (const form of document.querySelectorAll("form.version-at")) {
     if (row) {
       location.href = row.dataset.url;
     } else {
-      form.querySelector("output").textContent = "No version of this policy was in force on that date.";
+      form.querySelector("output").textContent = form.dataset.messageNone || "No version of this policy was in force on that date.";
     }
   });
 }
@@ -23,7 +24,7 @@ for (const form of document.querySelectorAll("form.compare-versions")) {
     event.preventDefault();
     const [from, to] = [form.elements.from.value, form.elements.to.value].sort();
     if (from === to) {
-      form.querySelector("output").textContent = "Choose two different versions.";
+      form.querySelector("output").textContent = form.dataset.messageSame || "Choose two different versions.";
     } else {
       location.href = `${form.dataset.base}${from}...${to}/`;
     }
