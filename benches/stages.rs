@@ -54,7 +54,8 @@ fn redline_5000_words(bencher: Bencher) {
     let (old, new) = (blocks(&old), blocks(&new));
     let old: Vec<&str> = old.iter().map(String::as_str).collect();
     let new: Vec<&str> = new.iter().map(String::as_str).collect();
-    bencher.bench(|| vellum::policy::redline::redline(black_box(&old), black_box(&new)));
+    let labels = vellum::policy::redline::Labels::default();
+    bencher.bench(|| vellum::policy::redline::redline(black_box(&old), black_box(&new), &labels));
 }
 
 /// Minifying a rendered page of about 700 words (bytes per second).

@@ -89,6 +89,10 @@ pub struct MarkdownConfig {
     /// need `<details>` or `<abbr>` and whose reviewers read every tag.
     #[serde(default)]
     pub raw_html: RawHtml,
+    /// What the `#` link after a heading says to a screen reader, in the page's language
+    /// (the theme's `heading_anchor_label`); not a setting of site.toml.
+    #[serde(skip)]
+    pub anchor_label: Option<String>,
 }
 
 /// See [`MarkdownConfig::raw_html`].
@@ -109,6 +113,7 @@ impl Default for MarkdownConfig {
             heading_anchors: true,
             external_links_new_tab: false,
             raw_html: RawHtml::default(),
+            anchor_label: None,
         }
     }
 }

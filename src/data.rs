@@ -57,6 +57,7 @@ pub fn load(root: &Path, limits: &crate::config::Limits) -> (Data, DataTexts, Di
             Err(e) => diagnostics.push(e),
         }
     }
+    diagnostics.extend(check_translated_cookie_lists(&data, &texts));
     (data, texts, diagnostics)
 }
 
@@ -79,10 +80,62 @@ pub fn parse(relative: &str, text: &Arc<str>, shown: &Path) -> Result<Value, Dia
             format!("`{relative}` is not a TOML, JSON or CSV data file"),
         )),
     }?;
-    if relative == "cookies.toml" {
+    if is_cookie_list(relative) {
         check_cookies(text, shown)?;
     }
     Ok(value)
+}
+
+/// `cookies.toml`, or its translation into a language (`cookies.de.toml`).
+fn is_cookie_list(relative: &str) -> bool {
+    relative == "cookies.toml"
+        || relative
+            .strip_prefix("cookies.")
+            .and_then(|rest| rest.strip_suffix(".toml"))
+            .is_some_and(crate::locale::looks_like_code)
+}
+
+/// A translated cookie list names the same cookies as `cookies.toml`: a reader of the
+/// translation must not miss one (or read of one the site does not set).
+fn check_translated_cookie_lists(data: &Data, texts: &DataTexts) -> Vec<Diagnostic> {
+    let names = |value: &Value| -> std::collections::BTreeSet<String> {
+        value["cookie"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .filter_map(|c| c["name"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let Some(original) = data.get("cookies.toml").map(names) else {
+        return Vec::new();
+    };
+    data.iter()
+        .filter(|(path, _)| *path != "cookies.toml" && is_cookie_list(path))
+        .filter_map(|(path, value)| {
+            let translated = names(value);
+            if translated == original {
+                return None;
+            }
+            let missing: Vec<&String> = original.difference(&translated).collect();
+            let extra: Vec<&String> = translated.difference(&original).collect();
+            let shown = Path::new(DATA_DIR).join(path);
+            let mut message = format!("data/{path} does not list the same cookies as data/cookies.toml:");
+            if !missing.is_empty() {
+                message.push_str(&format!(" missing {missing:?}"));
+            }
+            if !extra.is_empty() {
+                message.push_str(&format!(" not in data/cookies.toml {extra:?}"));
+            }
+            let text = texts.get(path.as_str())?;
+            Some(
+                Diagnostic::error(shown, message)
+                    .at_line(text, 1)
+                    .with_help("a translated cookie list has an entry for every cookie of data/cookies.toml, with the same name"),
+            )
+        })
+        .collect()
 }
 
 fn parse_toml(text: &Arc<str>, shown: &Path) -> Result<Value, Diagnostic> {

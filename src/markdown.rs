@@ -416,7 +416,7 @@ fn render_text(
                     .expect("pulldown-cmark balances headings");
                 let (id, title) = name_heading(&mut events, start, &mut ids);
                 if config.heading_anchors {
-                    events.push(Event::Html(anchor_html(&id).into()));
+                    events.push(Event::Html(anchor_html(&id, config).into()));
                 }
                 events.push(Event::End(TagEnd::Heading(level)));
                 headings.push((heading_level(level), id.clone(), title));
@@ -600,8 +600,15 @@ fn is_plain_id(id: &str) -> bool {
             .all(|c| c.is_alphanumeric() || "-_.:".contains(c))
 }
 
-fn anchor_html(id: &str) -> String {
-    format!(r##" <a class="heading-anchor" href="#{id}" aria-label="Link to this section">#</a>"##)
+fn anchor_html(id: &str, config: &MarkdownConfig) -> String {
+    let label = config
+        .anchor_label
+        .as_deref()
+        .unwrap_or("Link to this section")
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;");
+    format!(r##" <a class="heading-anchor" href="#{id}" aria-label="{label}">#</a>"##)
 }
 
 enum LinkTarget {

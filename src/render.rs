@@ -44,8 +44,7 @@ pub fn render_versions(
     views: &DataViews,
     cache: Option<&mut Cache>,
 ) -> Result<Versions, Diagnostics> {
-    let resolve = |target: &str| site.link_url(target);
-    let options = hash_of(&site.config.markdown) ^ 1;
+    let options = MarkdownOptions::new(site, templates, true);
     let shared = cache.as_deref();
     let reused = AtomicUsize::new(0);
     let versions: Vec<Vec<_>> = site
@@ -96,7 +95,8 @@ pub fn render_versions(
     if let Some(cache) = cache {
         for (policy, rendered) in site.policies.iter().zip(&versions) {
             for (version, r) in policy.versions.iter().zip(rendered) {
-                cache.store_markdown(&version.file, options, &resolve, r);
+                let resolve = resolver(site, &version.file);
+                cache.store_markdown(&version.file, options.of(&version.file), &resolve, r);
             }
         }
         let total = versions.iter().map(Vec::len).sum::<usize>();
@@ -116,18 +116,55 @@ pub fn render_versions(
     })
 }
 
+/// What a file's Markdown renders with besides its text: the site's Markdown settings
+/// and the theme strings the render stage writes in the file's language (the heading
+/// anchors' label). Every place that names a rendering (the render itself, the cache's
+/// identities) asks [`MarkdownOptions::of`], so that they agree.
+#[derive(Debug, Clone, Copy)]
+pub struct MarkdownOptions {
+    base: u64,
+    strings: u64,
+}
+
+impl MarkdownOptions {
+    fn new(site: &Site, templates: &Templates, versions: bool) -> MarkdownOptions {
+        MarkdownOptions {
+            base: hash_of(&site.config.markdown) ^ u64::from(versions),
+            strings: templates.strings_hash(),
+        }
+    }
+
+    /// The options of `file`'s rendering, as one number.
+    fn of(self, file: &SourceFile) -> u64 {
+        self.base ^ hash_of(&(&*file.lang, self.strings))
+    }
+}
+
+/// `@/` links of a file resolve in its language.
+fn resolver<'a>(site: &'a Site, file: &'a SourceFile) -> impl Fn(&str) -> Option<String> + 'a {
+    move |target: &str| site.link_url_in(target, &file.lang)
+}
+
 /// Renders one file's Markdown, or takes it from the cache of `vellum serve`.
 fn render_body(
     site: &Site,
     templates: &Templates,
     cache: Option<&Cache>,
     file: &SourceFile,
-    options: u64,
+    options: MarkdownOptions,
     blocks: bool,
     reused: &AtomicUsize,
 ) -> Result<Rendered, Vec<Diagnostic>> {
-    // `@/` links and shortcodes resolve in the page's own language.
-    let resolve = |target: &str| site.link_url_in(target, &file.lang);
+    // `@/` links and shortcodes resolve in the page's own language, and the heading
+    // anchors' label is in it (which the Markdown's identity then includes).
+    let resolve = resolver(site, file);
+    let mut config = site.config.markdown.clone();
+    config.anchor_label = templates.string(
+        &file.lang,
+        &site.config.default_language,
+        "heading_anchor_label",
+    );
+    let options = options.of(file);
     if let Some(rendered) = cache.and_then(|c| c.markdown(file, options, &resolve)) {
         reused.fetch_add(1, Ordering::Relaxed);
         return Ok(rendered);
@@ -136,13 +173,7 @@ fn render_body(
         templates.render_shortcode(call, body, &file.lang)
     };
     let file = file.whole().map_err(|e| vec![e])?;
-    markdown::render_with_shortcodes(
-        &file,
-        &site.config.markdown,
-        &resolve,
-        blocks,
-        Some(&shortcode),
-    )
+    markdown::render_with_shortcodes(&file, &config, &resolve, blocks, Some(&shortcode))
 }
 
 fn unwrap_rendered(
@@ -164,7 +195,7 @@ fn unwrap_rendered(
 /// record), their Markdown is still rendered and its links checked, so that one build
 /// reports every problem. `versions` is `None` when the versions' Markdown failed.
 pub fn check_pages(site: &Site, templates: &Templates, versions: Option<&Versions>) -> Diagnostics {
-    let options = hash_of(&site.config.markdown);
+    let options = MarkdownOptions::new(site, templates, false);
     let reused = AtomicUsize::new(0);
     let results: Vec<_> = site
         .pages
@@ -387,8 +418,8 @@ struct Render<'a> {
     record: &'a policy::lock::Lock,
     cache: Option<&'a Cache>,
     sink: &'a output::Sink<'a>,
-    /// The hash of the Markdown settings (a cached rendering must have used the same).
-    options: u64,
+    /// The Markdown settings (a cached rendering must have used the same).
+    options: MarkdownOptions,
     /// Pages whose Markdown came from the cache.
     reused: AtomicUsize,
     /// Which calls kept by the cache still give their result, in this build.
@@ -440,9 +471,12 @@ impl Render<'_> {
         start_recording_shown();
         let _recording = Recording;
         let job_key = job.key(site).map(|key| (key, html));
-        let resolve = |target: &str| site.link_url(target);
         let (identity, mut rendered, anchors) = match shown {
-            Some(page) => match cache.page_markdown(&page.file, self.options, &resolve) {
+            Some(page) => match cache.page_markdown(
+                &page.file,
+                self.options.of(&page.file),
+                &resolver(site, &page.file),
+            ) {
                 Some((identity, anchors)) => {
                     if own {
                         self.reused.fetch_add(1, Ordering::Relaxed);
@@ -451,7 +485,12 @@ impl Render<'_> {
                 }
                 None => {
                     let rendered = self.markdown(page, own)?;
-                    let identity = identity_of(&page.file, self.options, &rendered, &resolve);
+                    let identity = identity_of(
+                        &page.file,
+                        self.options.of(&page.file),
+                        &rendered,
+                        &resolver(site, &page.file),
+                    );
                     (identity, Some(rendered), None)
                 }
             },
@@ -621,7 +660,7 @@ fn collect(
     site: &Site,
     results: Vec<Result<Done, Failed>>,
     mut cache: Option<&mut Cache>,
-    options: u64,
+    options: MarkdownOptions,
     holds_files: bool,
 ) -> Collected {
     let mut collected = Collected {
@@ -637,8 +676,9 @@ fn collect(
             Ok(done) => {
                 if let Some((index, found)) = done.page {
                     if let (Some(cache), Some(shortcodes)) = (cache.as_deref_mut(), done.markdown) {
-                        let resolve = |t: &str| site.link_url(t);
                         let file = &site.pages[index].file;
+                        let resolve = resolver(site, file);
+                        let options = options.of(file);
                         cache.store_page_markdown(file, options, &resolve, &found, shortcodes);
                     }
                     collected.anchors.push((index, found));
@@ -724,7 +764,7 @@ pub fn render_outputs(
         record,
         cache: cache.as_deref(),
         sink: &sink,
-        options: hash_of(&site.config.markdown),
+        options: MarkdownOptions::new(site, templates, false),
         reused: AtomicUsize::new(0),
         checks: cache.as_deref().map(Cache::call_checks),
     };
@@ -829,7 +869,7 @@ pub fn render_changed(
         record,
         cache: Some(cache),
         sink: &sink,
-        options: hash_of(&site.config.markdown),
+        options: MarkdownOptions::new(site, templates, false),
         reused: AtomicUsize::new(0),
         checks: Some(cache.call_checks()),
     };

@@ -27,7 +27,25 @@ pub struct Redline {
 pub const MIN_SIMILARITY: f64 = 0.35;
 
 /// Compares two versions, each given as its rendered top-level blocks.
-pub fn redline(old: &[&str], new: &[&str]) -> Redline {
+/// The words a redline writes itself, in the page's language (theme strings).
+#[derive(Debug, Clone)]
+pub struct Labels {
+    /// The summary of a folded unchanged section; `{section}` stands for its title.
+    pub unchanged: String,
+    /// The title of the text before the first heading.
+    pub opening: String,
+}
+
+impl Default for Labels {
+    fn default() -> Labels {
+        Labels {
+            unchanged: "Unchanged: {section}".to_string(),
+            opening: "Opening text".to_string(),
+        }
+    }
+}
+
+pub fn redline(old: &[&str], new: &[&str], labels: &Labels) -> Redline {
     let mut items: Vec<Item> = Vec::new();
     let mut counts = Counts::default();
     for op in capture_diff_slices(Algorithm::Patience, old, new) {
@@ -63,7 +81,7 @@ pub fn redline(old: &[&str], new: &[&str]) -> Redline {
             }
         }
     }
-    let (html, changed_sections) = fold_unchanged_sections(&items);
+    let (html, changed_sections) = fold_unchanged_sections(&items, labels);
     Redline {
         html,
         inserted: counts.inserted,
@@ -571,7 +589,17 @@ fn strip_attribute_ids(html: &str) -> String {
 
 /// Folds runs of unchanged sections into `<details>`; returns the HTML and the number of
 /// changed sections.
-fn fold_unchanged_sections(items: &[Item]) -> (String, usize) {
+fn fold_unchanged_sections(items: &[Item], labels: &Labels) -> (String, usize) {
+    let escape = |text: &str| {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let (before, after) = labels
+        .unchanged
+        .split_once("{section}")
+        .unwrap_or((labels.unchanged.as_str(), ""));
+    let (before, after, opening) = (escape(before), escape(after), escape(&labels.opening));
     let mut sections: Vec<(Option<&str>, &[Item])> = Vec::new();
     let mut start = 0;
     for (i, item) in items.iter().enumerate() {
@@ -591,9 +619,12 @@ fn fold_unchanged_sections(items: &[Item]) -> (String, usize) {
             blocks.iter().for_each(|b| html.push_str(&b.html));
             continue;
         }
-        let title = title.unwrap_or("Opening text");
-        html.push_str("<details class=\"redline-unchanged\"><summary>Unchanged: ");
+        // The section's title is its heading's HTML, already escaped.
+        let title = title.unwrap_or(&opening);
+        html.push_str("<details class=\"redline-unchanged\"><summary>");
+        html.push_str(&before);
         html.push_str(title);
+        html.push_str(&after);
         html.push_str("</summary>");
         blocks.iter().for_each(|b| html.push_str(&b.html));
         html.push_str("</details>");
@@ -671,6 +702,7 @@ mod tests {
         let r = redline(
             &["<p>We keep data for one year.</p>"],
             &["<p>We keep data for two years.</p>"],
+            &Labels::default(),
         );
         assert!(
             r.html.contains("<del>one year</del><ins>two years</ins>"),
@@ -694,7 +726,7 @@ mod tests {
             "<h2 id=\"b\">Beta</h2>",
             "<p>new text here</p>",
         ];
-        let r = redline(&old, &new);
+        let r = redline(&old, &new, &Labels::default());
         assert!(
             r.html.starts_with(
                 "<details class=\"redline-unchanged\"><summary>Unchanged: Alpha</summary>"
@@ -716,6 +748,7 @@ mod tests {
         let r = redline(
             &["<ul>\n<li>name</li>\n</ul>"],
             &["<ul>\n<li>name</li>\n<li>phone number</li>\n</ul>"],
+            &Labels::default(),
         );
         assert!(
             r.html.contains("<li><ins>phone number</ins></li>"),
@@ -729,6 +762,7 @@ mod tests {
         let r = redline(
             &["<ul>\n<li>name</li>\n<li>address</li>\n</ul>"],
             &["<ul>\n<li>name</li>\n</ul>"],
+            &Labels::default(),
         );
         assert!(r.html.contains("<li><del>address</del></li>"), "{}", r.html);
         assert!(tags_balance(&tokenize(&r.html)), "{}", r.html);
@@ -737,7 +771,11 @@ mod tests {
     #[test]
     fn removed_section_is_one_deleted_block_without_ids() {
         let anchored = "<h2 id=\"gone\">Gone <a class=\"heading-anchor\" href=\"#gone\" aria-label=\"Link to this section\">#</a></h2>";
-        let r = redline(&[anchored, "<p>kept</p>"], &["<p>kept</p>"]);
+        let r = redline(
+            &[anchored, "<p>kept</p>"],
+            &["<p>kept</p>"],
+            &Labels::default(),
+        );
         assert!(
             r.html
                 .contains("<del class=\"redline-block\"><h2>Gone</h2></del>"),
@@ -751,6 +789,7 @@ mod tests {
                 "<p>We use cookies.</p>",
             ],
             &["<h2 id=\"a\">Alpha</h2>"],
+            &Labels::default(),
         );
         assert!(
             r.html
@@ -767,6 +806,7 @@ mod tests {
         let r = redline(
             &["<p>See <a href=\"/old/\">our page</a> now.</p>"],
             &["<p>See <a href=\"/new/\">our page</a> now.</p>"],
+            &Labels::default(),
         );
         assert!(
             r.html.contains("<a href=\"/new/\">our page</a>"),
@@ -782,6 +822,7 @@ mod tests {
         let r = redline(
             &["<p>Alpha beta gamma delta.</p>"],
             &["<p>Completely other words here.</p>"],
+            &Labels::default(),
         );
         assert!(
             r.html.contains("<del class=\"redline-block\"><p>Alpha"),
@@ -801,6 +842,7 @@ mod tests {
         let r = redline(
             &["<p>We keep it for as long as necessary to ship.</p>"],
             &["<p>We keep it for the period necessary to ship.</p>"],
+            &Labels::default(),
         );
         assert!(
             r.html
@@ -815,7 +857,7 @@ mod tests {
         let old =
             "<ul>\n<li>delivery;</li>\n<li>payment;</li>\n<li>marketing partners.</li>\n</ul>\n";
         let new = "<ul>\n<li>delivery;</li>\n<li>payment.</li>\n</ul>\n";
-        let r = redline(&[old], &[new]);
+        let r = redline(&[old], &[new], &Labels::default());
         assert!(
             r.html.contains("<li>payment<del>;</del><ins>.</ins></li>"),
             "{}",
@@ -847,6 +889,7 @@ mod tests {
         let r = redline(
             &["<p>We retain data.</p>"],
             &["<p>We only retain data.</p>"],
+            &Labels::default(),
         );
         assert!(r.html.contains("We <ins>only</ins> retain"), "{}", r.html);
     }
@@ -855,14 +898,14 @@ mod tests {
     fn table_edits_that_cross_cells_replace_the_table_whole() {
         let old = "<table><tr><td>a b c</td><td>x</td></tr><tr><td>d</td><td>e</td></tr></table>";
         let new = "<table><tr><td>a b c</td><td>x</td></tr></table>";
-        let r = redline(&[old], &[new]);
+        let r = redline(&[old], &[new], &Labels::default());
         assert!(tags_balance(&tokenize(&r.html)), "{}", r.html);
         assert!(!r.html.contains("</tr><del>"), "{}", r.html);
     }
 
     #[test]
     fn identical_versions_have_no_changes() {
-        let r = redline(&["<p>x</p>"], &["<p>x</p>"]);
+        let r = redline(&["<p>x</p>"], &["<p>x</p>"], &Labels::default());
         assert_eq!((r.inserted, r.deleted, r.changed_sections), (0, 0, 0));
     }
 }

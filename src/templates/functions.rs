@@ -166,7 +166,13 @@ pub fn register(tera: &mut Tera, site: Arc<Site>, shared: Arc<Shared>) {
 }
 
 /// The functions whose answer depends on the language of the page that calls them.
-const PAGE_LANGUAGE: &[&str] = &["get_url", "get_page", "get_section", "get_policies"];
+const PAGE_LANGUAGE: &[&str] = &[
+    "get_url",
+    "get_page",
+    "get_section",
+    "get_policies",
+    "load_data",
+];
 
 /// The argument that carries the calling page's language (`lang` is the template's own).
 const PAGE_LANG: &str = "__page_lang";
@@ -192,7 +198,17 @@ pub fn call(site: &Site, shared: &Shared, name: &str, args: &Args) -> TeraResult
         "load_data" => {
             let path = path_arg("load_data", args)?.trim_start_matches('/');
             let path = path.strip_prefix("data/").unwrap_or(path);
-            load_data(site, path).ok_or_else(|| {
+            // A page in German reads `cookies.de.toml` where there is one.
+            let languages = crate::language::Languages::new(&site.config);
+            let lang = language_of(site, args);
+            let translated = match path.rsplit_once('.') {
+                Some((stem, ext)) if lang != &*languages.default => {
+                    Some(format!("{stem}.{lang}.{ext}"))
+                }
+                _ => None,
+            };
+            let found = translated.and_then(|t| load_data(site, &t));
+            found.or_else(|| load_data(site, path)).ok_or_else(|| {
                 Error::message(format!(
                     "load_data: there is no data/{path} (TOML, JSON or CSV)"
                 ))

@@ -154,6 +154,14 @@ impl PageContext {
         }
     }
 
+    /// The page's language, as its context says.
+    fn lang(&self) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(k, _)| *k == "lang")
+            .and_then(|(_, v)| v.as_str().map(str::to_string))
+    }
+
     fn to_context(&self) -> Context {
         let mut context = Context::new();
         for (key, value) in &self.0 {
@@ -348,6 +356,18 @@ impl Templates {
             .expect("templates are bound to the site before rendering")
     }
 
+    /// A theme string in `lang` (else in the default language `default`), for what the
+    /// render stage writes itself: heading anchors' labels, redlines' "Unchanged".
+    pub fn string(&self, lang: &str, default: &str, key: &str) -> Option<String> {
+        self.strings.get(lang, default, key).map(str::to_string)
+    }
+
+    /// A hash of every theme string: what the render stage writes from them changes
+    /// when it does.
+    pub fn strings_hash(&self) -> u64 {
+        self.strings.hash
+    }
+
     /// The theme strings' problems for `vellum check`: keys a language lacks.
     pub fn missing_strings(&self, site: &Site) -> Vec<Diagnostic> {
         self.strings.missing(&site.config.language_codes())
@@ -478,7 +498,19 @@ impl Templates {
         let lang = &site.policies[page.policy()].lang;
         let alternates = crate::alternates::of_policy_page(site, page);
         let mut context = self.base_context(site, &path, lang, &alternates);
-        context.insert("breadcrumbs_ld", &policy_breadcrumbs(site, page, &path));
+        let words = |key: &str, args: &[(&str, &str)]| {
+            let mut text = self
+                .string(lang, &site.config.default_language, key)
+                .unwrap_or_else(|| key.to_string());
+            for (name, value) in args {
+                text = text.replace(&format!("{{{name}}}"), value);
+            }
+            text
+        };
+        context.insert(
+            "breadcrumbs_ld",
+            &policy_breadcrumbs(site, page, &path, &words),
+        );
         // A translated policy page says which version of the original it translates.
         let shown = match page {
             PolicyPage::Current { policy } => Some((
@@ -648,9 +680,19 @@ impl Templates {
     pub fn complete(&self, prepared: &mut Prepared, versions: &VersionBodies) {
         if let Some(RedlineOf { policy, from, to }) = prepared.redline.take() {
             let (old, new) = (versions.get(policy, from), versions.get(policy, to));
+            let lang = prepared.context.lang().unwrap_or_default();
+            let default = self.shared().languages.default.to_string();
+            let label = |key: &str, fallback: &str| {
+                self.string(&lang, &default, key)
+                    .unwrap_or_else(|| fallback.to_string())
+            };
+            let labels = crate::policy::redline::Labels {
+                unchanged: label("redline_unchanged", "Unchanged: {section}"),
+                opening: label("redline_opening_text", "Opening text"),
+            };
             prepared
                 .context
-                .insert("redline", &redline(&old.blocks(), &new.blocks()));
+                .insert("redline", &redline(&old.blocks(), &new.blocks(), &labels));
         }
     }
 
@@ -717,9 +759,18 @@ fn insert_versions(
     RedlineOf { policy, from, to }
 }
 
-/// Home, the policy (or the changelog), and the page itself.
-fn policy_breadcrumbs(site: &Site, page: PolicyPage, path: &str) -> String {
-    let home = (site.config.title.clone(), "/".to_string());
+/// Home, the policy (or the changelog), and the page itself, in the page's language.
+fn policy_breadcrumbs(
+    site: &Site,
+    page: PolicyPage,
+    path: &str,
+    words: &dyn Fn(&str, &[(&str, &str)]) -> String,
+) -> String {
+    let lang = &site.policies[page.policy()].lang;
+    let home = (
+        site.config.for_language(lang).title,
+        format!("{}/", site.config.url_prefix(lang)),
+    );
     let trail = match page {
         PolicyPage::Current { policy } => {
             let p = &site.policies[policy];
@@ -729,11 +780,14 @@ fn policy_breadcrumbs(site: &Site, page: PolicyPage, path: &str) -> String {
         | PolicyPage::Changes { policy, version }
         | PolicyPage::ChangesToCurrent { policy, version } => {
             let p = &site.policies[policy];
-            let effective = p.versions[version].effective;
+            let effective = p.versions[version].effective.format("%Y-%m-%d").to_string();
             vec![
                 home,
                 (p.title(site.today()).to_string(), p.path()),
-                (format!("Effective {effective}"), path.to_string()),
+                (
+                    words("effective", &[("date", &effective)]),
+                    path.to_string(),
+                ),
             ]
         }
         PolicyPage::Compare { policy, .. } | PolicyPage::CompareIndex { policy } => {
@@ -741,13 +795,13 @@ fn policy_breadcrumbs(site: &Site, page: PolicyPage, path: &str) -> String {
             vec![
                 home,
                 (p.title(site.today()).to_string(), p.path()),
-                ("Compare versions".to_string(), path.to_string()),
+                (words("crumb_compare_versions", &[]), path.to_string()),
             ]
         }
         PolicyPage::Changelog { .. }
         | PolicyPage::MaterialChangelog { .. }
         | PolicyPage::Feed { .. } => {
-            vec![home, ("Policy changelog".to_string(), path.to_string())]
+            vec![home, (words("changelog_title", &[]), path.to_string())]
         }
     };
     crate::product::breadcrumb_list(site, &trail)

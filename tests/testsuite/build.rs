@@ -173,7 +173,7 @@ fn now_comes_from_the_flag_or_source_date_epoch() {
     site.build_ok();
     assert!(
         site.output("about/index.html")
-            .contains("built 2026-11-25T00:00:00Z")
+            .contains("built 2026-12-02T00:00:00Z")
     );
     let run = site.vellum_with_env(&["build"], &[("SOURCE_DATE_EPOCH", "1767225600")]);
     assert!(run.success, "{}", run.stderr);

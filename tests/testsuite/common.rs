@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The "now" every test build uses, so output never depends on the clock.
-pub const NOW: &str = "2026-11-25";
+pub const NOW: &str = "2026-12-02";
 
 pub struct Site {
     _dir: tempfile::TempDir,

@@ -453,3 +453,55 @@ fn every_german_page_links_only_to_pages_that_exist() {
         .collect();
     assert!(errors.is_empty(), "{}", check.stderr);
 }
+
+#[test]
+fn what_the_render_stage_writes_itself_is_in_the_pages_language() {
+    let site = shop_site();
+    site.build_ok();
+    let german = site.output("de/about/index.html");
+    assert!(
+        german.contains("aria-label=\"Link zu diesem Abschnitt\""),
+        "{german}"
+    );
+    let english = site.output("about/index.html");
+    assert!(english.contains("aria-label=\"Link to this section\""));
+    // A German redline folds its unchanged sections under a German summary.
+    let redline = site.output("de/policies/privacy/2026-11-24/changes/index.html");
+    assert!(redline.contains("<summary>Unverändert: "), "{redline}");
+    // The structured data's breadcrumbs start at the German home page, in German.
+    let version = site.output("de/policies/privacy/2025-06-01/index.html");
+    assert!(
+        version.contains("\"name\":\"Gültig ab 2025-06-01\""),
+        "{version}"
+    );
+    assert!(
+        version.contains("\"item\":\"https://wristline.example/de/\""),
+        "{version}"
+    );
+}
+
+#[test]
+fn the_german_cookie_policy_shows_the_german_cookie_list() {
+    let site = shop_site();
+    site.build_ok();
+    let page = site.output("de/policies/cookies/index.html");
+    assert!(
+        page.contains("Merkt sich die Produkte in Ihrem Warenkorb"),
+        "{page}"
+    );
+    assert!(page.contains("13 Monate"));
+    let english = site.output("policies/cookies/index.html");
+    assert!(english.contains("Remembers the products in your basket"));
+    // The German list must name every cookie the English one does.
+    let list = site.read("data/cookies.de.toml");
+    let without_ga: String = list
+        .split("[[cookie]]")
+        .filter(|entry| !entry.contains("name = \"_ga\"\n"))
+        .collect::<Vec<_>>()
+        .join("[[cookie]]");
+    site.write("data/cookies.de.toml", without_ga);
+    site.build_fails(
+        "data/cookies.de.toml",
+        "does not list the same cookies as data/cookies.toml: missing [\"_ga\"]",
+    );
+}

@@ -347,7 +347,7 @@ fn locked_build_fails_when_the_lock_would_change() {
     let site = site();
     site.build_ok();
     site.write(
-        "content/policies/privacy/2026-12-01.md",
+        "content/policies/privacy/2026-12-15.md",
         "+++\ntitle = \"Privacy Notice\"\nsummary = \"Shorter retention.\"\nchange = \"editorial\"\n+++\n\n## Data\n\nWe keep it briefly.\n",
     );
     let lock = site.read("policies.lock");
@@ -439,14 +439,14 @@ fn a_policy_folder_name_that_is_not_a_url_segment_is_an_error() {
 fn a_drafts_preview_does_not_record_drafts_in_the_lock() {
     let site = site();
     site.write(
-        "content/policies/privacy/2026-12-01.md",
+        "content/policies/privacy/2026-12-15.md",
         "+++\ntitle = \"Privacy Notice\"\nsummary = \"Work in progress.\"\nchange = \"editorial\"\ndraft = true\n+++\n",
     );
     let run = site.build(&["--drafts"]);
     assert!(run.success, "{}", run.stderr);
     assert!(
         !site.root.join("policies.lock").exists()
-            || !site.read("policies.lock").contains("2026-12-01")
+            || !site.read("policies.lock").contains("2026-12-15")
     );
     site.build_ok();
 }

@@ -251,7 +251,7 @@ fn sitemap_and_robots_describe_the_site() {
     // An upcoming version was published today, not on its future date.
     assert_eq!(
         lastmod("https://policies.test/policies/terms/2027-03-01/").as_deref(),
-        Some("2026-11-25")
+        Some("2026-12-02")
     );
     assert!(
         entries

@@ -21,9 +21,11 @@ fn shop() -> Site {
     )
 }
 
-const COOKIE_VERSIONS: [&str; 2] = [
+const COOKIE_VERSIONS: [&str; 4] = [
     "policies/cookies/2026-11-24/index.html",
     "policies/cookies/2027-01-01/index.html",
+    "de/policies/cookies/2026-11-24/index.html",
+    "de/policies/cookies/2027-01-01/index.html",
 ];
 
 const MARKETING_COOKIE: &str = "\n[[cookie]]\nname = \"_fbp\"\nprovider = \"Meta\"\npurpose = \"Measures which adverts bring visitors. Set only with your consent.\"\ncategory = \"marketing\"\nduration = \"3 months\"\nparty = \"third\"\n";
@@ -38,6 +40,9 @@ fn a_data_file_edit_leaves_published_versions_unchanged_byte_for_byte() {
 
     let cookies = site.read("data/cookies.toml") + MARKETING_COOKIE;
     site.write("data/cookies.toml", &cookies);
+    // The German cookie list names the same cookies (the build checks it).
+    let german = site.read("data/cookies.de.toml") + MARKETING_COOKIE;
+    site.write("data/cookies.de.toml", &german);
     let run = site.build(&["--locked"]);
     assert!(run.success, "{}", run.stderr);
     let after: Vec<String> = COOKIE_VERSIONS.iter().map(|p| site.output(p)).collect();
@@ -159,7 +164,7 @@ fn a_backdated_version_is_an_error_at_its_file() {
     site.write("content/policies/privacy/2026-11-01.md", front);
     site.build_fails(
         "content/policies/privacy/2026-11-01.md:1",
-        "which has already passed (today is 2026-11-25)",
+        "which has already passed (today is 2026-12-02)",
     );
 }
 
@@ -170,7 +175,7 @@ fn a_first_build_imports_the_history_as_it_stands() {
     let lock = site.read("policies.lock");
     assert_eq!(lock.matches("event = \"imported\"").count(), 4, "{lock}");
     site.write(
-        "content/policies/privacy/2026-12-01.md",
+        "content/policies/privacy/2026-12-15.md",
         "+++\ntitle = \"Privacy Notice\"\nsummary = \"Shorter retention.\"\nchange = \"editorial\"\n+++\n\n## Data\n\nWe keep it briefly.\n",
     );
     site.build_ok();
@@ -211,7 +216,7 @@ fn policy_new_follows_the_upcoming_version_and_prints_the_next_steps() {
         NOW,
     ]);
     assert!(
-        past.stderr.contains("is before today (2026-11-25)"),
+        past.stderr.contains("is before today (2026-12-02)"),
         "{}",
         past.stderr
     );
@@ -220,12 +225,12 @@ fn policy_new_follows_the_upcoming_version_and_prints_the_next_steps() {
         "new",
         "privacy",
         "--effective",
-        "2026-12-01",
+        "2026-12-15",
         "--now",
         NOW,
     ]);
     assert!(
-        short.stderr.contains("needs 30 days' notice") && short.stderr.contains("2026-12-25"),
+        short.stderr.contains("needs 30 days' notice") && short.stderr.contains("2027-01-01"),
         "{}",
         short.stderr
     );
@@ -246,7 +251,7 @@ fn policy_new_follows_the_upcoming_version_and_prints_the_next_steps() {
         text.contains("Pay by card or bank transfer within seven days."),
         "the upcoming version's text is the one copied: {text}"
     );
-    assert!(text.contains("announced = 2026-11-25"), "{text}");
+    assert!(text.contains("announced = 2026-12-02"), "{text}");
     // Unchanged, it is refused: a version must change something.
     let text = text.replace("summary = \"\"", "summary = \"Nothing yet.\"");
     site.write("content/policies/terms/2027-03-02.md", text);
@@ -378,7 +383,7 @@ fn corrections_need_a_note_and_a_date_from_publication_to_today() {
             "dated 1900-01-01, before the version was published (2026-04-15)",
         ),
         ("2026-11-20", "this correction has no note"),
-        ("2027-01-01", "dated 2027-01-01, after today (2026-11-25)"),
+        ("2027-01-01", "dated 2027-01-01, after today (2026-12-02)"),
     ] {
         let location = format!("{path}:{}", line(needle, &corrected));
         assert!(
@@ -407,7 +412,7 @@ fn policy_verify_tells_a_rewritten_history_from_one_that_grew() {
     assert!(run.stdout.contains("only grew"), "{}", run.stdout);
 
     site.write(
-        "content/policies/privacy/2026-12-01.md",
+        "content/policies/privacy/2026-12-15.md",
         "+++\ntitle = \"Privacy Notice\"\nsummary = \"Shorter retention.\"\nchange = \"editorial\"\n+++\n\n## Data\n\nWe keep it briefly.\n",
     );
     site.build_ok();
@@ -415,7 +420,7 @@ fn policy_verify_tells_a_rewritten_history_from_one_that_grew() {
     assert!(run.success, "{}{}", run.stdout, run.stderr);
     assert!(
         run.stdout
-            .contains("added: the version effective 2026-12-01"),
+            .contains("added: the version effective 2026-12-15"),
         "{}",
         run.stdout
     );
