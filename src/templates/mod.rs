@@ -759,12 +759,15 @@ fn insert_versions(
     RedlineOf { policy, from, to }
 }
 
+/// A theme string by key, with its `{name}` placeholders filled.
+type Words<'a> = dyn Fn(&str, &[(&str, &str)]) -> String + 'a;
+
 /// Home, the policy (or the changelog), and the page itself, in the page's language.
 fn policy_breadcrumbs(
     site: &Site,
     page: PolicyPage,
     path: &str,
-    words: &dyn Fn(&str, &[(&str, &str)]) -> String,
+    words: &Words,
 ) -> String {
     let lang = &site.policies[page.policy()].lang;
     let home = (
