@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
+use crate::policy::CHANGELOG_PATH;
 use crate::policy::pages::PolicyPage;
-use crate::policy::{CHANGELOG_PATH, Status};
 use crate::site::{Page, Site};
 
 /// A page's URL path in one language.
@@ -63,7 +63,7 @@ pub fn of_policy_page(site: &Site, page: PolicyPage) -> Vec<Alternate> {
                 .map(|v| policy.changes_path(&policy.versions[v])),
             PolicyPage::ChangesToCurrent { version, .. } => policy
                 .version_on(own.versions[version].effective)
-                .filter(|&v| policy.status(v, today) == Status::Superseded)
+                .filter(|&v| policy.has_changes_to_current(v, today))
                 .map(|v| policy.changes_to_current_path(&policy.versions[v])),
             PolicyPage::CompareIndex { .. } => {
                 (policy.versions.len() > 1).then(|| policy.compare_index_path())

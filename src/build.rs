@@ -86,6 +86,7 @@ pub fn load_content(
     let (mut content, mut diagnostics) =
         crate::content::load(root, &config.limits, &languages, &file_kind);
     diagnostics.extend(untranslated_sources(&content));
+    diagnostics.extend(translated_products(&content));
     let policies = match policy::collect(&mut content, &config.policies, &languages, drafts) {
         Ok(policies) => policies,
         Err(errors) => {
@@ -109,6 +110,7 @@ fn untranslated_sources(content: &crate::content::Content) -> Vec<Diagnostic> {
         .files
         .iter()
         .filter(|f| f.relative != f.base && !f.is_home() && !sources.contains(f.base.as_str()))
+        .filter(|f| !product::is_product(&f.base))
         .map(|f| {
             Diagnostic::error(
                 &f.display_path,
@@ -120,6 +122,30 @@ fn untranslated_sources(content: &crate::content::Content) -> Vec<Diagnostic> {
             .with_help(format!(
                 "write content/{} in the site's default language first, or check the file name",
                 f.base
+            ))
+        })
+        .collect()
+}
+
+/// Product pages are not translated yet: a product's price, stock, SKU and pictures
+/// would have to be kept equal in every language, and its pictures live beside the
+/// original. The other languages' pages link the original product page.
+fn translated_products(content: &crate::content::Content) -> Vec<Diagnostic> {
+    content
+        .files
+        .iter()
+        .filter(|f| f.relative != f.base && product::is_product(&f.base))
+        .map(|f| {
+            Diagnostic::error(
+                &f.display_path,
+                format!(
+                    "product pages cannot be translated yet (this is content/{} in `{}`)",
+                    f.base, f.lang
+                ),
+            )
+            .with_help(format!(
+                "remove this file: pages in `{}` link the product page of content/{}",
+                f.lang, f.base
             ))
         })
         .collect()

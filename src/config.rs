@@ -244,6 +244,7 @@ impl Config {
         })?;
         config.base_url = config.base_url.trim_end_matches('/').to_string();
         config.check(&source)?;
+        config.check_language_case(&source)?;
         Ok(config)
     }
 
@@ -293,6 +294,28 @@ impl Config {
                 return Err(
                     diagnostic.with_help("use a BCP 47 language code such as \"de\" or \"pt-BR\"")
                 );
+            }
+        }
+        Ok(())
+    }
+
+    /// Two language codes that differ only in case would share a folder on
+    /// case-insensitive file systems (and a CDN's URLs).
+    fn check_language_case(&self, source: &Arc<str>) -> Result<(), Diagnostic> {
+        let codes = self.language_codes();
+        for (i, a) in codes.iter().enumerate() {
+            if let Some(b) = codes[..i].iter().find(|b| b.eq_ignore_ascii_case(a)) {
+                let table = format!("[languages.{a}");
+                let line = source
+                    .lines()
+                    .position(|l| l.trim_start().starts_with(&table))
+                    .map_or(1, |i| i + 1);
+                return Err(Diagnostic::error(
+                    CONFIG_FILE,
+                    format!("languages `{b}` and `{a}` differ only in case"),
+                )
+                .at_line(source, line)
+                .with_help("declare each language once"));
             }
         }
         Ok(())

@@ -51,7 +51,8 @@ impl Languages {
     /// missing from `site.toml` never publishes a page at a wrong URL.
     pub fn split(&self, relative: &str) -> Result<(String, Arc<str>), (String, String)> {
         let plain = || Ok((relative.to_string(), Arc::clone(&self.default)));
-        let Some(stem) = relative.strip_suffix(".md") else {
+        // A site in one language has no translations: `faq.old.md` is a file name.
+        let Some(stem) = relative.strip_suffix(".md").filter(|_| self.all.len() > 1) else {
             return plain();
         };
         let (folder, name) = match stem.rsplit_once('/') {

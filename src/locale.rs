@@ -64,11 +64,14 @@ impl DateStyle {
     }
 }
 
-type Formatters<T> = RefCell<HashMap<(String, DateStyle), T>>;
+/// A language's date formatters, one per [`DateStyle`], made when first asked for.
+type DateFormatters = [Option<DateTimeFormatter<YMD>>; 3];
 
 thread_local! {
-    static DATES: Formatters<DateTimeFormatter<YMD>> = RefCell::new(HashMap::new());
+    static DATES: RefCell<HashMap<String, DateFormatters>> = RefCell::new(HashMap::new());
     static DECIMALS: RefCell<HashMap<String, DecimalFormatter>> = RefCell::new(HashMap::new());
+    static PRICES: RefCell<HashMap<(String, String), CurrencyFormatter<DecimalFormatter>>> =
+        RefCell::new(HashMap::new());
 }
 
 /// A calendar date in `lang`'s words (its own calendar; Gregorian for the languages a
@@ -76,21 +79,23 @@ thread_local! {
 pub fn format_date(lang: &str, day: NaiveDate, style: DateStyle) -> Result<String, String> {
     let date = Date::try_new_iso(day.year(), day.month() as u8, day.day() as u8)
         .map_err(|e| format!("{day} cannot be written as a date: {e:?}"))?;
+    let slot = style as usize;
     DATES.with(|cache| {
         let mut cache = cache.borrow_mut();
-        let key = (lang.to_string(), style);
-        if !cache.contains_key(&key) {
-            let locale = parse(lang)?;
-            let fields = match style {
-                DateStyle::Long => YMD::long(),
-                DateStyle::Medium => YMD::medium(),
-                DateStyle::Short => YMD::short(),
-            };
-            let formatter = DateTimeFormatter::try_new((&locale).into(), fields)
-                .map_err(|e| format!("no date format for `{lang}`: {e}"))?;
-            cache.insert(key.clone(), formatter);
+        // Looked up by `&str`: a page writes many dates, and each lookup allocates nothing.
+        if let Some(formatter) = cache.get(lang).and_then(|styles| styles[slot].as_ref()) {
+            return Ok(formatter.format(&date).to_string());
         }
-        let written = cache[&key].format(&date).to_string();
+        let locale = parse(lang)?;
+        let fields = match style {
+            DateStyle::Long => YMD::long(),
+            DateStyle::Medium => YMD::medium(),
+            DateStyle::Short => YMD::short(),
+        };
+        let formatter = DateTimeFormatter::try_new((&locale).into(), fields)
+            .map_err(|e| format!("no date format for `{lang}`: {e}"))?;
+        let written = formatter.format(&date).to_string();
+        cache.entry(lang.to_string()).or_default()[slot] = Some(formatter);
         Ok(written)
     })
 }
@@ -126,16 +131,24 @@ pub fn format_price(
     currency: &str,
     exponent: u8,
 ) -> Result<String, String> {
-    let locale = parse(lang)?;
-    let code = CurrencyType::try_from_str(currency)
-        .map_err(|_| format!("`{currency}` is not a currency code"))?;
-    let formatter = CurrencyFormatter::try_new_symbol((&locale).into(), code, Default::default())
-        .map_err(|e| format!("no price format for `{lang}`: {e}"))?;
     let mut amount = Decimal::from(minor);
     amount.multiply_pow10(-i16::from(exponent));
     amount.pad_end(-i16::from(exponent));
-    let written = formatter.format_fixed_decimal(&amount).to_string();
-    Ok(written)
+    PRICES.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let key = (lang.to_string(), currency.to_string());
+        if !cache.contains_key(&key) {
+            let locale = parse(lang)?;
+            let code = CurrencyType::try_from_str(currency)
+                .map_err(|_| format!("`{currency}` is not a currency code"))?;
+            let formatter =
+                CurrencyFormatter::try_new_symbol((&locale).into(), code, Default::default())
+                    .map_err(|e| format!("no price format for `{lang}`: {e}"))?;
+            cache.insert(key.clone(), formatter);
+        }
+        let written = cache[&key].format_fixed_decimal(&amount).to_string();
+        Ok(written)
+    })
 }
 
 #[cfg(test)]

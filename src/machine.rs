@@ -62,9 +62,8 @@ pub fn versions_json(site: &Site, policy: &Policy, bodies: &[Body], record: &Loc
                 effective_at: site.start_of(version.effective),
                 announced: front.announced.as_ref().map(|d| d.text.as_str()),
                 in_force_until: policy
-                    .versions
-                    .get(i + 1)
-                    .and_then(|n| n.effective.pred_opt())
+                    .next_effective(i)
+                    .and_then(|n| n.pred_opt())
                     .map(date),
                 status,
                 change: front.change,
@@ -72,7 +71,8 @@ pub fn versions_json(site: &Site, policy: &Policy, bodies: &[Body], record: &Loc
                 corrections: &front.corrections,
                 url: site.permalink(&policy.version_path(version)),
                 changes_url: site.permalink(&policy.changes_path(version)),
-                changes_to_current_url: (status == Status::Superseded)
+                changes_to_current_url: policy
+                    .has_changes_to_current(i, today)
                     .then(|| site.permalink(&policy.changes_to_current_path(version))),
                 source,
                 sha256,
@@ -83,6 +83,7 @@ pub fn versions_json(site: &Site, policy: &Policy, bodies: &[Body], record: &Loc
     let document = json!({
         "policy": policy.slug,
         "language": &*policy.lang,
+        "translation": policy.is_translation(),
         "title": policy.title(today),
         "url": site.permalink(&policy.path()),
         "notice_days": policy.notice_days(&site.config.policies),
@@ -134,7 +135,7 @@ pub fn json_ld(site: &Site, policy: &Policy, index: usize) -> String {
     let today = site.today();
     let version = &policy.versions[index];
     let front = version.front();
-    let next = policy.versions.get(index + 1);
+    let next = policy.next_effective(index);
     let published = front
         .announced
         .as_ref()
@@ -146,7 +147,7 @@ pub fn json_ld(site: &Site, policy: &Policy, index: usize) -> String {
         .max()
         .unwrap_or(published)
         .max(published);
-    let period_end = next.map_or("..".to_string(), |n| date(n.effective));
+    let period_end = next.map_or("..".to_string(), date);
     let url = site.permalink(&policy.version_path(version));
     let mut work = json!({
         "@type": "CreativeWork",
@@ -158,7 +159,7 @@ pub fn json_ld(site: &Site, policy: &Policy, index: usize) -> String {
         "inLanguage": &*policy.lang,
     });
     if let Some(next) = next {
-        work["expires"] = json!(date(next.effective));
+        work["expires"] = json!(date(next));
     }
     if let Some(summary) = version.summary() {
         work["abstract"] = json!(summary);

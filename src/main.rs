@@ -617,7 +617,14 @@ fn run_verify(
                         return Ok(ExitCode::FAILURE);
                     }
                 };
-            let path = format!("policies/{}/versions.json", saved_doc.policy);
+            // A translation's copy names its language: `de/policies/privacy/versions.json`.
+            let translated = saved_doc
+                .language
+                .as_deref()
+                .map(|lang| format!("{lang}/policies/{}/versions.json", saved_doc.policy))
+                .filter(|path| saved_doc.translation && site.files.iter().any(|f| f.path == *path));
+            let path = translated
+                .unwrap_or_else(|| format!("policies/{}/versions.json", saved_doc.policy));
             let file = site.files.iter().find(|f| f.path == path).ok_or_else(|| {
                 format!(
                     "this site has no {} policy, which the saved copy is of",

@@ -132,6 +132,8 @@ pub struct Site {
     pub images: Arc<Images>,
     /// Static files (theme and site `static/`) by output path, with their fingerprints.
     pub fingerprints: Arc<BTreeMap<String, crate::output::fingerprint::Fingerprint>>,
+    /// The site's languages, the default first.
+    pub languages: Arc<crate::language::Languages>,
     by_relative: Arc<HashMap<String, usize>>,
 }
 
@@ -178,7 +180,14 @@ impl Site {
         let languages = crate::language::Languages::new(&config);
         let mut diagnostics = Diagnostics::default();
         let folder_urls = folder_urls(&files, &content.assets, &mut diagnostics);
-        let mut pages = place_pages(files, &folder_urls, &languages, &mut diagnostics);
+        let policy_langs: Vec<&str> = policies.iter().map(|p| &*p.lang).collect();
+        let mut pages = place_pages(
+            files,
+            &folder_urls,
+            &languages,
+            &policy_langs,
+            &mut diagnostics,
+        );
         check_unique_paths(&pages, &mut diagnostics);
         check_reserved_paths(&pages, &policies, &languages, &mut diagnostics);
         link_sections(&mut pages);
@@ -212,6 +221,7 @@ impl Site {
             fingerprints: Arc::new(fingerprints),
             images: Arc::new(images),
             data: Arc::new(data),
+            languages: Arc::new(languages),
             by_relative: Arc::new(by_relative),
         })
     }
@@ -254,8 +264,7 @@ impl Site {
     pub fn path_in(&self, relative: &str, lang: &str) -> Option<String> {
         let relative = relative.trim_start_matches('/');
         if lang != self.config.default_language {
-            let languages = crate::language::Languages::new(&self.config);
-            let translated = languages.translated(relative, lang);
+            let translated = self.languages.translated(relative, lang);
             if let Some(page) = self.page_by_relative(&translated) {
                 return Some(page.path.clone());
             }
@@ -291,8 +300,9 @@ impl Site {
     /// `lang` when it has one, and there the translation of the version named, if any.
     pub fn policy_target_in(&self, relative: &str, lang: &str) -> Option<(usize, Option<usize>)> {
         let relative = relative.trim_start_matches('/');
-        let languages = crate::language::Languages::new(&self.config);
-        let (base, _) = languages.split(relative).ok()?;
+        let (base, named_lang) = self.languages.split(relative).ok()?;
+        // A link that names a translation (`_index.de.md`) means that language.
+        let lang = if relative != base { &*named_lang } else { lang };
         let rest = base
             .strip_prefix(crate::policy::POLICIES_DIR)?
             .strip_prefix('/')?;
@@ -499,13 +509,17 @@ fn place_pages(
     files: Vec<SourceFile>,
     folder_urls: &FolderUrls,
     languages: &crate::language::Languages,
+    policy_langs: &[&str],
     diagnostics: &mut Diagnostics,
 ) -> Vec<Page> {
     let mut pages: Vec<Page> = Vec::with_capacity(files.len() + 1);
-    // Every language with pages has a home page, which its sections hang from.
+    // Every language with pages or policies has a home page, which its sections hang
+    // from and its breadcrumbs start at.
     for lang in &languages.all {
         let written = files.iter().any(|f| f.is_home() && f.lang == *lang);
-        let needed = *lang == languages.default || files.iter().any(|f| f.lang == *lang);
+        let needed = *lang == languages.default
+            || files.iter().any(|f| f.lang == *lang)
+            || policy_langs.contains(&&**lang);
         if needed && !written {
             pages.push(implicit_home(
                 lang,

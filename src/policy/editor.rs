@@ -292,7 +292,7 @@ pub fn notice(
                         "the {slug} policy's version of {} has no `{lang}` translation yet: translate {} as {} first",
                         upcoming.effective,
                         upcoming.file.display_path.display(),
-                        upcoming.file.display_path.to_string_lossy().replace(".md", &format!(".{lang}.md"))
+                        crate::language::Languages::new(config).translated(&upcoming.file.display_path.to_string_lossy(), lang)
                     )
                 })?
         }

@@ -49,6 +49,11 @@ pub struct Policy {
     /// The policy's optional `_index.md`.
     pub index: Option<SourceFile>,
     pub versions: Vec<Version>,
+    /// A translation: the effective dates of every version of its source, which decide
+    /// when each translated version is in force (a translation may skip versions).
+    pub source_dates: Vec<NaiveDate>,
+    /// A translation: its source's notice period.
+    pub source_notice_days: Option<u32>,
 }
 
 /// One version of a policy.
@@ -111,6 +116,24 @@ impl Policy {
         }
     }
 
+    /// Whether version `index` has a page of what changed from it to the text in force
+    /// (`changes-to-current`): it is superseded, and another version of this policy is
+    /// in force (a translation behind its source may still show this one).
+    pub fn has_changes_to_current(&self, index: usize, today: NaiveDate) -> bool {
+        self.status(index, today) == Status::Superseded
+            && self.current_index(today).is_some_and(|c| c != index)
+    }
+
+    /// When the version after version `index` takes effect, ending it: the next version,
+    /// or for a translation the source's next version (translated or not).
+    pub fn next_effective(&self, index: usize) -> Option<NaiveDate> {
+        let effective = self.versions[index].effective;
+        if self.is_translation() {
+            return self.source_dates.iter().find(|d| **d > effective).copied();
+        }
+        self.versions.get(index + 1).map(|v| v.effective)
+    }
+
     /// The version that takes effect on `day`.
     pub fn version_on(&self, day: NaiveDate) -> Option<usize> {
         self.versions.iter().position(|v| v.effective == day)
@@ -142,8 +165,12 @@ impl Policy {
         )
     }
 
-    /// Days of notice a material change to this policy needs.
+    /// Days of notice a material change to this policy needs (a translation's are its
+    /// source's).
     pub fn notice_days(&self, rules: &PolicyRules) -> u32 {
+        if let Some(days) = self.source_notice_days {
+            return days;
+        }
         self.index
             .as_ref()
             .and_then(|i| i.front_matter.policy()?.notice_days)
@@ -160,7 +187,20 @@ impl Policy {
         self.versions.iter().rposition(|v| v.effective <= today)
     }
 
+    /// Where version `index` stands on `today`. A translated version is in force exactly
+    /// while the version it translates is: when the source has moved on to a version
+    /// not translated yet, the newest translation is superseded (and its page says the
+    /// translation is behind).
     pub fn status(&self, index: usize, today: NaiveDate) -> Status {
+        if self.is_translation() {
+            let effective = self.versions[index].effective;
+            let in_force = self.source_dates.iter().rev().find(|d| **d <= today);
+            return match in_force {
+                Some(day) if *day == effective => Status::Current,
+                Some(day) if *day > effective => Status::Superseded,
+                _ => Status::Upcoming,
+            };
+        }
         match self.current_index(today) {
             Some(current) if index == current => Status::Current,
             Some(current) if index < current => Status::Superseded,
@@ -391,6 +431,8 @@ pub fn collect(
                 lang,
                 index: None,
                 versions: Vec::new(),
+                source_dates: Vec::new(),
+                source_notice_days: None,
             });
         if is_index {
             policy.index = Some(file);
@@ -415,13 +457,21 @@ pub fn collect(
         let source = by_key
             .get(&(slug.clone(), std::sync::Arc::clone(&languages.default)))
             .and_then(|p| p.versions.iter().find(|v| v.file.base == file.base))
-            .map(|v| (v.effective, v.front().change, v.front().announced.clone()));
+            .map(|v| {
+                let front = v.front();
+                (
+                    v.effective,
+                    front.change,
+                    front.announced.clone(),
+                    front.draft,
+                )
+            });
         // No source: a draft left out of this build, or a missing file (reported by
         // the load stage).
-        let Some((effective, change, announced)) = source else {
+        let Some((effective, change, announced, draft)) = source else {
             continue;
         };
-        match inherit_from_source(file, effective, change, announced) {
+        match inherit_from_source(file, effective, change, announced, draft) {
             Ok(version) => {
                 let key = (slug, std::sync::Arc::clone(&version.file.lang));
                 if let Some(policy) = by_key.get_mut(&key) {
@@ -437,8 +487,31 @@ pub fn collect(
     });
     for policy in &mut policies {
         policy.versions.sort_by_key(|v| v.effective);
+    }
+    // A translation's versions are in force when its source's are, with its notice.
+    for t in 0..policies.len() {
+        if !policies[t].is_translation() {
+            continue;
+        }
+        let source = policies
+            .iter()
+            .find(|p| p.slug == policies[t].slug && !p.is_translation());
+        let (dates, days) = match source {
+            Some(source) => (
+                source.versions.iter().map(|v| v.effective).collect(),
+                Some(source.notice_days(rules)),
+            ),
+            None => (Vec::new(), None),
+        };
+        policies[t].source_dates = dates;
+        policies[t].source_notice_days = days;
+    }
+    for policy in &policies {
         check_versions(policy, &mut diagnostics);
-        check_notice(policy, rules, &mut diagnostics);
+        // A translation's notice is its source's, checked there.
+        if !policy.is_translation() {
+            check_notice(policy, rules, &mut diagnostics);
+        }
     }
     policies.retain(|p| !p.versions.is_empty());
     if diagnostics.has_errors() {
@@ -454,6 +527,7 @@ fn inherit_from_source(
     effective: NaiveDate,
     change: Option<ChangeKind>,
     announced: Option<crate::content::front_matter::PageDate>,
+    draft: bool,
 ) -> Result<Version, Diagnostic> {
     let source = file.base.clone();
     let own = file.front_matter.version().and_then(|front| {
@@ -486,6 +560,7 @@ fn inherit_from_source(
     };
     front.change = change;
     front.announced = announced;
+    front.draft = draft;
     Ok(Version { file, effective })
 }
 

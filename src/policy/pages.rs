@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use super::{CHANGELOG_PATH, Policy, Status};
+use super::{CHANGELOG_PATH, Policy};
 
 /// A page generated from the policies rather than from one content file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,7 +137,7 @@ pub fn all(policies: &[Policy], today: NaiveDate) -> Vec<PolicyPage> {
                 policy: p,
                 version: v,
             });
-            if policy.status(v, today) == Status::Superseded {
+            if policy.has_changes_to_current(v, today) {
                 pages.push(PolicyPage::ChangesToCurrent {
                     policy: p,
                     version: v,

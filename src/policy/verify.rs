@@ -16,6 +16,14 @@ use super::lock::Entry;
 #[derive(Debug, Deserialize)]
 pub struct VersionsDocument {
     pub policy: String,
+    /// The language of the text (absent in copies saved before languages existed: the
+    /// site's default).
+    #[serde(default)]
+    pub language: Option<String>,
+    /// A translation: its versions take effect with its source's, so a version
+    /// translated later fills in a period without rewriting it.
+    #[serde(default)]
+    pub translation: bool,
     pub versions: Vec<SavedVersion>,
     #[serde(default)]
     pub record: Vec<Entry>,
@@ -100,6 +108,14 @@ pub fn compare(saved: &VersionsDocument, today: &VersionsDocument) -> Report {
         ));
         return report;
     }
+    if saved.language.is_some() && saved.language != today.language {
+        report.rewritten.push(format!(
+            "the saved copy is in `{}`, today's in `{}`",
+            saved.language.as_deref().unwrap_or_default(),
+            today.language.as_deref().unwrap_or_default()
+        ));
+        return report;
+    }
     check_record(saved, today, &mut report);
     for old in &saved.versions {
         let Some(new) = today.versions.iter().find(|v| v.effective == old.effective) else {
@@ -117,7 +133,7 @@ pub fn compare(saved: &VersionsDocument, today: &VersionsDocument) -> Report {
             continue;
         }
         match last_saved {
-            Some(last) if new.effective.as_str() <= last => report.rewritten.push(format!(
+            Some(last) if new.effective.as_str() <= last && !today.translation => report.rewritten.push(format!(
                 "a version effective {} was added into a period the saved copy already covered (its newest version took effect {last})",
                 new.effective
             )),

@@ -283,12 +283,12 @@ impl<'a> VersionView<'a> {
     /// With the version's rendered body for its own pages; without, for listings.
     pub fn new(site: &'a Site, policy: &'a Policy, index: usize, body: Option<&'a Body>) -> Self {
         let version = &policy.versions[index];
-        let next = policy.versions.get(index + 1);
+        let next = policy.next_effective(index);
         let front = version.front();
         let path = policy.version_path(version);
         let changes_path = policy.changes_path(version);
         let status = policy.status(index, site.today());
-        let in_force_until = next.and_then(|n| n.effective.pred_opt());
+        let in_force_until = next.and_then(|n| n.pred_opt());
         VersionView {
             policy: &policy.slug,
             title: front.title.as_deref().unwrap_or(&policy.slug),
@@ -299,7 +299,7 @@ impl<'a> VersionView<'a> {
             status,
             first: index == 0,
             in_force_until: in_force_until.map(|d| d.format("%Y-%m-%d").to_string()),
-            next_effective: next.map(|n| n.effective.format("%Y-%m-%d").to_string()),
+            next_effective: next.map(|n| n.format("%Y-%m-%d").to_string()),
             permalink: site.permalink(&path),
             path,
             changes_permalink: site.permalink(&changes_path),
@@ -307,7 +307,8 @@ impl<'a> VersionView<'a> {
             corrections: &front.corrections,
             change: front.change,
             announced: front.announced.as_ref().map(|d| d.text.as_str()),
-            changes_to_current_permalink: (status == Status::Superseded)
+            changes_to_current_permalink: policy
+                .has_changes_to_current(index, site.today())
                 .then(|| site.permalink(&policy.changes_to_current_path(version))),
             json_ld: if body.is_some() {
                 crate::machine::json_ld(site, policy, index)
@@ -536,7 +537,7 @@ fn slots(n: usize) -> Vec<OnceLock<Value>> {
 
 impl Shared {
     pub fn new(site: &Site) -> Shared {
-        let languages = crate::language::Languages::new(&site.config);
+        let languages = (*site.languages).clone();
         let per_language = |value: &dyn Fn(&str) -> Value| -> Vec<Value> {
             languages.all.iter().map(|lang| value(lang)).collect()
         };

@@ -199,10 +199,9 @@ pub fn call(site: &Site, shared: &Shared, name: &str, args: &Args) -> TeraResult
             let path = path_arg("load_data", args)?.trim_start_matches('/');
             let path = path.strip_prefix("data/").unwrap_or(path);
             // A page in German reads `cookies.de.toml` where there is one.
-            let languages = crate::language::Languages::new(&site.config);
             let lang = language_of(site, args);
             let translated = match path.rsplit_once('.') {
-                Some((stem, ext)) if lang != &*languages.default => {
+                Some((stem, ext)) if lang != &*site.languages.default => {
                     Some(format!("{stem}.{lang}.{ext}"))
                 }
                 _ => None,
@@ -273,6 +272,12 @@ fn get_url(site: &Site, args: &Args) -> TeraResult<Value> {
     }
     // A path in the site (`changelog/`) in the language `lang=` names: `/de/changelog/`.
     let prefix = match arg(args, "lang").and_then(Value::as_str) {
+        Some(lang) if site.languages.get(lang).is_none() => {
+            return Err(Error::message(format!(
+                "get_url: the site has no language `{lang}` (languages: {})",
+                site.config.language_codes().join(", ")
+            )));
+        }
         Some(lang) => site.config.url_prefix(lang),
         None => String::new(),
     };
@@ -301,8 +306,7 @@ fn get_page(site: &Site, shared: &Shared, args: &Args, section: bool) -> TeraRes
     let path = path_arg(function, args)?;
     let path = path.trim_start_matches("@/");
     // The page in the caller's language where it is translated.
-    let languages = crate::language::Languages::new(&site.config);
-    let translated = languages.translated(path, language_of(site, args));
+    let translated = site.languages.translated(path, language_of(site, args));
     let index = site
         .index_by_relative(&translated)
         .or_else(|| site.index_by_relative(path))

@@ -763,15 +763,15 @@ fn insert_versions(
 type Words<'a> = dyn Fn(&str, &[(&str, &str)]) -> String + 'a;
 
 /// Home, the policy (or the changelog), and the page itself, in the page's language.
-fn policy_breadcrumbs(
-    site: &Site,
-    page: PolicyPage,
-    path: &str,
-    words: &Words,
-) -> String {
+fn policy_breadcrumbs(site: &Site, page: PolicyPage, path: &str, words: &Words) -> String {
     let lang = &site.policies[page.policy()].lang;
+    let title = site
+        .config
+        .languages
+        .get(&**lang)
+        .and_then(|l| l.title.as_ref());
     let home = (
-        site.config.for_language(lang).title,
+        title.unwrap_or(&site.config.title).clone(),
         format!("{}/", site.config.url_prefix(lang)),
     );
     let trail = match page {

@@ -72,10 +72,20 @@ impl Strings {
         Ok(strings)
     }
 
-    /// The text of `key` in `lang`, else in `default`.
+    /// The text of `key` in `lang`, else in its base language (`pt` for `pt-BR`), else
+    /// in `default` and its base language (an `en-GB` site reads the theme's `en.toml`).
     pub fn get(&self, lang: &str, default: &str, key: &str) -> Option<&str> {
-        let of = |lang: &str| self.by_lang.get(lang)?.get(key).map(String::as_str);
-        of(lang).or_else(|| of(default))
+        [lang, base_language(lang), default, base_language(default)]
+            .into_iter()
+            .find_map(|l| self.by_lang.get(l)?.get(key))
+            .map(String::as_str)
+    }
+
+    /// A language's own strings, else its base language's.
+    fn table(&self, lang: &str) -> Option<&BTreeMap<String, String>> {
+        self.by_lang
+            .get(lang)
+            .or_else(|| self.by_lang.get(base_language(lang)))
     }
 
     /// For `vellum check`: the keys the default language has and another lacks (shown in
@@ -85,11 +95,11 @@ impl Strings {
             return Vec::new();
         };
         let empty = BTreeMap::new();
-        let reference = self.by_lang.get(*default).unwrap_or(&empty);
+        let reference = self.table(default).unwrap_or(&empty);
         others
             .iter()
             .filter_map(|lang| {
-                let own = self.by_lang.get(*lang).unwrap_or(&empty);
+                let own = self.table(lang).unwrap_or(&empty);
                 let missing: Vec<&str> = reference
                     .keys()
                     .filter(|k| !own.contains_key(*k))
@@ -124,6 +134,11 @@ impl Strings {
             })
             .collect()
     }
+}
+
+/// `pt` for `pt-BR`: the language without its region or script.
+fn base_language(lang: &str) -> &str {
+    lang.split('-').next().unwrap_or(lang)
 }
 
 /// One strings file: a table of texts, keys at the top level.

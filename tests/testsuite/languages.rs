@@ -505,3 +505,131 @@ fn the_german_cookie_policy_shows_the_german_cookie_list() {
         "does not list the same cookies as data/cookies.toml: missing [\"_ga\"]",
     );
 }
+
+#[test]
+fn a_translation_that_skips_a_version_ends_when_its_source_moves_on() {
+    let site = two_languages();
+    site.write(
+        "content/policies/terms/2026-06-01.md",
+        "+++\ntitle = \"Terms\"\nsummary = \"Clearer words.\"\nchange = \"editorial\"\n+++\n## Terms\n\nThe terms, clearer.\n",
+    );
+    site.build_ok();
+    let versions: serde_json::Value =
+        serde_json::from_str(&site.output("de/policies/terms/versions.json")).unwrap();
+    let first = &versions["versions"][0];
+    assert_eq!(first["status"], "superseded", "{versions}");
+    assert_eq!(first["in_force_until"], "2026-05-31", "{versions}");
+    // The German page still shows its only text, marked as behind the English one.
+    let page = site.output("de/policies/terms/index.html");
+    assert!(page.contains("translation-lagging"), "{page}");
+    assert!(page.contains("Die AGB."));
+    // No redline of a text against itself.
+    assert!(!site.output_exists("de/policies/terms/2026-01-01/changes-to-current/index.html"));
+    let check = site.vellum(&["check", "--now", NOW]);
+    assert!(
+        check
+            .stderr
+            .contains("the `de` translation of the terms policy is behind"),
+        "{}",
+        check.stderr
+    );
+}
+
+#[test]
+fn a_regional_default_language_reads_the_themes_base_language_strings() {
+    let site = two_languages();
+    let settings = site.read("site.toml");
+    site.write(
+        "site.toml",
+        settings
+            .replace("default_language = \"en\"", "default_language = \"en-GB\"")
+            .replace("[languages.en]", "[languages.en-GB]"),
+    );
+    site.build_ok();
+    let about = site.output("about/index.html");
+    assert!(about.contains("<html lang=en-GB>"), "{about}");
+    assert!(about.contains("Skip to main content"), "{about}");
+    assert!(
+        site.output("policies/terms/index.html")
+            .contains("1 January 2026")
+    );
+}
+
+#[test]
+fn a_site_in_one_language_keeps_dotted_file_names() {
+    let site = Site::empty();
+    site.write(
+        "site.toml",
+        "title = \"Shop\"\nbase_url = \"https://shop.test\"\n",
+    );
+    site.write(
+        "content/faq.old.md",
+        "+++\ntitle = \"Old FAQ\"\n+++\nText.\n",
+    );
+    site.add_default_theme();
+    site.build_ok();
+    assert!(site.output_exists("faq-old/index.html"));
+}
+
+#[test]
+fn a_translated_product_page_is_an_error_that_says_why() {
+    let site = shop_site();
+    site.write(
+        "content/products/smart-watches/sense-2.de.md",
+        site.read("content/products/smart-watches/sense-2.md"),
+    );
+    site.build_fails(
+        "content/products/smart-watches/sense-2.de.md",
+        "product pages cannot be translated yet",
+    );
+}
+
+#[test]
+fn a_language_with_only_policies_has_a_home_page() {
+    let site = two_languages();
+    site.remove("content/about.de.md");
+    site.build_ok();
+    assert!(site.output("de/index.html").contains("<html lang=de>"));
+    let terms = site.output("de/policies/terms/index.html");
+    assert!(
+        terms.contains("\"item\":\"https://shop.test/de/\""),
+        "{terms}"
+    );
+}
+
+#[test]
+fn policy_verify_reads_a_translations_copy_and_lets_a_later_translation_grow_it() {
+    let site = two_languages();
+    site.write(
+        "content/policies/terms/2026-06-01.md",
+        "+++\ntitle = \"Terms\"\nsummary = \"Clearer words.\"\nchange = \"editorial\"\n+++\n## Terms\n\nThe terms, clearer.\n",
+    );
+    site.build_ok();
+    site.write("saved.json", site.output("de/policies/terms/versions.json"));
+    // The version of 2026-06-01 is translated later: the German history grows.
+    site.write(
+        "content/policies/terms/2026-06-01.de.md",
+        "+++\ntitle = \"AGB\"\nsummary = \"Klarere Worte.\"\n+++\n## AGB\n\nDie AGB, klarer.\n",
+    );
+    site.build_ok();
+    let verify = site.vellum(&["policy", "verify", "saved.json", "--now", NOW]);
+    assert!(verify.success, "{}{}", verify.stdout, verify.stderr);
+    assert!(verify.stdout.contains("2026-06-01"), "{}", verify.stdout);
+    // An English copy is not a German one.
+    site.write("english.json", site.output("policies/terms/versions.json"));
+    let mixed = site.vellum(&[
+        "policy",
+        "verify",
+        "english.json",
+        "--against",
+        "public/de/policies/terms/versions.json",
+    ]);
+    assert!(!mixed.success, "{}", mixed.stdout);
+    assert!(
+        mixed
+            .stdout
+            .contains("the saved copy is in `en`, today's in `de`"),
+        "{}",
+        mixed.stdout
+    );
+}
