@@ -278,6 +278,14 @@ fn two_languages() -> Site {
     site
 }
 
+/// A second English version of the terms, not translated.
+fn add_english_only_version(site: &Site) {
+    site.write(
+        "content/policies/terms/2026-06-01.md",
+        "+++\ntitle = \"Terms\"\nsummary = \"Clearer words.\"\nchange = \"editorial\"\n+++\n## Terms\n\nThe terms, clearer.\n",
+    );
+}
+
 #[test]
 fn a_small_site_in_two_languages_builds() {
     let site = two_languages();
@@ -509,10 +517,7 @@ fn the_german_cookie_policy_shows_the_german_cookie_list() {
 #[test]
 fn a_translation_that_skips_a_version_ends_when_its_source_moves_on() {
     let site = two_languages();
-    site.write(
-        "content/policies/terms/2026-06-01.md",
-        "+++\ntitle = \"Terms\"\nsummary = \"Clearer words.\"\nchange = \"editorial\"\n+++\n## Terms\n\nThe terms, clearer.\n",
-    );
+    add_english_only_version(&site);
     site.build_ok();
     let versions: serde_json::Value =
         serde_json::from_str(&site.output("de/policies/terms/versions.json")).unwrap();
@@ -600,10 +605,7 @@ fn a_language_with_only_policies_has_a_home_page() {
 #[test]
 fn policy_verify_reads_a_translations_copy_and_lets_a_later_translation_grow_it() {
     let site = two_languages();
-    site.write(
-        "content/policies/terms/2026-06-01.md",
-        "+++\ntitle = \"Terms\"\nsummary = \"Clearer words.\"\nchange = \"editorial\"\n+++\n## Terms\n\nThe terms, clearer.\n",
-    );
+    add_english_only_version(&site);
     site.build_ok();
     site.write("saved.json", site.output("de/policies/terms/versions.json"));
     // The version of 2026-06-01 is translated later: the German history grows.
