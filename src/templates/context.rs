@@ -332,25 +332,45 @@ pub struct ChangelogEntryView<'a> {
     /// Whether the version is a material change (for the material-only changelog).
     #[serde(skip)]
     pub material: bool,
+    /// The language of the entry's text: another than the changelog's for a version
+    /// not translated into it (listed all the same, so the changelog misses no change).
+    pub lang: &'a str,
+    /// The name of that language, when the version is not translated.
+    pub untranslated: Option<&'a str>,
 }
 
-/// The changelog entries, newest first.
+/// The changelog entries of `lang`, newest first: every version of its policies, and
+/// every version of the default language's policies that has no translation into it.
 pub fn changelog_entries<'a>(
     site: &'a Site,
     shared: &Shared,
     lang: &str,
 ) -> Vec<ChangelogEntryView<'a>> {
-    crate::policy::changelog::entries(&site.policies)
+    let policies = &site.policies;
+    let translated = |source: &crate::policy::Policy, effective: chrono::NaiveDate| {
+        policies
+            .iter()
+            .any(|p| p.slug == source.slug && &*p.lang == lang && p.version_on(effective).is_some())
+    };
+    crate::policy::changelog::entries(policies)
         .into_iter()
-        .filter(|entry| &*site.policies[entry.policy].lang == lang)
+        .filter(|entry| {
+            let policy = &policies[entry.policy];
+            &*policy.lang == lang
+                || (!policy.is_translation()
+                    && !translated(policy, policy.versions[entry.version].effective))
+        })
         .map(|entry| {
-            let policy = &site.policies[entry.policy];
+            let policy = &policies[entry.policy];
             let version = &policy.versions[entry.version];
+            let foreign = &*policy.lang != lang;
             ChangelogEntryView {
                 policy_title: policy.title(site.today()),
                 policy_permalink: site.permalink(&policy.path()),
                 version: shared.version(site, entry.policy, entry.version),
                 material: version.front().change == Some(ChangeKind::Material),
+                lang: &policy.lang,
+                untranslated: foreign.then(|| site.config.language_name(&policy.lang)),
             }
         })
         .collect()

@@ -60,6 +60,27 @@ fn the_shop_builds_in_english_and_german() {
     // Per-language changelog, feed, versions.json; the German feed lists German titles.
     let feed = site.output("de/changelog/atom.xml");
     assert!(feed.contains("Datenschutzerklärung"), "{feed}");
+    // The German changelog misses no change: an English version not translated yet is
+    // listed, marked, and linked in English.
+    let changelog = site.output("de/changelog/index.html");
+    assert!(
+        changelog.contains("<a href=https://wristline.example/policies/privacy/ hreflang=en lang=en>Privacy Policy</a>"),
+        "{changelog}"
+    );
+    assert!(
+        changelog.contains("noch nicht übersetzt, nur auf Englisch"),
+        "{changelog}"
+    );
+    assert!(
+        feed.contains("https://wristline.example/policies/privacy/2027-01-01/"),
+        "{feed}"
+    );
+    assert!(
+        !site
+            .output("changelog/index.html")
+            .contains("status-untranslated"),
+        "the English changelog lists only English versions"
+    );
     let versions: serde_json::Value =
         serde_json::from_str(&site.output("de/policies/privacy/versions.json")).unwrap();
     assert_eq!(versions["language"], "de");
