@@ -92,6 +92,10 @@ enum Command {
     /// then changed ones, each with its Content-Type and Cache-Control), then deletes
     /// what the build no longer has. Run `vellum build` first.
     Deploy(DeployArgs),
+    /// Print the command reference (docs/commands.md) from this command line's own
+    /// definition, so that the documentation cannot drift from it.
+    #[command(hide = true)]
+    Reference,
     /// Write a generated site of about N pages into DIR, for benchmarks.
     #[command(hide = true)]
     Corpus {
@@ -263,6 +267,46 @@ enum Change {
     Editorial,
 }
 
+/// Every command's full help, as Markdown: `vellum reference > docs/commands.md`.
+fn reference() -> String {
+    use clap::CommandFactory;
+    fn walk(command: &mut clap::Command, path: &str, out: &mut String) {
+        let help: Vec<String> = command
+            .render_long_help()
+            .to_string()
+            .lines()
+            .map(|line| line.trim_end().to_string())
+            .collect();
+        let help = help.join("\n");
+        out.push_str(&format!(
+            "## `{path}`\n\n```text\n{}\n```\n\n",
+            help.trim_end()
+        ));
+        let names: Vec<String> = command
+            .get_subcommands()
+            .filter(|c| !c.is_hide_set() && c.get_name() != "help")
+            .map(|c| c.get_name().to_string())
+            .collect();
+        for name in names {
+            if let Some(sub) = command.find_subcommand_mut(&name) {
+                walk(sub, &format!("{path} {name}"), out);
+            }
+        }
+    }
+    // A fixed width, so that the reference is the same on every machine.
+    let mut command = Cli::command().term_width(90);
+    command.build();
+    let mut out = String::from(
+        "# Command reference\n\n\
+         Generated from vellum's command line by `vellum reference > docs/commands.md`\n\
+         (a test fails when it is out of date). The same text is `vellum COMMAND --help`.\n\n",
+    );
+    walk(&mut command, "vellum", &mut out);
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Rendering runs on rayon's threads, whose default 2 MB stacks leave little margin
@@ -274,6 +318,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Build(args) => run_build(&cli.root, args),
         Command::Init { dir } => run_init(&dir),
+        Command::Reference => {
+            print!("{}", reference());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Corpus { dir, pages, plain } => vellum::corpus::generate(&dir, pages, plain)
             .map(|()| ExitCode::SUCCESS)
             .map_err(|e| format!("cannot write the corpus: {e}")),
@@ -362,6 +410,11 @@ fn run_build(root: &Path, args: BuildArgs) -> Result<ExitCode, String> {
                     next.why.join("; ")
                 );
             }
+            // The pages link with the site's own addresses, so a browser shows them
+            // styled only when they are served.
+            println!(
+                "To look at it: `vellum serve --open`. Before a pull request: `vellum check`."
+            );
             Ok(ExitCode::SUCCESS)
         }
         Err(failure) => {

@@ -22,6 +22,38 @@ fn help_explains_the_commands_in_plain_words() {
     }
 }
 
+/// docs/commands.md is the command line's own help, every command of it: when a flag
+/// or a command changes, this fails until the reference is written again.
+#[test]
+fn the_command_reference_is_the_command_lines_own_help() {
+    let site = Site::fixture("basic");
+    let run = site.vellum(&["reference"]);
+    assert!(run.success, "{}", run.stderr);
+    let committed = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/commands.md"),
+    )
+    .unwrap();
+    assert!(
+        committed == run.stdout,
+        "docs/commands.md is out of date: run `cargo run -- reference > docs/commands.md` and commit it"
+    );
+    for command in [
+        "vellum build",
+        "vellum serve",
+        "vellum check",
+        "vellum deploy",
+        "vellum policy new",
+        "vellum policy notice",
+        "vellum policy at",
+        "vellum policy verify",
+    ] {
+        assert!(run.stdout.contains(&format!("## `{command}`")), "{command}");
+    }
+    for flag in ["--strict", "--drafts", "--lang", "--locked"] {
+        assert!(run.stdout.contains(flag), "{flag}");
+    }
+}
+
 #[test]
 fn init_creates_a_site_that_builds_at_once() {
     let site = Site::empty();
