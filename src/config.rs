@@ -236,11 +236,7 @@ impl Config {
     pub fn parse(text: &str) -> Result<Config, Diagnostic> {
         let source: Arc<str> = Arc::from(text);
         let mut config: Config = toml::from_str(text).map_err(|e| {
-            let diagnostic = Diagnostic::error(CONFIG_FILE, e.message().to_string());
-            match e.span() {
-                Some(span) => diagnostic.at_span(&source, span),
-                None => diagnostic,
-            }
+            crate::diagnostic::toml_error(CONFIG_FILE, &source, e.message(), e.span())
         })?;
         config.base_url = config.base_url.trim_end_matches('/').to_string();
         config.check(&source)?;

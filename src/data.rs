@@ -147,11 +147,7 @@ fn parse_toml(text: &Arc<str>, shown: &Path) -> Result<Value, Diagnostic> {
 }
 
 fn toml_error(e: &toml::de::Error, text: &Arc<str>, shown: &Path) -> Diagnostic {
-    let diagnostic = Diagnostic::error(shown, e.message().trim_end().to_string());
-    match e.span() {
-        Some(span) => diagnostic.at_span(text, span),
-        None => diagnostic,
-    }
+    crate::diagnostic::toml_error(shown, text, e.message(), e.span())
 }
 
 fn parse_json(text: &Arc<str>, shown: &Path) -> Result<Value, Diagnostic> {

@@ -194,6 +194,92 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
+/// A TOML parse error of the file at `path` (whose text is `source`), at its place, in
+/// an editor's words where [`plain_toml_error`] has them.
+pub fn toml_error(
+    path: impl Into<PathBuf>,
+    source: &Arc<str>,
+    message: &str,
+    span: Option<std::ops::Range<usize>>,
+) -> Diagnostic {
+    let line_text = span.as_ref().map_or("", |span| {
+        let at = span.start.min(source.len());
+        let start = source[..at].rfind('\n').map_or(0, |i| i + 1);
+        let end = source[at..].find('\n').map_or(source.len(), |i| at + i);
+        &source[start..end]
+    });
+    let diagnostic = match plain_toml_error(message, line_text) {
+        Some((message, help)) => Diagnostic::error(path, message).with_help(help),
+        None => Diagnostic::error(path, message.trim_end().to_string()),
+    };
+    match span {
+        Some(span) => diagnostic.at_span(source, span),
+        None => diagnostic,
+    }
+}
+
+/// A TOML parser's message in an editor's words, with the fix, for the mistakes people
+/// make most: curly quotes pasted from a word processor, YAML's `key: value` inside TOML,
+/// and a value that is not one of the allowed ones. `line` is the text of the line the
+/// error is on. `None` when the parser's own message is the clearest there is.
+pub fn plain_toml_error(message: &str, line: &str) -> Option<(String, String)> {
+    let key = line
+        .split(['=', ':'])
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_matches('"');
+    let curly = [
+        '\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}', '\u{201e}', '\u{00ab}', '\u{00bb}',
+    ];
+    if line.contains(curly) && !key.is_empty() {
+        let value = line.split_once('=').map_or("", |(_, v)| v).trim();
+        let inner = value.trim_matches(|c: char| curly.contains(&c) || c == '"');
+        return Some((
+            format!(
+                "the value of `{key}` is in curly quotes (“ ”), which TOML does not read as quotes"
+            ),
+            format!(
+                "write it with straight quotes: {key} = \"{inner}\" (a word processor makes quotes curly; type them in a plain text editor)"
+            ),
+        ));
+    }
+    if message.starts_with("key with no value") && line.contains(':') && !line.contains('=') {
+        let value = line.split_once(':').map_or("", |(_, v)| v).trim();
+        let quoted = if value.starts_with('"')
+            || value.parse::<f64>().is_ok()
+            || value == "true"
+            || value == "false"
+        {
+            value.to_string()
+        } else {
+            format!("\"{}\"", value.trim_matches('\''))
+        };
+        return Some((
+            format!("`{key}:` is written the YAML way, but this file's settings are TOML"),
+            format!(
+                "write {key} = {quoted} (TOML sets a value with `=`), or put the settings between --- lines to write them in YAML"
+            ),
+        ));
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant `") {
+        let (given, rest) = rest.split_once('`')?;
+        let allowed: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+        let choices = allowed
+            .iter()
+            .map(|a| format!("{key} = \"{a}\""))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        let problem = if given.is_empty() {
+            format!("`{key}` is empty")
+        } else {
+            format!("`{given}` is not a value `{key}` takes")
+        };
+        return Some((problem, format!("write {choices}")));
+    }
+    None
+}
+
 /// The 1-based line (within `text`) where `key` is set in TOML or YAML, for errors found
 /// after parsing (site.toml, front matter).
 pub fn key_line(text: &str, key: &str) -> Option<usize> {

@@ -570,7 +570,19 @@ impl Typed<'_> {
         let text = &source[range.clone()];
         match self.format {
             Format::Toml => toml::from_str(text).map_err(|e| {
-                let diagnostic = self.error(e.message());
+                let line_text = e.span().map_or("", |span| {
+                    let at = range.start + span.start;
+                    let start = source[..at].rfind('\n').map_or(0, |i| i + 1);
+                    let end = source[at..].find('\n').map_or(source.len(), |i| at + i);
+                    &source[start..end]
+                });
+                let diagnostic = match crate::diagnostic::plain_toml_error(e.message(), line_text) {
+                    Some((message, help)) => {
+                        Diagnostic::error(self.path, format!("front matter: {message}"))
+                            .with_help(help)
+                    }
+                    None => self.error(e.message()),
+                };
                 match e.span() {
                     Some(span) => {
                         diagnostic.at_span(source, range.start + span.start..range.start + span.end)

@@ -352,3 +352,49 @@ fn an_include_of_a_missing_template_names_template_and_line() {
         "sidebar.html",
     );
 }
+
+/// The mistakes editors make most, in their words with the fix: quotes made curly by a
+/// word processor, YAML's `key: value` between TOML's `+++` lines, an empty kind of change.
+#[test]
+fn curly_quotes_are_named_with_the_straight_ones_to_type() {
+    let run = fails_at(
+        |s| {
+            s.write(
+                "content/about.md",
+                "+++\ntitle = \u{201c}About us\u{201d}\n+++\n",
+            )
+        },
+        "content/about.md:2",
+        "curly quotes",
+    );
+    assert!(run.contains("title = \"About us\""), "{run}");
+}
+
+#[test]
+fn yaml_settings_between_toml_fences_are_explained() {
+    let run = fails_at(
+        |s| s.write("content/about.md", "+++\ntitle: About us\n+++\n"),
+        "content/about.md:2",
+        "written the YAML way",
+    );
+    assert!(run.contains("write title = \"About us\""), "{run}");
+}
+
+#[test]
+fn a_value_that_is_not_allowed_lists_the_ones_that_are() {
+    let run = fails_at(
+        |s| {
+            s.write("content/about.md", "+++\ntitle = \"About\"\n[extra]\n+++\n");
+            s.write(
+                "site.toml",
+                s.read("site.toml") + "\n[markdown]\nraw_html = \"sometimes\"\n",
+            );
+        },
+        "site.toml",
+        "`sometimes` is not a value `raw_html` takes",
+    );
+    assert!(
+        run.contains("write raw_html = \"allow\" or raw_html = \"escape\""),
+        "{run}"
+    );
+}
