@@ -262,6 +262,23 @@ pub fn plain_toml_error(message: &str, line: &str) -> Option<(String, String)> {
             ),
         ));
     }
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let (given, rest) = rest.split_once('`')?;
+        let known: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+        let closest = known
+            .iter()
+            .map(|k| (strsim::damerau_levenshtein(given, k), *k))
+            .min()
+            .filter(|(distance, _)| *distance <= 2);
+        let help = match closest {
+            Some((_, known_key)) => format!(
+                "did you mean `{known_key}`? (allowed here: {})",
+                known.join(", ")
+            ),
+            None => format!("allowed here: {}", known.join(", ")),
+        };
+        return Some((format!("unknown setting `{given}`"), help));
+    }
     if let Some(rest) = message.strip_prefix("unknown variant `") {
         let (given, rest) = rest.split_once('`')?;
         let allowed: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();

@@ -576,7 +576,12 @@ impl Typed<'_> {
                     let end = source[at..].find('\n').map_or(source.len(), |i| at + i);
                     &source[start..end]
                 });
-                let diagnostic = match crate::diagnostic::plain_toml_error(e.message(), line_text) {
+                // Unknown fields get this kind's own words (which kind takes the field).
+                let plain = match unknown_field(e.message()) {
+                    Some(_) => None,
+                    None => crate::diagnostic::plain_toml_error(e.message(), line_text),
+                };
+                let diagnostic = match plain {
                     Some((message, help)) => {
                         Diagnostic::error(self.path, format!("front matter: {message}"))
                             .with_help(help)

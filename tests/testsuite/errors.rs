@@ -398,3 +398,19 @@ fn a_value_that_is_not_allowed_lists_the_ones_that_are() {
         "{run}"
     );
 }
+
+#[test]
+fn a_misspelt_setting_in_site_toml_is_named_with_the_one_meant() {
+    let run = fails_at(
+        |s| {
+            s.write(
+                "site.toml",
+                s.read("site.toml")
+                    .replace("minify = false", "minfy = false"),
+            )
+        },
+        "site.toml:6",
+        "unknown setting `minfy`",
+    );
+    assert!(run.contains("did you mean `minify`?"), "{run}");
+}
