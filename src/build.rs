@@ -590,12 +590,19 @@ fn check_templates_exist(site: &Site, templates: &Templates) -> Result<(), Diagn
             }
             _ => (&page.file, "template"),
         };
+        let help = match templates.closest(&page.template) {
+            Some(known) => format!(
+                "did you mean `{known}`? (templates are in themes/{}/templates/ and templates/)",
+                site.config.theme
+            ),
+            None => format!(
+                "use a template from themes/{}/templates/ or templates/ (e.g. page.html)",
+                site.config.theme
+            ),
+        };
         errors.push(
             file.error_at_key(key, format!("unknown template `{}`", page.template))
-                .with_help(format!(
-                    "use a template from themes/{}/templates/ or templates/ (e.g. page.html)",
-                    site.config.theme
-                )),
+                .with_help(help),
         );
     }
     if errors.has_errors() {

@@ -648,8 +648,13 @@ fn missing_link_error(file: &SourceFile, target: &str, span: std::ops::Range<usi
         format!("link to `@/{target}` goes nowhere: there is no content/{target}"),
     )
     .at_span(&file.text, span)
-    .with_help("check the path under content/ (e.g. @/policies/privacy.md), or remove the link")
+    .with_help(MISSING_LINK_HELP)
 }
+
+/// The help of a link that goes nowhere, until the render stage, which knows every
+/// page, names the one probably meant.
+pub const MISSING_LINK_HELP: &str =
+    "check the path under content/ (e.g. @/policies/privacy/_index.md), or remove the link";
 
 /// Turns a flat heading list into a tree: each heading holds the deeper ones after it.
 fn nest_headings(flat: &[(u8, String, String)]) -> Vec<Heading> {

@@ -173,7 +173,31 @@ fn render_body(
         templates.render_shortcode(call, body, &file.lang)
     };
     let file = file.whole().map_err(|e| vec![e])?;
-    markdown::render_with_shortcodes(&file, &config, &resolve, blocks, Some(&shortcode))
+    markdown::render_with_shortcodes(&file, &config, &resolve, blocks, Some(&shortcode)).map_err(
+        |errors| {
+            errors
+                .into_iter()
+                .map(|error| did_you_mean(site, error))
+                .collect()
+        },
+    )
+}
+
+/// A link that goes nowhere, with the page it probably meant.
+fn did_you_mean(site: &Site, mut error: Diagnostic) -> Diagnostic {
+    if error.help.as_deref() != Some(markdown::MISSING_LINK_HELP) {
+        return error;
+    }
+    let target = error
+        .message
+        .strip_prefix("link to `@/")
+        .and_then(|rest| rest.split('`').next());
+    if let Some(known) = target.and_then(|t| site.closest_source(t)) {
+        error.help = Some(format!(
+            "did you mean @/{known}? (paths are under content/)"
+        ));
+    }
+    error
 }
 
 fn unwrap_rendered(

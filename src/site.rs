@@ -343,6 +343,29 @@ impl Site {
             .or_else(|| default.and_then(version))
     }
 
+    /// The source an `@/` link that goes nowhere probably meant: the nearest path (by
+    /// edit distance, at most a third of its length) of a page, section, policy or
+    /// policy version.
+    pub fn closest_source(&self, target: &str) -> Option<String> {
+        let target = target.split('#').next().unwrap_or(target);
+        let policies = self.policies.iter().flat_map(|p| {
+            std::iter::once(format!(
+                "{}/{}/_index.md",
+                crate::policy::POLICIES_DIR,
+                p.slug
+            ))
+            .chain(p.versions.iter().map(|v| v.file.relative.clone()))
+        });
+        self.pages
+            .iter()
+            .map(|p| p.file.relative.clone())
+            .chain(policies)
+            .map(|known| (strsim::damerau_levenshtein(target, &known), known))
+            .filter(|(distance, _)| *distance <= (target.len() / 3).max(2))
+            .min()
+            .map(|(_, known)| known)
+    }
+
     /// Whether a page, policy version or asset is at `relative` (a path under
     /// `content/`) or in a folder there.
     pub fn has_source(&self, relative: &str) -> bool {

@@ -331,6 +331,17 @@ impl Templates {
         self.files.values().any(|f| f.source.contains("now("))
     }
 
+    /// The template a misspelt name probably meant.
+    pub fn closest(&self, name: &str) -> Option<&str> {
+        self.files
+            .keys()
+            .filter(|known| !known.starts_with("shortcodes/"))
+            .map(|known| (strsim::damerau_levenshtein(name, known), known.as_str()))
+            .filter(|(distance, _)| *distance <= 3)
+            .min()
+            .map(|(_, known)| known)
+    }
+
     /// Whether a template of that name exists.
     pub fn has(&self, name: &str) -> bool {
         self.files.contains_key(name)

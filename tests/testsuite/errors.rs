@@ -414,3 +414,24 @@ fn a_misspelt_setting_in_site_toml_is_named_with_the_one_meant() {
     );
     assert!(run.contains("did you mean `minify`?"), "{run}");
 }
+
+#[test]
+fn a_misspelt_link_or_template_names_the_one_meant() {
+    let run = fails_at(
+        |s| {
+            s.write(
+                "content/blog/first.md",
+                s.read("content/blog/first.md") + "\nSee [about us](@/abuot.md).\n",
+            );
+            s.write(
+                "content/about.md",
+                s.read("content/about.md")
+                    .replacen("+++\n", "+++\ntemplate = \"pgae.html\"\n", 1),
+            );
+        },
+        "content/blog/first.md",
+        "link to `@/abuot.md` goes nowhere",
+    );
+    assert!(run.contains("did you mean @/about.md?"), "{run}");
+    assert!(run.contains("did you mean `page.html`?"), "{run}");
+}
