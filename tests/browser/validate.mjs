@@ -71,7 +71,32 @@ try {
       await page.close();
     }
   }
-  // 3. Print: no navigation, link addresses shown; saved as PDF for a person to look at.
+  // 3. No page is wider than a phone's screen: at 320, 375 and 768 px nothing makes the
+  // page scroll sideways (a table scrolls inside its own box, or stacks).
+  for (const path of pages) {
+    for (const width of [320, 375, 768]) {
+      const page = await browser.newPage({ viewport: { width, height: 800 } });
+      await page.goto(`http://127.0.0.1:${port}/${path}`);
+      const overflow = await page.evaluate(() => {
+        const limit = window.innerWidth;
+        const wide = document.documentElement.scrollWidth;
+        if (wide <= limit) return null;
+        // The widest element that sticks out, to say where to look.
+        let worst = null;
+        for (const el of document.body.querySelectorAll("*")) {
+          const right = el.getBoundingClientRect().right;
+          if (right > limit + 1 && (!worst || right > worst.right)) {
+            worst = { right, what: el.tagName.toLowerCase() + (el.className ? "." + String(el.className).split(" ").join(".") : "") };
+          }
+        }
+        return { wide, what: worst ? worst.what : "?" };
+      });
+      report.overflow_checks = (report.overflow_checks || 0) + 1;
+      if (overflow) failures.push(`overflow: ${path} at ${width}px is ${overflow.wide}px wide (${overflow.what})`);
+      await page.close();
+    }
+  }
+  // 4. Print: no navigation, link addresses shown; saved as PDF for a person to look at.
   const print = await browser.newPage();
   const printed = pages.find((p) => p.includes("policies/")) || pages[0];
   await print.goto(`http://127.0.0.1:${port}/${printed}`);

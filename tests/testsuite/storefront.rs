@@ -293,7 +293,7 @@ fn the_cookie_table_is_rendered_from_data_grouped_by_category() {
         .find("<caption id=\"cookies-analytics\">Analytics cookies</caption>")
         .expect("analytics table");
     assert!(necessary < analytics);
-    assert!(page.contains("<th scope=\"row\"><code>cart</code></th><td>Fixture Shop (first party)</td><td>Remembers your basket.</td><td>30 days</td>"), "{page}");
+    assert!(page.contains("<th scope=\"row\"><code>cart</code></th><td data-label=\"Set by\">Fixture Shop (first party)</td><td data-label=\"Purpose\">Remembers your basket.</td><td data-label=\"Lasts\">30 days</td>"), "{page}");
     assert!(page[analytics..].contains("<code>_ga</code>"), "{page}");
     assert!(
         !page.contains("Marketing cookies"),

@@ -1,5 +1,6 @@
 //! The shop's built site passes the validators professionals use: the Nu HTML Checker
-//! and axe-core (in a real Chromium, at phone and desktop widths), with screenshots of
+//! and axe-core (in a real Chromium, at phone and desktop widths), no page wider than
+//! the screen at 320, 375 and 768 px (tables stack on phones), with screenshots of
 //! every page kind left in `target/tmp/screenshots/` for a person to look at; and its
 //! feed, sitemap and JSON-LD parse.
 
