@@ -1,7 +1,8 @@
 // Validates the built site the way professionals do:
 //   node validate.mjs SITE_DIR PORT SCREENSHOT_DIR PAGE...
 // - the Nu HTML Checker (vnu-jar, on the machine's Java) on every page given: zero errors;
-// - axe-core in Chromium at 375 px and 1280 px: zero WCAG 2.1 A/AA violations;
+// - axe-core in Chromium at 375 px and 1280 px, light and dark: zero WCAG 2.1 A/AA
+//   violations;
 // - a screenshot of each page at both widths, and the print view (no navigation, link
 //   addresses shown) as PDF.
 // Prints a JSON report; exits 1 naming each page and rule that failed.
@@ -53,8 +54,10 @@ const browser = await launch();
 try {
   for (const path of pages) {
     const name = path.replace(/\/$/, "").replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "") || "home";
-    for (const width of [375, 1280]) {
-      const page = await browser.newPage({ viewport: { width, height: 900 } });
+    // Light at both widths, and dark (prefers-color-scheme) at both: contrast is
+    // checked in each scheme.
+    for (const [width, scheme] of [[375, "light"], [1280, "light"], [375, "dark"], [1280, "dark"]]) {
+      const page = await browser.newPage({ viewport: { width, height: 900 }, colorScheme: scheme });
       const response = await page.goto(`http://127.0.0.1:${port}/${path}`);
       if (!response.ok() && !path.startsWith("404")) failures.push(`${path}: HTTP ${response.status()}`);
       await page.evaluate(axeSource);
@@ -64,9 +67,10 @@ try {
       report.axe_runs += 1;
       for (const violation of result.violations) {
         const where = violation.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ");
-        failures.push(`axe: ${path} at ${width}px: ${violation.id} (${violation.help}) at ${where}`);
+        failures.push(`axe: ${path} at ${width}px, ${scheme}: ${violation.id} (${violation.help}) at ${where}`);
       }
-      await page.screenshot({ path: join(shots, `${name}-${width}.png`), fullPage: true });
+      const suffix = scheme === "dark" ? "-dark" : "";
+      await page.screenshot({ path: join(shots, `${name}-${width}${suffix}.png`), fullPage: true });
       report.screenshots += 1;
       await page.close();
     }
