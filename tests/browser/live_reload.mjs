@@ -40,6 +40,12 @@ try {
   check(text.includes("content/policies/terms/2026-06-01.md:2"), "the overlay names the file and line:\n" + text);
   check(text.includes('title = "Terms of Sale'), "the overlay shows the offending line:\n" + text);
   check((await overlay.getAttribute("role")) === "alert", "the overlay is announced");
+  check(text.includes("Fix what is named below and save the file"), "the overlay says what to do:\n" + text);
+  // The reader can close it to look at the last good page; the next problem shows it again.
+  await overlay.getByRole("button", { name: "Close" }).click();
+  check((await page.locator("#vellum-error").count()) === 0, "the Close button removes the overlay");
+  writeFileSync(file, original.replace('title = "Terms of Sale"', 'title = "Terms of Sale" x'));
+  await overlay.waitFor({ timeout: 10000 });
 
   writeFileSync(file, original);
   await page.waitForFunction(() => !document.getElementById("vellum-error") && document.body.innerText.includes("We accept orders online."), null, { timeout: 10000 });
