@@ -142,7 +142,10 @@ fn changelog_lists_every_version_newest_first_with_upcoming_marked() {
         order.windows(2).all(|w| w[0] < w[1]),
         "not newest first: {order:?}"
     );
-    assert!(page.contains("status-upcoming\">Not yet in force</span>"), "{page}");
+    assert!(
+        page.contains("status-upcoming\">Not yet in force</span>"),
+        "{page}"
+    );
     assert!(
         page.contains("Adds bank transfer as a way to pay."),
         "{page}"
