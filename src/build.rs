@@ -407,12 +407,11 @@ pub fn render_edits(
         if old.is_section() || !matches!(kind, Kind::Page | Kind::Product) {
             return None;
         }
-        let languages = crate::language::Languages::new(&site.config);
         let (file, warnings) = crate::content::read_one(
             &root,
             &relative,
             &site.config.limits,
-            &languages,
+            &site.languages,
             &file_kind,
         )
         .ok()?;

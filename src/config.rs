@@ -211,6 +211,15 @@ fn default_language() -> String {
     "en".into()
 }
 
+/// The line (from 1) of `[languages.CODE]` (or a table under it) in site.toml.
+fn language_table_line(source: &str, code: &str) -> Option<usize> {
+    let table = format!("[languages.{code}");
+    source
+        .lines()
+        .position(|l| l.trim_start().starts_with(&table))
+        .map(|i| i + 1)
+}
+
 fn default_theme() -> String {
     "default".into()
 }
@@ -277,13 +286,9 @@ impl Config {
         for code in std::iter::once(&self.default_language).chain(self.languages.keys()) {
             if let Err(why) = crate::locale::check_code(code, *code == self.default_language) {
                 let message = format!("language `{code}` {why}");
-                let table = format!("[languages.{code}");
-                let diagnostic = match source
-                    .lines()
-                    .position(|l| l.trim_start().starts_with(&table))
-                {
-                    Some(index) if *code != self.default_language => {
-                        Diagnostic::error(CONFIG_FILE, message).at_line(source, index + 1)
+                let diagnostic = match language_table_line(source, code) {
+                    Some(line) if *code != self.default_language => {
+                        Diagnostic::error(CONFIG_FILE, message).at_line(source, line)
                     }
                     _ => at_key("default_language", message),
                 };
@@ -301,11 +306,7 @@ impl Config {
         let codes = self.language_codes();
         for (i, a) in codes.iter().enumerate() {
             if let Some(b) = codes[..i].iter().find(|b| b.eq_ignore_ascii_case(a)) {
-                let table = format!("[languages.{a}");
-                let line = source
-                    .lines()
-                    .position(|l| l.trim_start().starts_with(&table))
-                    .map_or(1, |i| i + 1);
+                let line = language_table_line(source, a).unwrap_or(1);
                 return Err(Diagnostic::error(
                     CONFIG_FILE,
                     format!("languages `{b}` and `{a}` differ only in case"),

@@ -110,10 +110,20 @@ impl Languages {
         if lang == &*self.default {
             return base.to_string();
         }
-        match base.strip_suffix(".md") {
-            Some(stem) => format!("{stem}.{lang}.md"),
-            None => base.to_string(),
+        with_suffix(base, lang)
+    }
+}
+
+/// A file's name in `lang`: the code goes before the file's extension, in its last
+/// path segment (`policies/privacy/2026-11-24.md` -> `…/2026-11-24.de.md`,
+/// `cookies.toml` -> `cookies.de.toml`). A name with no extension is kept.
+pub fn with_suffix(path: &str, lang: &str) -> String {
+    let name_starts = path.rfind('/').map_or(0, |i| i + 1);
+    match path[name_starts..].rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => {
+            format!("{}{stem}.{lang}.{ext}", &path[..name_starts])
         }
+        _ => path.to_string(),
     }
 }
 
@@ -148,5 +158,7 @@ mod tests {
         assert!(l.split("about.en.md").unwrap_err().1.contains("about.md"));
         assert_eq!(l.translated("about.md", "de"), "about.de.md");
         assert_eq!(l.translated("about.md", "en"), "about.md");
+        assert_eq!(with_suffix("cookies.toml", "de"), "cookies.de.toml");
+        assert_eq!(with_suffix("a.b/notes", "de"), "a.b/notes");
     }
 }

@@ -599,9 +599,7 @@ fn run_policy(root: &Path, command: PolicyCommand) -> Result<ExitCode, String> {
                     today(&now)?,
                     &config,
                     lang.as_deref(),
-                    &|lang, key| strings
-                        .get(lang, &config.default_language, key)
-                        .map(str::to_string)
+                    &|lang, key, args| strings.fill(lang, &config.default_language, key, args)
                 )?
             );
         }

@@ -253,10 +253,13 @@ pub fn describe_in_force(policy: &Policy, index: usize) -> String {
     )
 }
 
+/// A theme string by language and key, with its `{name}` placeholders filled.
+pub type ThemeStrings<'a> = dyn Fn(&str, &str, &[(&str, &str)]) -> Option<String> + 'a;
+
 /// `vellum policy notice`: a ready-to-send notice of the next upcoming version, as
 /// Markdown and as plain text, in `lang` (the default language unless given): its
 /// sentences are the theme's strings (`notice_*` in `i18n/LANG.toml`, which `strings`
-/// looks up by language and key), its date is written as readers of that language
+/// looks up by language and key and fills in), its date is written as readers of that language
 /// write dates.
 pub fn notice(
     policies: &[Policy],
@@ -264,7 +267,7 @@ pub fn notice(
     today: NaiveDate,
     config: &Config,
     lang: Option<&str>,
-    strings: &dyn Fn(&str, &str) -> Option<String>,
+    strings: &ThemeStrings,
 ) -> Result<String, String> {
     let source = find(policies, slug)?;
     let lang = lang.unwrap_or(&config.default_language);
@@ -292,20 +295,16 @@ pub fn notice(
                         "the {slug} policy's version of {} has no `{lang}` translation yet: translate {} as {} first",
                         upcoming.effective,
                         upcoming.file.display_path.display(),
-                        crate::language::Languages::new(config).translated(&upcoming.file.display_path.to_string_lossy(), lang)
+                        crate::language::with_suffix(&upcoming.file.display_path.to_string_lossy(), lang)
                     )
                 })?
         }
     };
     let version = &policy.versions[policy.version_on(upcoming.effective).unwrap_or(0)];
     let text = |key: &str, args: &[(&str, &str)]| -> Result<String, String> {
-        let mut out = strings(lang, key).ok_or_else(|| {
+        strings(lang, key, args).ok_or_else(|| {
             format!("the theme has no string `{key}` for the notice (in i18n/{lang}.toml)")
-        })?;
-        for (name, value) in args {
-            out = out.replace(&format!("{{{name}}}"), value);
-        }
-        Ok(out)
+        })
     };
     let title = policy.title(today);
     let effective =

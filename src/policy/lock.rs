@@ -156,12 +156,12 @@ impl Lock {
     }
 
     /// Every entry of one policy, oldest first: its chain.
-    pub fn chain<'a>(&'a self, policy: &'a str) -> impl Iterator<Item = &'a Entry> + 'a {
+    pub fn chain<'a>(&'a self, policy: &str) -> impl Iterator<Item = &'a Entry> {
         self.entries.iter().filter(move |e| e.policy == policy)
     }
 
     /// The seal of a policy's newest entry.
-    pub fn head<'a>(&'a self, policy: &'a str) -> Option<&'a str> {
+    pub fn head<'a>(&'a self, policy: &str) -> Option<&'a str> {
         self.chain(policy).last().map(|e| e.seal.as_str())
     }
 

@@ -291,7 +291,7 @@ pub fn lagging_translations(policies: &[Policy], today: NaiveDate) -> Vec<Diagno
                 .with_help(format!(
                     "translate {} as {}",
                     version.file.display_path.display(),
-                    translated_path(&version.file.display_path, lang)
+                    translated_path(version, lang)
                 )),
             );
         }
@@ -308,7 +308,7 @@ pub fn lagging_translations(policies: &[Policy], today: NaiveDate) -> Vec<Diagno
                 .with_help(format!(
                     "translate {} as {} before {}",
                     version.file.display_path.display(),
-                    translated_path(&version.file.display_path, lang),
+                    translated_path(version, lang),
                     version.effective
                 )),
             );
@@ -317,13 +317,14 @@ pub fn lagging_translations(policies: &[Policy], today: NaiveDate) -> Vec<Diagno
     found
 }
 
-/// `content/policies/privacy/2027-01-01.md` -> `content/policies/privacy/2027-01-01.de.md`.
-fn translated_path(path: &std::path::Path, lang: &str) -> String {
-    let shown = path.to_string_lossy().replace('\\', "/");
-    match shown.strip_suffix(".md") {
-        Some(stem) => format!("{stem}.{lang}.md"),
-        None => shown,
-    }
+/// Where a version's translation into `lang` goes, as messages show it.
+fn translated_path(version: &Version, lang: &str) -> String {
+    let shown = version
+        .file
+        .display_path
+        .to_string_lossy()
+        .replace('\\', "/");
+    crate::language::with_suffix(&shown, lang)
 }
 
 /// The next day after `today` on which the built site changes by itself, with why: a

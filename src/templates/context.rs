@@ -539,7 +539,7 @@ fn record_shown(shown: Shown) {
 /// every render (a `tera::Value` clone is a reference count).
 pub struct Shared {
     /// The site's languages; the values below are per language, in this order.
-    pub languages: crate::language::Languages,
+    pub languages: std::sync::Arc<crate::language::Languages>,
     configs: Vec<Value>,
     langs: Vec<Value>,
     policies: Vec<Value>,
@@ -557,7 +557,7 @@ fn slots(n: usize) -> Vec<OnceLock<Value>> {
 
 impl Shared {
     pub fn new(site: &Site) -> Shared {
-        let languages = (*site.languages).clone();
+        let languages = std::sync::Arc::clone(&site.languages);
         let per_language = |value: &dyn Fn(&str) -> Value| -> Vec<Value> {
             languages.all.iter().map(|lang| value(lang)).collect()
         };

@@ -200,12 +200,8 @@ pub fn call(site: &Site, shared: &Shared, name: &str, args: &Args) -> TeraResult
             let path = path.strip_prefix("data/").unwrap_or(path);
             // A page in German reads `cookies.de.toml` where there is one.
             let lang = language_of(site, args);
-            let translated = match path.rsplit_once('.') {
-                Some((stem, ext)) if lang != &*site.languages.default => {
-                    Some(format!("{stem}.{lang}.{ext}"))
-                }
-                _ => None,
-            };
+            let translated = (lang != &*site.languages.default)
+                .then(|| crate::language::with_suffix(path, lang));
             let found = translated.and_then(|t| load_data(site, &t));
             found.or_else(|| load_data(site, path)).ok_or_else(|| {
                 Error::message(format!(

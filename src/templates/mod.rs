@@ -226,14 +226,9 @@ fn record_heads<'a>(
         .iter()
         .filter(|policy| &*policy.lang == lang)
         .filter_map(|policy| {
-            let name = policy.record_name();
             Some(RecordHead {
                 policy: &policy.slug,
-                head: record
-                    .entries
-                    .iter()
-                    .rfind(|e| e.policy == name)
-                    .map(|e| e.seal.as_str())?,
+                head: record.head(&policy.record_name())?,
                 versions_url: site.permalink(&crate::machine::versions_path(policy)),
             })
         })
@@ -510,13 +505,9 @@ impl Templates {
         let alternates = crate::alternates::of_policy_page(site, page);
         let mut context = self.base_context(site, &path, lang, &alternates);
         let words = |key: &str, args: &[(&str, &str)]| {
-            let mut text = self
-                .string(lang, &site.config.default_language, key)
-                .unwrap_or_else(|| key.to_string());
-            for (name, value) in args {
-                text = text.replace(&format!("{{{name}}}"), value);
-            }
-            text
+            self.strings
+                .fill(lang, &site.config.default_language, key, args)
+                .unwrap_or_else(|| key.to_string())
         };
         context.insert(
             "breadcrumbs_ld",

@@ -81,6 +81,23 @@ impl Strings {
             .map(String::as_str)
     }
 
+    /// The text of `key` (as [`Strings::get`] finds it) with each `{name}` replaced by
+    /// the argument of that name: for what Rust writes from theme strings (a notice, a
+    /// breadcrumb), where no template's escaping applies.
+    pub fn fill(
+        &self,
+        lang: &str,
+        default: &str,
+        key: &str,
+        args: &[(&str, &str)],
+    ) -> Option<String> {
+        let mut text = self.get(lang, default, key)?.to_string();
+        for (name, value) in args {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        Some(text)
+    }
+
     /// A language's own strings, else its base language's.
     fn table(&self, lang: &str) -> Option<&BTreeMap<String, String>> {
         self.by_lang
@@ -144,13 +161,8 @@ fn base_language(lang: &str) -> &str {
 /// One strings file: a table of texts, keys at the top level.
 fn read(path: &Path, display_path: &Path) -> Result<BTreeMap<String, String>, Diagnostic> {
     let text = crate::content::read_utf8(path, display_path)?;
-    let table: toml::Table = toml::from_str(&text).map_err(|e| {
-        let problem = Diagnostic::error(display_path, e.message().to_string());
-        match e.span() {
-            Some(span) => problem.at_span(&text, span),
-            None => problem,
-        }
-    })?;
+    let table: toml::Table = toml::from_str(&text)
+        .map_err(|e| crate::diagnostic::toml_error(display_path, &text, e.message(), e.span()))?;
     let mut strings = BTreeMap::new();
     for (key, value) in table {
         let Some(value) = value.as_str() else {
