@@ -379,6 +379,61 @@ impl Config {
 mod tests {
     use super::*;
 
+    /// README's `site.toml` reference is a valid site.toml that names every setting
+    /// vellum reads (serialising a parsed config lists them all, defaults included), so
+    /// a new setting cannot go undocumented.
+    #[test]
+    fn readme_reference_names_every_setting() {
+        let readme = include_str!("../README.md");
+        let section = readme
+            .split("## Site settings: `site.toml`")
+            .nth(1)
+            .expect("README has a site.toml section");
+        let block = section
+            .split("```toml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("\n```").next())
+            .expect("the section starts with a toml block");
+        let config = Config::parse(block).expect("README's site.toml parses");
+        let all = toml::Value::try_from(&config).unwrap();
+        fn names(table: &toml::Table, prefix: &str, out: &mut Vec<String>) {
+            for (key, value) in table {
+                // Free-form tables: their keys are the user's, not vellum's.
+                if key == "extra" {
+                    out.push(format!("{prefix}{key}"));
+                    continue;
+                }
+                match value {
+                    toml::Value::Table(inner) => names(inner, &format!("{prefix}{key}."), out),
+                    _ => out.push(format!("{prefix}{key}")),
+                }
+            }
+        }
+        let mut settings = Vec::new();
+        names(all.as_table().unwrap(), "", &mut settings);
+        assert!(settings.len() > 25, "{settings:?}");
+        let written: toml::Table = toml::from_str(block).unwrap();
+        let missing: Vec<&String> = settings
+            .iter()
+            .filter(|name| {
+                let mut at = Some(&written);
+                let mut found = true;
+                for part in name.split('.') {
+                    match at.and_then(|t| t.get(part)) {
+                        Some(toml::Value::Table(t)) => at = Some(t),
+                        Some(_) => at = None,
+                        None => found = false,
+                    }
+                }
+                !found
+            })
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "README's site.toml reference misses {missing:?}"
+        );
+    }
+
     #[test]
     fn minimal_config_takes_defaults() {
         let config = Config::parse("title = \"Shop\"\nbase_url = \"https://x.test/\"\n").unwrap();

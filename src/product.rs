@@ -191,6 +191,10 @@ pub struct ProductView<'a> {
     pub specs: &'a [Spec],
     pub variants: &'a [String],
     pub buy_url: Option<&'a str>,
+    /// Each variant with the address that buys it: `buy_url` with `variant=` and the
+    /// variant's name (empty without a `buy_url`). The theme's colour picker shows the
+    /// Buy button of the chosen one, without JavaScript.
+    pub variant_buy_urls: Vec<VariantBuy<'a>>,
     /// schema.org `Product` JSON-LD, safe inside `<script type="application/ld+json">`
     /// (on the product's own page only).
     pub json_ld: String,
@@ -199,13 +203,49 @@ pub struct ProductView<'a> {
     pub related: Vec<Related<'a>>,
 }
 
-/// A product worth showing beside another.
+/// One variant of a product and the address that buys it.
+#[derive(Debug, Serialize)]
+pub struct VariantBuy<'a> {
+    pub name: &'a str,
+    pub buy_url: String,
+}
+
+/// `buy_url` with the variant's name as the query parameter `variant`, so the checkout
+/// receives the shopper's choice (the way Shopify's and most carts' "add" links take it).
+fn variant_buy_urls<'a>(front: &'a ProductFront) -> Vec<VariantBuy<'a>> {
+    let Some(buy_url) = front.buy_url.as_deref() else {
+        return Vec::new();
+    };
+    let join = if buy_url.contains('?') { '&' } else { '?' };
+    front
+        .variants
+        .iter()
+        .map(|name| {
+            let value =
+                percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+            VariantBuy {
+                name,
+                buy_url: format!("{buy_url}{join}variant={value}"),
+            }
+        })
+        .collect()
+}
+
+/// A product worth showing beside another, as a card: picture, price and availability.
 #[derive(Debug, Serialize)]
 pub struct Related<'a> {
     pub name: &'a str,
     pub permalink: String,
+    pub description: Option<&'a str>,
     pub price_formatted: String,
+    pub availability: Option<Availability>,
+    /// The product's first picture.
+    pub image: Option<ImageView<'a>>,
 }
+
+/// How large a product card's picture is drawn: two cards a row on phones, 15rem
+/// columns on wider screens (the theme's `.product-grid`).
+const CARD_SIZES: &str = "(min-width: 40rem) 15rem, 45vw";
 
 /// How many related products a product page shows.
 const RELATED: usize = 4;
@@ -234,7 +274,41 @@ fn related<'a>(site: &'a Site, page: &'a Page) -> Vec<Related<'a>> {
             Some(Related {
                 name: front.name.as_deref().unwrap_or(p.title()),
                 permalink: site.permalink(&p.path),
+                description: p.file.front_matter.description(),
                 price_formatted: price.format(page.lang()),
+                availability: front.availability,
+                image: images(site, p, front)
+                    .into_iter()
+                    .next()
+                    .map(|image| ImageView {
+                        sizes: CARD_SIZES,
+                        ..image
+                    }),
+            })
+        })
+        .collect()
+}
+
+/// A product's pictures, resized: the largest file as `src`, every width in `srcset`.
+fn images<'a>(site: &Site, page: &Page, front: &'a ProductFront) -> Vec<ImageView<'a>> {
+    front
+        .images
+        .iter()
+        .filter_map(|image| {
+            let processed = site.images.get(&image_key(page, &image.src))?;
+            let srcset = processed
+                .variants
+                .iter()
+                .map(|(width, path)| format!("{} {width}w", site.permalink(&format!("/{path}"))))
+                .collect::<Vec<_>>()
+                .join(", ");
+            Some(ImageView {
+                src: site.permalink(&format!("/{}", processed.path)),
+                alt: &image.alt,
+                width: processed.width,
+                height: processed.height,
+                srcset,
+                sizes: "(min-width: 60rem) 28rem, 90vw",
             })
         })
         .collect()
@@ -256,29 +330,7 @@ impl<'a> ProductView<'a> {
     pub fn new(site: &'a Site, page: &'a Page, full: bool) -> Option<ProductView<'a>> {
         let front = page.product()?;
         let price = Price::parse(front.price.as_deref()?, front.currency.as_deref()?).ok()?;
-        let images: Vec<ImageView> = front
-            .images
-            .iter()
-            .filter_map(|image| {
-                let processed = site.images.get(&image_key(page, &image.src))?;
-                let srcset = processed
-                    .variants
-                    .iter()
-                    .map(|(width, path)| {
-                        format!("{} {width}w", site.permalink(&format!("/{path}")))
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                Some(ImageView {
-                    src: site.permalink(&format!("/{}", processed.path)),
-                    alt: &image.alt,
-                    width: processed.width,
-                    height: processed.height,
-                    srcset,
-                    sizes: "(min-width: 60rem) 28rem, 90vw",
-                })
-            })
-            .collect();
+        let images = images(site, page, front);
         let availability_label = match front.availability {
             Some(Availability::InStock) => "In stock",
             Some(Availability::OutOfStock) => "Out of stock",
@@ -306,6 +358,7 @@ impl<'a> ProductView<'a> {
             specs: &front.specs,
             variants: &front.variants,
             buy_url: front.buy_url.as_deref(),
+            variant_buy_urls: variant_buy_urls(front),
             json_ld,
             related,
         })

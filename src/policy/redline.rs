@@ -470,16 +470,17 @@ fn emit_deleted(tokens: &[Token], out: &mut String, counts: &mut Counts) {
 }
 
 fn wrap_text_runs(tokens: &[Token], tag: &str, keep_tags: bool, out: &mut String) {
-    let mut open = false;
+    // The text of the run being marked: written out when it closes, once it is known
+    // whether it holds a word or only punctuation.
+    let mut run: Option<String> = None;
     // Spaces inside a run wait here, so that a run never ends with a marked space.
     let mut pending = String::new();
     for token in tokens {
         match token.kind {
-            Kind::Space if open => pending.push_str(token.text),
+            Kind::Space if run.is_some() => pending.push_str(token.text),
             Kind::Tag => {
-                if open {
-                    out.push_str(&format!("</{tag}>"));
-                    open = false;
+                if let Some(text) = run.take() {
+                    close_run(tag, &text, out);
                 }
                 out.push_str(&std::mem::take(&mut pending));
                 if keep_tags {
@@ -490,21 +491,52 @@ fn wrap_text_runs(tokens: &[Token], tag: &str, keep_tags: bool, out: &mut String
                     }
                 }
             }
-            Kind::Space if !open => out.push_str(token.text),
+            Kind::Space => out.push_str(token.text),
             _ => {
-                if !open {
-                    out.push_str(&format!("<{tag}>"));
-                    open = true;
-                }
-                out.push_str(&std::mem::take(&mut pending));
-                out.push_str(token.text);
+                let text = run.get_or_insert_with(String::new);
+                text.push_str(&std::mem::take(&mut pending));
+                text.push_str(token.text);
             }
         }
     }
-    if open {
-        out.push_str(&format!("</{tag}>"));
+    if let Some(text) = run.take() {
+        close_run(tag, &text, out);
     }
     out.push_str(&pending);
+}
+
+/// Writes one marked run. A run of punctuation alone (a comma become a semicolon, a
+/// full stop added) gets the class `redline-punct`, which the theme draws as a boxed
+/// mark: an underline or strike-through on a single comma is all but invisible, and
+/// such a change can turn a list's meaning.
+fn close_run(tag: &str, text: &str, out: &mut String) {
+    if is_punctuation_only(text) {
+        out.push_str(&format!("<{tag} class=\"redline-punct\">{text}</{tag}>"));
+    } else {
+        out.push_str(&format!("<{tag}>{text}</{tag}>"));
+    }
+}
+
+/// True when escaped HTML text has no letter or digit (its character references, such
+/// as `&amp;`, count as the one character they stand for).
+fn is_punctuation_only(text: &str) -> bool {
+    let mut rest = text;
+    let mut any = false;
+    while let Some(c) = rest.chars().next() {
+        if c == '&'
+            && let Some(end) = rest.find(';').filter(|&end| end <= 10)
+        {
+            rest = &rest[end + 1..];
+            any = true;
+            continue;
+        }
+        if c.is_alphanumeric() {
+            return false;
+        }
+        any |= !c.is_whitespace();
+        rest = &rest[c.len_utf8()..];
+    }
+    any
 }
 
 const VOID_TAGS: &[&str] = &["br", "hr", "img", "input", "wbr", "col", "source"];
@@ -853,13 +885,36 @@ mod tests {
     }
 
     #[test]
+    fn a_punctuation_only_change_is_marked_as_such_and_a_word_change_is_not() {
+        let r = redline(
+            &["<p>We share it with couriers, and payment providers.</p>"],
+            &["<p>We share it with couriers; and payment providers &amp; banks.</p>"],
+            &Labels::default(),
+        );
+        assert!(
+            r.html.contains(
+                "couriers<del class=\"redline-punct\">,</del><ins class=\"redline-punct\">;</ins>"
+            ),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("<ins>&amp; banks</ins>"), "{}", r.html);
+        assert!(is_punctuation_only("&amp;"));
+        assert!(is_punctuation_only(" – "));
+        assert!(!is_punctuation_only("3."));
+        assert!(!is_punctuation_only(" "));
+    }
+
+    #[test]
     fn removed_last_item_is_a_deleted_item_and_the_edit_before_it_is_a_word_change() {
         let old =
             "<ul>\n<li>delivery;</li>\n<li>payment;</li>\n<li>marketing partners.</li>\n</ul>\n";
         let new = "<ul>\n<li>delivery;</li>\n<li>payment.</li>\n</ul>\n";
         let r = redline(&[old], &[new], &Labels::default());
         assert!(
-            r.html.contains("<li>payment<del>;</del><ins>.</ins></li>"),
+            r.html.contains(
+                "<li>payment<del class=\"redline-punct\">;</del><ins class=\"redline-punct\">.</ins></li>"
+            ),
             "{}",
             r.html
         );

@@ -248,8 +248,12 @@ fn get_url(site: &Site, args: &Args) -> TeraResult<Value> {
         let url = site
             .link_url_in(target, language_of(site, args))
             .ok_or_else(|| {
+                let nearest = site
+                    .closest_source(target)
+                    .map(|known| format!("; did you mean @/{known}?"))
+                    .unwrap_or_default();
                 Error::message(format!(
-                    "get_url: there is no content/{target} (from `{path}`)"
+                    "get_url: there is no content/{target} (from `{path}`{nearest})"
                 ))
             })?;
         return Ok(Value::from(match anchor {
@@ -306,7 +310,13 @@ fn get_page(site: &Site, shared: &Shared, args: &Args, section: bool) -> TeraRes
     let index = site
         .index_by_relative(&translated)
         .or_else(|| site.index_by_relative(path))
-        .ok_or_else(|| Error::message(format!("{function}: there is no content/{path}")))?;
+        .ok_or_else(|| {
+            let nearest = site
+                .closest_source(path)
+                .map(|known| format!(" (did you mean {known}?)"))
+                .unwrap_or_default();
+            Error::message(format!("{function}: there is no content/{path}{nearest}"))
+        })?;
     if site.pages[index].is_section() != section {
         let hint = if section {
             "use get_page for pages"

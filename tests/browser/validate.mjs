@@ -1,17 +1,17 @@
 // Validates the built site the way professionals do:
 //   node validate.mjs SITE_DIR PORT SCREENSHOT_DIR PAGE...
 // - the Nu HTML Checker (vnu-jar, on the machine's Java) on every page given: zero errors;
-// - axe-core in Chromium at 375 px and 1280 px, light and dark: zero WCAG 2.1 A/AA
-//   violations;
-// - a screenshot of each page at both widths, and the print view (no navigation, link
-//   addresses shown) as PDF.
+// - axe-core in Chromium at 375, 768 and 1280 px, light and dark: zero WCAG 2.1 A/AA
+//   violations, and a screenshot of each page at each width in each scheme;
+// - each page as printed (print media, screenshot), and on paper: no navigation or
+//   forms, link addresses shown, a policy's permanent address and the day it was
+//   printed; one policy saved as PDF.
 // Prints a JSON report; exits 1 naming each page and rule that failed.
 import { execFileSync } from "node:child_process";
-import { createServer } from "node:http";
-import { mkdirSync, readFileSync, existsSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join, extname } from "node:path";
-import { launch } from "./chromium.mjs";
+import { join } from "node:path";
+import { launch, serveDir } from "./chromium.mjs";
 
 const [site, port, shots, ...pages] = process.argv.slice(2);
 const require = createRequire(import.meta.url);
@@ -36,17 +36,7 @@ if (vnuOut.trim()) {
 }
 
 // 2. Serve the site and check every page in Chromium.
-const types = { ".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript", ".png": "image/png", ".xml": "application/xml", ".json": "application/json" };
-const server = createServer((req, res) => {
-  let path = join(site, decodeURIComponent(new URL(req.url, "http://x").pathname));
-  if (existsSync(path) && statSync(path).isDirectory()) path = join(path, "index.html");
-  if (!existsSync(path)) {
-    res.writeHead(404);
-    return res.end();
-  }
-  res.writeHead(200, { "content-type": types[extname(path)] || "application/octet-stream" });
-  res.end(readFileSync(path));
-}).listen(Number(port), "127.0.0.1");
+const server = serveDir(site, Number(port));
 
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const report = { pages: pages.length, axe_runs: 0, screenshots: 0 };
@@ -54,9 +44,9 @@ const browser = await launch();
 try {
   for (const path of pages) {
     const name = path.replace(/\/$/, "").replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "") || "home";
-    // Light at both widths, and dark (prefers-color-scheme) at both: contrast is
-    // checked in each scheme.
-    for (const [width, scheme] of [[375, "light"], [1280, "light"], [375, "dark"], [1280, "dark"]]) {
+    // Light and dark (prefers-color-scheme) at a phone's, a tablet's and a desktop's
+    // width: contrast is checked in each scheme.
+    for (const [width, scheme] of [375, 768, 1280].flatMap((w) => [[w, "light"], [w, "dark"]])) {
       const page = await browser.newPage({ viewport: { width, height: 900 }, colorScheme: scheme });
       const response = await page.goto(`http://127.0.0.1:${port}/${path}`);
       if (!response.ok() && !path.startsWith("404")) failures.push(`${path}: HTTP ${response.status()}`);
@@ -100,22 +90,39 @@ try {
       await page.close();
     }
   }
-  // 4. Print: no navigation, link addresses shown; saved as PDF for a person to look at.
-  const print = await browser.newPage();
-  const printed = pages.find((p) => p.includes("policies/")) || pages[0];
-  await print.goto(`http://127.0.0.1:${port}/${printed}`);
-  await print.emulateMedia({ media: "print" });
-  const checks = await print.evaluate(() => {
-    const nav = document.querySelector(".site-nav");
-    const link = document.querySelector('.prose a[href^="http"]');
-    return {
-      navHidden: !nav || getComputedStyle(nav).display === "none",
-      linkUrlShown: !link || getComputedStyle(link, "::after").content.includes("attr(href)") || getComputedStyle(link, "::after").content.includes("http"),
-    };
-  });
-  if (!checks.navHidden) failures.push(`print: ${printed}: the navigation is printed`);
-  if (!checks.linkUrlShown) failures.push(`print: ${printed}: link addresses are not printed`);
-  await print.pdf({ path: join(shots, "print.pdf"), format: "A4" });
+  // 4. Print, every page kind: no navigation or forms; link addresses shown; on a
+  // policy page its permanent address and the day of printing (policy-date.js writes
+  // it). A screenshot of each as printed, and one policy as PDF.
+  for (const path of pages) {
+    const name = path.replace(/\/$/, "").replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "") || "home";
+    const print = await browser.newPage({ viewport: { width: 794, height: 1123 } });
+    await print.goto(`http://127.0.0.1:${port}/${path}`);
+    await print.emulateMedia({ media: "print" });
+    const checks = await print.evaluate(() => {
+      const shown = (el) => el && getComputedStyle(el).display !== "none" && el.getClientRects().length > 0;
+      const link = document.querySelector('.prose a[href^="http"]');
+      const permalink = document.querySelector(".policy-actions .permalink a");
+      const printedOn = document.querySelector(".printed-on");
+      return {
+        nav: shown(document.querySelector(".site-nav")),
+        forms: [...document.querySelectorAll("form, .print-action, .variant-picker")].some(shown),
+        linkUrl: !link || getComputedStyle(link, "::after").content.includes("http"),
+        permalink: !permalink || (shown(permalink) && getComputedStyle(permalink, "::after").content.includes("http")),
+        printedOn: !printedOn || (shown(printedOn) && /\d{4}/.test(printedOn.textContent)),
+      };
+    });
+    if (checks.nav) failures.push(`print: ${path}: the navigation is printed`);
+    if (checks.forms) failures.push(`print: ${path}: a form or button is printed`);
+    if (!checks.linkUrl) failures.push(`print: ${path}: link addresses are not printed`);
+    if (!checks.permalink) failures.push(`print: ${path}: the permanent address is not printed`);
+    if (!checks.printedOn) failures.push(`print: ${path}: the day of printing is not printed`);
+    await print.screenshot({ path: join(shots, `${name}-print.png`), fullPage: true });
+    report.print_checks = (report.print_checks || 0) + 1;
+    if (path === pages.find((p) => p.includes("policies/"))) {
+      await print.pdf({ path: join(shots, "print.pdf"), format: "A4" });
+    }
+    await print.close();
+  }
 } finally {
   await browser.close();
   server.close();

@@ -13,7 +13,16 @@ fn product_page_shows_gallery_price_specs_variants_and_related_products() {
     site.build_ok();
     let page = squeeze(&site.output("products/watches/alpha/index.html"));
     assert!(page.contains("<p class=\"price\">$1,299.50</p>"), "{page}");
-    assert!(page.contains("Colours:</span> Black, White"), "{page}");
+    // The colour picker: one radio button and one Buy link per colour, the link
+    // carrying the colour (tests/browser/layout.mjs checks the picker in Chromium).
+    assert!(
+        page.contains("<legend>Colour</legend> <div class=\"variant-options\"> <label><input type=\"radio\" name=\"variant\" value=\"Black\" checked> Black</label> <label><input type=\"radio\" name=\"variant\" value=\"White\"> White</label>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<a class=\"button buy-variant\" href=\"https://checkout.shop.test/alpha?variant=White\">Buy<span class=\"variant-name\"> · White</span>"),
+        "{page}"
+    );
     let display = page.find("<th scope=\"row\">Display</th>").expect("specs");
     let battery = page.find("<th scope=\"row\">Battery</th>").expect("specs");
     assert!(display < battery, "specs keep their written order");
@@ -31,9 +40,10 @@ fn product_page_shows_gallery_price_specs_variants_and_related_products() {
         page.contains("alt=\"Alpha watch, again\" loading=\"lazy\""),
         "the second image loads lazily: {page}"
     );
+    // Related products are cards: picture, name, price, availability.
     assert!(
         page.contains(
-            "<a href=\"https://shop.test/products/watches/beta/\">Beta Watch</a> · $99.00"
+            "sizes=\"(min-width: 40rem) 15rem, 45vw\" width=\"1000\" height=\"1000\" alt=\"\" loading=\"lazy\" decoding=\"async\"> <h3 class=\"product-card-title\"><a href=\"https://shop.test/products/watches/beta/\">Beta Watch</a></h3> <p class=\"price\">$99.00</p> <p class=\"availability availability-preorder\">Available to pre-order</p>"
         ),
         "{page}"
     );
@@ -403,5 +413,82 @@ fn a_bad_shortcode_argument_is_an_error_at_its_line() {
         &site,
         "content/_index.md:6",
         "there is no content/products/watches/omega.md",
+    );
+}
+
+#[test]
+fn the_home_page_shows_the_products_its_front_matter_features_as_cards() {
+    let site = site();
+    edit(
+        &site,
+        "content/_index.md",
+        "title = \"Fixture Shop\"\n",
+        "title = \"Fixture Shop\"\n[extra]\nfeatured = [\"products/watches/beta.md\", \"products/watches/alpha.md\"]\n",
+    );
+    site.build_ok();
+    let home = squeeze(&site.output("index.html"));
+    let grid = home
+        .split("<h2 id=\"featured-title\">Featured products</h2>")
+        .nth(1)
+        .expect("a featured grid")
+        .split("</ul>")
+        .next()
+        .unwrap();
+    let beta = grid.find(">Beta Watch</a>").expect("beta featured");
+    let alpha = grid.find(">Alpha Watch</a>").expect("alpha featured");
+    assert!(beta < alpha, "in the order written: {grid}");
+    assert!(grid.contains("<p class=\"price\">$99.00</p>"), "{grid}");
+    assert!(grid.contains("Available to pre-order"), "{grid}");
+
+    // A featured product that does not exist names the home page's file.
+    edit(
+        &site,
+        "content/_index.md",
+        "products/watches/beta.md",
+        "products/watches/betta.md",
+    );
+    let run = site.build(&[]);
+    assert!(!run.success);
+    assert!(
+        run.stderr.contains(
+            "get_page: there is no content/products/watches/betta.md (did you mean products/watches/beta.md?)"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn each_colour_buys_itself_with_the_colour_in_the_checkout_address() {
+    let site = site();
+    edit(
+        &site,
+        "content/products/watches/alpha.md",
+        "variants = [\"Black\", \"White\"]",
+        "variants = [\"Rosé & Gold\", \"White\"]",
+    );
+    let alpha = site.read("content/products/watches/alpha.md");
+    let buy = alpha
+        .lines()
+        .find(|l| l.starts_with("buy_url"))
+        .expect("alpha has a buy_url")
+        .to_string();
+    edit(
+        &site,
+        "content/products/watches/alpha.md",
+        &buy,
+        "buy_url = \"https://checkout.shop.test/add?sku=W-ALPHA\"",
+    );
+    site.build_ok();
+    let page = squeeze(&site.output("products/watches/alpha/index.html"));
+    assert!(
+        page.contains(
+            "href=\"https://checkout.shop.test/add?sku=W-ALPHA&amp;variant=Ros%C3%A9%20%26%20Gold\""
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains("value=\"Rosé &amp; Gold\" checked> Rosé &amp; Gold</label>"),
+        "{page}"
     );
 }

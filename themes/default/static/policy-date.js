@@ -1,5 +1,5 @@
-// Shortcuts on policy pages; each page lists the same links without them. Their messages
-// come from the form's data-message-* attributes, in the page's language.
+// Shortcuts on policy pages (each page lists the same links without them), and printing.
+// Their messages come from the form's data-message-* attributes, in the page's language.
 // Jumps to the policy version in force on a chosen date (the version history table
 // shows every version's dates).
 for (const form of document.querySelectorAll("form.version-at")) {
@@ -30,3 +30,19 @@ for (const form of document.querySelectorAll("form.compare-versions")) {
     }
   });
 }
+
+// Printing: the button under a policy's title (hidden without JavaScript, where the
+// browser's own menu prints the same page), and the day of printing, written on paper
+// only, in the page's language.
+for (const button of document.querySelectorAll("button[data-print]")) {
+  button.closest("[hidden]")?.removeAttribute("hidden");
+  button.addEventListener("click", () => window.print());
+}
+function writePrintedOn() {
+  const day = new Intl.DateTimeFormat(document.documentElement.lang || undefined, { dateStyle: "long" }).format(new Date());
+  for (const line of document.querySelectorAll(".printed-on[data-template]")) {
+    line.textContent = line.dataset.template.replace("{date}", day);
+  }
+}
+writePrintedOn();
+window.addEventListener("beforeprint", writePrintedOn);
