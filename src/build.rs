@@ -85,7 +85,15 @@ pub fn load_content(
     let languages = crate::language::Languages::new(config);
     let (mut content, mut diagnostics) =
         crate::content::load(root, &config.limits, &languages, &file_kind);
-    diagnostics.extend(untranslated_sources(&content));
+    // A source that failed to load is not missing: its translations wait for it rather
+    // than add a second, misleading error.
+    let failed: std::collections::HashSet<PathBuf> = diagnostics
+        .0
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.path.clone())
+        .collect();
+    diagnostics.extend(untranslated_sources(&content, &failed));
     diagnostics.extend(translated_products(&content));
     let policies = match policy::collect(&mut content, &config.policies, &languages, drafts) {
         Ok(policies) => policies,
@@ -99,7 +107,10 @@ pub fn load_content(
 
 /// Translations whose source file does not exist: `about.de.md` without `about.md`
 /// would be a page in no language of record. The home page may be implicit.
-fn untranslated_sources(content: &crate::content::Content) -> Vec<Diagnostic> {
+fn untranslated_sources(
+    content: &crate::content::Content,
+    failed: &std::collections::HashSet<PathBuf>,
+) -> Vec<Diagnostic> {
     let sources: std::collections::HashSet<&str> = content
         .files
         .iter()
@@ -111,6 +122,7 @@ fn untranslated_sources(content: &crate::content::Content) -> Vec<Diagnostic> {
         .iter()
         .filter(|f| f.relative != f.base && !f.is_home() && !sources.contains(f.base.as_str()))
         .filter(|f| !product::is_product(&f.base))
+        .filter(|f| !failed.contains(&Path::new(crate::content::CONTENT_DIR).join(&f.base)))
         .map(|f| {
             Diagnostic::error(
                 &f.display_path,

@@ -88,6 +88,20 @@ pub fn check(options: &BuildOptions, external: bool) -> Result<Report, Diagnosti
             }
         }
     }
+    // The pull request must carry the record of what it publishes: CI's
+    // `vellum build --locked` refuses a lock that does not record it yet. A warning (an
+    // error with --strict): a site never built has no lock at all.
+    if site.lock_update.is_some() {
+        report.problems.push(
+            Diagnostic::warning(
+                crate::policy::lock::LOCK_FILE,
+                "policies.lock does not yet record a new policy version or correction of this change",
+            )
+            .with_help(
+                "run `vellum build` (it updates policies.lock) and commit policies.lock with your change; CI's `vellum build --locked` fails until then",
+            ),
+        );
+    }
     check_reachable(&html, &edges, &sources, &mut report);
     report.problems.extend(site.check_warnings.iter().cloned());
     check_redlines(&outputs, &mut report);

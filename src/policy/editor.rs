@@ -356,10 +356,12 @@ pub fn notice(
 /// The policy with folder name `slug`, or an error listing the policies there are.
 pub fn find<'a>(policies: &'a [Policy], slug: &str) -> Result<&'a Policy, String> {
     policies.iter().find(|p| p.slug == slug).ok_or_else(|| {
-        let known: Vec<&str> = policies.iter().map(|p| p.slug.as_str()).collect();
+        // Each policy once, though every language has its own.
+        let known: std::collections::BTreeSet<&str> =
+            policies.iter().map(|p| p.slug.as_str()).collect();
         format!(
             "there is no policy `{slug}` (policies: {}); to start one, create its first version as content/{POLICIES_DIR}/{slug}/YYYY-MM-DD.md (the date it takes effect) with a title in its front matter",
-            known.join(", ")
+            known.into_iter().collect::<Vec<_>>().join(", ")
         )
     })
 }

@@ -647,7 +647,7 @@ fn check_versions(policy: &Policy, diagnostics: &mut Diagnostics) {
                 version
                     .file
                     .error_at_key("summary", "this policy version has no summary of what changed")
-                    .with_help("add summary = \"What changed and why, in a sentence or two.\" to the front matter"),
+                    .with_help("fill in summary = \"...\" in the front matter with what changed and why, in a sentence or two; readers see it in the changelog and the version history"),
             );
         }
     }

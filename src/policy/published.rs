@@ -45,11 +45,62 @@ pub fn changed_source_error(
         format!("this policy version was published and line {line} has changed"),
     )
     .at_line(&file.text, line)
-    .with_help(format!(
-        "published: {}\n      now: {}\npublished versions must not change silently: restore the line as published, or record the change in the front matter: {correction}",
-        shown(old),
-        shown(new)
-    ))
+    .with_help({
+        let (old, new) = match (old, new) {
+            (Some(old), Some(new)) => changed_parts(old, new),
+            _ => (shown(old), shown(new)),
+        };
+        format!(
+            "published: {old}\n      now: {new}\npublished versions must not change silently: restore the line as published, or record the change in the front matter: {correction}"
+        )
+    })
+}
+
+/// How much of a long line to show on each side of a change.
+const CONTEXT: usize = 30;
+
+/// The published and the new line, cut down to the part that differs and a few words
+/// either side: in a 500-character paragraph, one changed word is otherwise hard to find.
+fn changed_parts(old: &str, new: &str) -> (String, String) {
+    if old.chars().count() <= 2 * CONTEXT + 40 && new.chars().count() <= 2 * CONTEXT + 40 {
+        return (shown(Some(old)), shown(Some(new)));
+    }
+    let prefix: usize = old
+        .chars()
+        .zip(new.chars())
+        .take_while(|(a, b)| a == b)
+        .map(|(a, _)| a.len_utf8())
+        .sum();
+    let suffix: usize = old[prefix..]
+        .chars()
+        .rev()
+        .zip(new[prefix..].chars().rev())
+        .take_while(|(a, b)| a == b)
+        .map(|(a, _)| a.len_utf8())
+        .sum();
+    let cut = |line: &str| {
+        let end = line.len() - suffix;
+        // Back to a word's start before the change, on to a word's end after it.
+        let start = line[..prefix]
+            .char_indices()
+            .rev()
+            .nth(CONTEXT)
+            .map_or(0, |(i, _)| {
+                line[..i].rfind(' ').map_or(0, |space| space + 1)
+            });
+        let stop = line[end..]
+            .char_indices()
+            .nth(CONTEXT)
+            .map_or(line.len(), |(i, _)| {
+                line[end + i..]
+                    .find(' ')
+                    .map_or(line.len(), |space| end + i + space)
+            });
+        let before = if start > 0 { "…" } else { "" };
+        let after = if stop < line.len() { "…" } else { "" };
+        format!("{before}{}{after}", &line[start..stop])
+    };
+    (cut(old), cut(new))
 }
 
 /// The first line where `new` differs from `old`: its number in `new` (1-based) and the
@@ -109,6 +160,21 @@ fn published_text(root: &Path, file: &str, hash: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_line_is_shown_around_its_change() {
+        let old = "This Privacy Policy explains how we collect, use, store, protect, and manage the personal information submitted by users. Our top priority is to fully protect user privacy and personal data security, and all data processing behaviors strictly follow standardized principles.";
+        let new = old.replace("Our top priority", "Our highest priority");
+        let (was, now) = changed_parts(old, &new);
+        assert!(was.starts_with('…') && was.ends_with('…'), "{was}");
+        assert!(was.contains("Our top priority"), "{was}");
+        assert!(now.contains("Our highest priority"), "{now}");
+        assert!(was.chars().count() < 100, "{was}");
+        // Short lines are shown whole; a change at the very start or end keeps its edge.
+        assert_eq!(changed_parts("a b", "a c"), ("a b".into(), "a c".into()));
+        let (_, now) = changed_parts(old, &format!("Now: {old}"));
+        assert!(now.starts_with("Now: This") && now.ends_with('…'), "{now}");
+    }
 
     #[test]
     fn first_change_names_the_line_and_both_texts() {

@@ -381,7 +381,9 @@ fn check_corrections(lock: &Lock, version: &Version, today: NaiveDate, errors: &
 }
 
 /// When a version was published: the day a build recorded it, or for a version brought
-/// in with the policy's history, the day its notice went out (else its effective date).
+/// in with the policy's history, the day its notice went out (else its effective date)
+/// or the day it was brought in, whichever is first: an upcoming version brought in
+/// was public from then, so it can be corrected from then.
 /// A version not yet recorded is published today.
 fn publication_date(lock: &Lock, version: &Version, today: NaiveDate) -> NaiveDate {
     let front = version.front();
@@ -389,11 +391,12 @@ fn publication_date(lock: &Lock, version: &Version, today: NaiveDate) -> NaiveDa
         .announced
         .as_ref()
         .map_or(version.effective, |a| a.date().min(version.effective));
+    let recorded = |entry: &crate::policy::lock::Entry| {
+        NaiveDate::parse_from_str(&entry.recorded, "%Y-%m-%d").unwrap_or(today)
+    };
     match lock.first(&file_key(version)) {
-        Some(entry) if entry.event == Event::Published => {
-            NaiveDate::parse_from_str(&entry.recorded, "%Y-%m-%d").unwrap_or(today)
-        }
-        Some(_) => announced_or_effective,
+        Some(entry) if entry.event == Event::Published => recorded(entry),
+        Some(entry) => announced_or_effective.min(recorded(entry)),
         None if lock.legacy.iter().any(|l| l.file == file_key(version)) => announced_or_effective,
         None => today,
     }

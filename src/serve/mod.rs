@@ -513,8 +513,11 @@ async fn run(options: ServeOptions) -> Result<(), String> {
     let preview = rebuilder.preview_dir();
     watch::spawn(options.root.clone(), rebuilder, Arc::clone(&state))?;
     println!("Serving {url} (press Ctrl+C to stop)");
-    if options.open {
-        let _ = opener::open(&url);
+    if options.open
+        && let Err(error) = opener::open(&url)
+    {
+        // Say so, or an editor waits for a window that never comes.
+        println!("Could not open a browser ({error}): open {url} in yours.");
     }
     tokio::select! {
         served = http::serve(listener, state) => served,

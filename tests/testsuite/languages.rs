@@ -335,6 +335,24 @@ fn a_file_in_an_undeclared_language_is_an_error_at_the_file() {
 }
 
 #[test]
+fn a_source_that_fails_to_load_is_one_error_not_also_a_missing_source() {
+    let site = two_languages();
+    site.write(
+        "content/about.md",
+        "+++\ntitle = \u{201c}About\u{201d}\n+++\nAbout us.\n",
+    );
+    let run = site.build(&[]);
+    assert!(!run.success);
+    assert!(run.stderr.contains("curly quotes"), "{}", run.stderr);
+    assert!(!run.stderr.contains("does not exist"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("Build failed with 1 error;"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn a_translation_of_a_file_that_does_not_exist_is_an_error() {
     let site = two_languages();
     site.write(

@@ -309,7 +309,28 @@ fn two_builds_in_different_folders_are_byte_identical() {
 #[test]
 fn check_passes_on_a_sound_site() {
     let site = site();
+    // Never built, the site has no policies.lock: check says so (CI's `build --locked`
+    // would refuse it) as a warning, and writes nothing, the lock included.
     let run = site.vellum(&["check", "--now", "2026-11-25"]);
+    assert!(run.success, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("policies.lock does not yet record a new policy version"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("run `vellum build`"), "{}", run.stderr);
+    assert!(
+        !site.root.join("policies.lock").exists(),
+        "check writes nothing"
+    );
+    let run = site.vellum(&["check", "--strict", "--now", "2026-11-25"]);
+    assert!(!run.success, "--strict fails on a lock that is behind");
+
+    let run = site.vellum(&["build", "--now", "2026-11-25"]);
+    assert!(run.success, "{}", run.stderr);
+    std::fs::remove_dir_all(site.root.join("public")).unwrap();
+    let run = site.vellum(&["check", "--strict", "--now", "2026-11-25"]);
     assert!(run.success, "{}", run.stderr);
     assert!(run.stdout.contains("no problems"), "{}", run.stdout);
     assert!(!site.root.join("public").exists(), "check writes nothing");

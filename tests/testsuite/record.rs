@@ -399,6 +399,36 @@ fn corrections_need_a_note_and_a_date_from_publication_to_today() {
     }
 }
 
+/// An upcoming version brought in with the shop's history (recorded 2026-11-25, in force
+/// from 2027-01-01) has been public since it was brought in, so a correction made today
+/// is accepted: before, the build said "before the version was published (2027-01-01)"
+/// and, dated 2027-01-01, "after today", and an editor could not correct it at all.
+#[test]
+fn an_upcoming_version_already_published_can_be_corrected_today() {
+    let site = shop();
+    let path = "content/policies/privacy/2027-01-01.md";
+    let text = site
+        .read(path)
+        .replace("Our top priority", "Our highest priority")
+        .replace(
+            "change = \"editorial\"\n",
+            "change = \"editorial\"\ncorrections = [{ date = 2026-12-02, note = \"Reworded the introduction.\" }]\n",
+        );
+    site.write(path, &text);
+    let run = site.build(&[]);
+    assert!(run.success, "{}", run.stderr);
+    assert!(
+        site.output("policies/privacy/2027-01-01/index.html")
+            .contains("Our highest priority")
+    );
+    let dated_before = text.replace("date = 2026-12-02", "date = 2026-11-20");
+    site.write(path, dated_before);
+    site.build_fails(
+        path,
+        "dated 2026-11-20, before the version was published (2026-11-25)",
+    );
+}
+
 #[test]
 fn policy_verify_tells_a_rewritten_history_from_one_that_grew() {
     let site = policies();
