@@ -308,7 +308,7 @@ fn images<'a>(site: &Site, page: &Page, front: &'a ProductFront) -> Vec<ImageVie
                 width: processed.width,
                 height: processed.height,
                 srcset,
-                sizes: "(min-width: 60rem) 28rem, 90vw",
+                sizes: "(min-width: 60rem) 28rem, (min-width: 40rem) 45vw, 90vw",
             })
         })
         .collect()

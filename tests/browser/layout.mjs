@@ -4,6 +4,7 @@
 //   scrolls; on a phone they come before the text, in its column;
 // - every part of a policy page lines up with the text (one text width);
 // - the Print button shows with JavaScript, prints, and is absent without it;
+// - at 768 px a product's Buy button is on the first screen;
 // - the product page's colour picker shows the Buy button of the chosen colour only,
 //   without JavaScript, and that button's address carries the colour;
 // - related products are cards with a picture, a price and availability.
@@ -65,6 +66,13 @@ try {
   const noScript = await browser.newPage({ javaScriptEnabled: false });
   await noScript.goto(base + "policies/privacy/");
   if (await noScript.locator("button[data-print]").isVisible()) fail("the Print button shows without JavaScript");
+
+  // At tablet width the picture and the buying sit side by side: Buy is on the first
+  // screen, not under a full-width picture.
+  const tablet = await browser.newPage({ viewport: { width: 768, height: 1000 } });
+  await tablet.goto(base + "products/smart-watches/sense-2/");
+  const buyTop = await tablet.evaluate(() => document.querySelector("a.buy-variant").getBoundingClientRect().bottom);
+  if (buyTop > 1000) fail(`at 768 px the Buy button is below the first screen (${buyTop}px)`);
 
   // The colour picker, without JavaScript.
   await noScript.goto(base + "products/smart-watches/sense-2/");
