@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use crate::config::Config;
 use crate::content::front_matter::Kind;
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -95,6 +97,9 @@ pub fn load_content(
         .collect();
     diagnostics.extend(untranslated_sources(&content, &failed));
     diagnostics.extend(translated_products(&content));
+    if diagnostics.has_errors() {
+        diagnostics.extend(links_going_nowhere(&content, config, &languages, &failed));
+    }
     let policies = match policy::collect(&mut content, &config.policies, &languages, drafts) {
         Ok(policies) => policies,
         Err(errors) => {
@@ -103,6 +108,63 @@ pub fn load_content(
         }
     };
     (content, policies, diagnostics)
+}
+
+/// When some files failed to load, the build stops before rendering, where links are
+/// checked; so that one run still lists a broken link with the broken front matter,
+/// the files that did load are rendered here against every file there is (those that
+/// failed included: a link to them is not broken). Only errors the render stage would
+/// report in the same words come out; with no failed file this is not run at all.
+fn links_going_nowhere(
+    content: &crate::content::Content,
+    config: &Config,
+    languages: &crate::language::Languages,
+    failed: &std::collections::HashSet<PathBuf>,
+) -> Vec<Diagnostic> {
+    let content_dir = Path::new(crate::content::CONTENT_DIR);
+    let mut known: std::collections::HashSet<String> = content
+        .files
+        .iter()
+        .flat_map(|f| [f.relative.clone(), f.base.clone()])
+        .chain(failed.iter().flat_map(|path| {
+            let relative = path
+                .strip_prefix(content_dir)
+                .ok()
+                .and_then(|p| p.to_str())
+                .map(str::to_string);
+            let base = relative
+                .as_deref()
+                .and_then(|r| languages.split(r).ok())
+                .map(|(base, _)| base);
+            relative.into_iter().chain(base)
+        }))
+        .collect();
+    // A folder's `_index.md` may be implicit (the home page, a policy's index).
+    let folders: Vec<String> = known
+        .iter()
+        .flat_map(|path| {
+            let mut folders = vec!["_index.md".to_string()];
+            let mut at = path.as_str();
+            while let Some((folder, _)) = at.rsplit_once('/') {
+                folders.push(format!("{folder}/_index.md"));
+                at = folder;
+            }
+            folders
+        })
+        .collect();
+    known.extend(folders);
+    let resolve = |path: &str| known.contains(path).then(String::new);
+    content
+        .files
+        .par_iter()
+        .filter_map(|file| {
+            // Pages are kept without their body until rendering; read it for this.
+            let file = file.whole().ok()?;
+            crate::markdown::render(&file, &config.markdown, &resolve, false).err()
+        })
+        .flatten()
+        .filter(|d| d.is_error() && d.help.as_deref() == Some(crate::markdown::MISSING_LINK_HELP))
+        .collect()
 }
 
 /// Translations whose source file does not exist: `about.de.md` without `about.md`

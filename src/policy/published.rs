@@ -18,6 +18,10 @@ use crate::diagnostic::Diagnostic;
 /// How many revisions of a file to look through for its published text.
 const HISTORY_DEPTH: &str = "200";
 
+/// For a version `vellum build` recorded in the editor's own pull request: the record
+/// is undone with the lock, not corrected.
+const UNMERGED: &str = "If this version is part of your own change and not merged yet (`vellum build` recorded it in policies.lock), undo that record instead: `git checkout policies.lock`, then `vellum build`";
+
 /// The error for a published version whose source changed without a correction.
 pub fn changed_source_error(
     root: &Path,
@@ -35,7 +39,7 @@ pub fn changed_source_error(
         )
         .at_line(&file.text, 1)
         .with_help(format!(
-            "published versions must not change silently: restore the published text from version control, or record the change in the front matter: {correction}"
+            "published versions must not change silently: restore the published text from version control, or record the change in the front matter: {correction}. {UNMERGED}"
         ));
     };
     let now = file.text.replace("\r\n", "\n");
@@ -51,7 +55,7 @@ pub fn changed_source_error(
             _ => (shown(old), shown(new)),
         };
         format!(
-            "published: {old}\n      now: {new}\npublished versions must not change silently: restore the line as published, or record the change in the front matter: {correction}"
+            "published: {old}\n      now: {new}\npublished versions must not change silently: restore the line as published, or record the change in the front matter: {correction}. {UNMERGED}"
         )
     })
 }

@@ -179,11 +179,16 @@ async fn file(
 /// preview always revalidates). The CSP also allows the reload script, by its hash.
 fn add_site_headers(response: &mut Response, snapshot: &super::Snapshot, key: &str) {
     let url_path = format!("/{}", key.strip_suffix("index.html").unwrap_or(key));
-    let is_html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
+    // From the file served, not the response: a 304 carries no Content-Type, yet the
+    // browser takes its CSP for the page it keeps, whose reload script must still run.
+    let is_html = match snapshot.files.get(key) {
+        Some(served) => served.content_type.starts_with("text/html"),
+        None => response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html")),
+    };
     let headers = response.headers_mut();
     for (name, value) in crate::output::headers::for_path(&snapshot.headers, &url_path) {
         if name.eq_ignore_ascii_case("cache-control") {

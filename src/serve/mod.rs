@@ -513,11 +513,19 @@ async fn run(options: ServeOptions) -> Result<(), String> {
     let preview = rebuilder.preview_dir();
     watch::spawn(options.root.clone(), rebuilder, Arc::clone(&state))?;
     println!("Serving {url} (press Ctrl+C to stop)");
-    if options.open
-        && let Err(error) = opener::open(&url)
-    {
-        // Say so, or an editor waits for a window that never comes.
-        println!("Could not open a browser ({error}): open {url} in yours.");
+    if options.open {
+        // Say when no browser can open, or an editor waits for a window that never
+        // comes (xdg-open's own failure is not reported back, hence the display check).
+        let no_display = cfg!(target_os = "linux")
+            && std::env::var_os("DISPLAY").is_none()
+            && std::env::var_os("WAYLAND_DISPLAY").is_none();
+        if no_display {
+            println!("No screen to open a browser on here: open {url} on this machine's browser.");
+        } else if let Err(error) = opener::open(&url) {
+            println!("Could not open a browser ({error}): open {url} in yours.");
+        } else {
+            println!("Opening {url} in your browser; if none opens, open that address yourself.");
+        }
     }
     tokio::select! {
         served = http::serve(listener, state) => served,

@@ -277,6 +277,37 @@ fn every_problem_of_a_build_is_reported_together() {
 }
 
 #[test]
+fn a_broken_link_is_reported_in_the_same_run_as_broken_front_matter() {
+    let site = Site::fixture("basic");
+    site.write("content/about.md", "+++\ntitle = 1\n+++\nAbout.\n");
+    site.write(
+        "content/contact.md",
+        "+++\ntitle = \"Contact\"\n+++\nSee [us](@/about.md) and [the shop](@/shpo.md).\n",
+    );
+    let run = site.build(&[]);
+    assert!(!run.success);
+    assert!(run.stderr.contains("content/about.md:2"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("link to `@/shpo.md` goes nowhere: there is no content/shpo.md"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("content/contact.md:4"),
+        "{}",
+        run.stderr
+    );
+    // The page whose front matter is broken exists: a link to it is not broken.
+    assert!(!run.stderr.contains("`@/about.md`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("Build failed with 2 errors"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn output_folder_cannot_be_the_site_itself() {
     let site = Site::fixture("basic");
     let run = site.build(&["--output", "."]);

@@ -38,6 +38,15 @@ fn pages_are_served_with_the_reload_script_types_and_etags() {
     let again = server.request("GET", "/policies/terms/", &[("If-None-Match", &etag)]);
     assert_eq!(again.status, 304);
     assert!(again.body.is_empty());
+    // The browser applies a 304's CSP to the page it keeps: it must still allow the
+    // reload script, or the tab stops following edits after one unchanged reload.
+    let csp = |r: &crate::common::Response| {
+        r.header("content-security-policy")
+            .expect("a CSP")
+            .to_string()
+    };
+    assert!(csp(&page).contains("'sha256-"), "{}", csp(&page));
+    assert_eq!(csp(&again), csp(&page));
     let head = server.request("HEAD", "/policies/terms/", &[]);
     assert_eq!(head.status, 200);
     assert!(head.body.is_empty());
