@@ -277,41 +277,39 @@ fn related<'a>(site: &'a Site, page: &'a Page) -> Vec<Related<'a>> {
                 description: p.file.front_matter.description(),
                 price_formatted: price.format(page.lang()),
                 availability: front.availability,
-                image: images(site, p, front)
-                    .into_iter()
-                    .next()
-                    .map(|image| ImageView {
-                        sizes: CARD_SIZES,
-                        ..image
-                    }),
+                image: images(site, p, front).next().map(|image| ImageView {
+                    sizes: CARD_SIZES,
+                    ..image
+                }),
             })
         })
         .collect()
 }
 
 /// A product's pictures, resized: the largest file as `src`, every width in `srcset`.
-fn images<'a>(site: &Site, page: &Page, front: &'a ProductFront) -> Vec<ImageView<'a>> {
-    front
-        .images
-        .iter()
-        .filter_map(|image| {
-            let processed = site.images.get(&image_key(page, &image.src))?;
-            let srcset = processed
-                .variants
-                .iter()
-                .map(|(width, path)| format!("{} {width}w", site.permalink(&format!("/{path}"))))
-                .collect::<Vec<_>>()
-                .join(", ");
-            Some(ImageView {
-                src: site.permalink(&format!("/{}", processed.path)),
-                alt: &image.alt,
-                width: processed.width,
-                height: processed.height,
-                srcset,
-                sizes: "(min-width: 60rem) 28rem, (min-width: 40rem) 45vw, 90vw",
-            })
+/// Lazy, so that a related product's card builds its first picture only.
+fn images<'a>(
+    site: &'a Site,
+    page: &'a Page,
+    front: &'a ProductFront,
+) -> impl Iterator<Item = ImageView<'a>> + 'a {
+    front.images.iter().filter_map(|image| {
+        let processed = site.images.get(&image_key(page, &image.src))?;
+        let srcset = processed
+            .variants
+            .iter()
+            .map(|(width, path)| format!("{} {width}w", site.permalink(&format!("/{path}"))))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Some(ImageView {
+            src: site.permalink(&format!("/{}", processed.path)),
+            alt: &image.alt,
+            width: processed.width,
+            height: processed.height,
+            srcset,
+            sizes: "(min-width: 60rem) 28rem, (min-width: 40rem) 45vw, 90vw",
         })
-        .collect()
+    })
 }
 
 /// A responsive image: the largest file as `src`, smaller widths in `srcset`.
@@ -330,7 +328,7 @@ impl<'a> ProductView<'a> {
     pub fn new(site: &'a Site, page: &'a Page, full: bool) -> Option<ProductView<'a>> {
         let front = page.product()?;
         let price = Price::parse(front.price.as_deref()?, front.currency.as_deref()?).ok()?;
-        let images = images(site, page, front);
+        let images: Vec<ImageView> = images(site, page, front).collect();
         let availability_label = match front.availability {
             Some(Availability::InStock) => "In stock",
             Some(Availability::OutOfStock) => "Out of stock",
