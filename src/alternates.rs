@@ -68,12 +68,6 @@ pub fn of_policy_page(site: &Site, page: PolicyPage) -> Vec<Alternate> {
             PolicyPage::CompareIndex { .. } => {
                 (policy.versions.len() > 1).then(|| policy.compare_index_path())
             }
-            PolicyPage::Compare { from, to, .. } => {
-                let from = policy.version_on(own.versions[from].effective);
-                let to = policy.version_on(own.versions[to].effective);
-                from.zip(to)
-                    .map(|(f, t)| policy.compare_path(&policy.versions[f], &policy.versions[t]))
-            }
         };
         if let Some(path) = path {
             found.push(Alternate {

@@ -753,6 +753,12 @@ fn site_files(
             path: path.trim_start_matches('/').to_string(),
             bytes: machine::versions_json(site, policy, bodies, record).into_bytes(),
         });
+        for (version, body) in policy.versions.iter().zip(bodies) {
+            files.push(OutputFile {
+                path: policy.blocks_path(version).trim_start_matches('/').to_string(),
+                bytes: machine::blocks_json(version, body).into_bytes(),
+            });
+        }
     }
     if !site.policies.is_empty() {
         files.push(OutputFile {

@@ -95,6 +95,17 @@ pub fn versions_json(site: &Site, policy: &Policy, bodies: &[Body], record: &Loc
     serde_json::to_string_pretty(&document).expect("JSON values always serialize") + "\n"
 }
 
+/// `/policies/NAME/DATE/blocks.json`: a version's rendered top-level blocks, from which
+/// the compare page computes the redline of any two versions in the reader's browser
+/// with the same rules as the published redlines (`redline.js`).
+pub fn blocks_json(version: &crate::policy::Version, body: &Body) -> String {
+    let document = json!({
+        "effective": date(version.effective),
+        "blocks": body.blocks(),
+    });
+    serde_json::to_string(&document).expect("JSON values always serialize") + "\n"
+}
+
 /// `/policies/index.json`: every policy and where its history is.
 pub fn index_json(site: &Site) -> String {
     let today = site.today();

@@ -365,12 +365,9 @@ pub fn sources(site: &Site, templates: &Templates) -> Vec<(String, PathBuf)> {
                         p.versions[shown].file.display_path.clone()
                     }
                     policy::pages::PolicyPage::Version { policy, version }
-                    | policy::pages::PolicyPage::Changes { policy, version }
-                    | policy::pages::PolicyPage::Compare {
-                        policy,
-                        to: version,
-                        ..
-                    } => site.policies[policy].versions[version]
+                    | policy::pages::PolicyPage::Changes { policy, version } => site.policies
+                        [policy]
+                        .versions[version]
                         .file
                         .display_path
                         .clone(),

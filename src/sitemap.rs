@@ -43,9 +43,6 @@ pub fn sitemap(site: &Site) -> String {
                 let p = &site.policies[policy];
                 p.current_index(today).map(|v| p.versions[v].effective)
             }
-            PolicyPage::Compare { policy, to, .. } => {
-                Some(site.policies[policy].versions[to].effective)
-            }
             PolicyPage::CompareIndex { policy } => {
                 site.policies[policy].versions.last().map(|v| v.effective)
             }

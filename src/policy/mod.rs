@@ -149,20 +149,15 @@ impl Policy {
         format!("{}changes/", self.version_path(version))
     }
 
-    /// The page listing every pair of versions to compare: `/policies/privacy/compare/`.
+    /// The page comparing any two versions: `/policies/privacy/compare/`.
     pub fn compare_index_path(&self) -> String {
         format!("{}compare/", self.path())
     }
 
-    /// The redline of any two versions, older first (as GitHub's compare URLs):
-    /// `/policies/privacy/compare/2026-02-01...2027-03-01/`.
-    pub fn compare_path(&self, from: &Version, to: &Version) -> String {
-        format!(
-            "{}{}...{}/",
-            self.compare_index_path(),
-            from.effective.format("%Y-%m-%d"),
-            to.effective.format("%Y-%m-%d")
-        )
+    /// A version's rendered blocks, from which the compare page computes a redline of
+    /// any two versions in the reader's browser: `/policies/privacy/2026-11-24/blocks.json`.
+    pub fn blocks_path(&self, version: &Version) -> String {
+        format!("{}blocks.json", self.version_path(version))
     }
 
     /// Days of notice a material change to this policy needs (a translation's are its

@@ -16,15 +16,11 @@ pub enum PolicyPage {
     /// `/policies/NAME/DATE/changes-to-current/`: a superseded version's redline against
     /// the version in force, for readers holding an old copy.
     ChangesToCurrent { policy: usize, version: usize },
-    /// `/policies/NAME/compare/`: every pair of versions, to pick two to compare.
+    /// `/policies/NAME/compare/`: pick any two versions; the reader's browser computes
+    /// their redline from each version's `blocks.json` (the site publishes only the
+    /// redlines against the version before and the version in force, so its size stays
+    /// linear in the versions).
     CompareIndex { policy: usize },
-    /// `/policies/NAME/compare/FROM...TO/`: the redline of any two versions, `from`
-    /// older than `to`.
-    Compare {
-        policy: usize,
-        from: usize,
-        to: usize,
-    },
     /// `/changelog/`: every version of every policy in one language (`/de/changelog/`
     /// in German). `lang_of` is the first policy in that language, which names it.
     Changelog { lang_of: usize },
@@ -56,7 +52,6 @@ impl PolicyPage {
             PolicyPage::Changes { .. } | PolicyPage::ChangesToCurrent { .. } => {
                 "policy-changes.html"
             }
-            PolicyPage::Compare { .. } => "policy-changes.html",
             PolicyPage::CompareIndex { .. } => "policy-compare.html",
             PolicyPage::Changelog { .. } | PolicyPage::MaterialChangelog { .. } => "changelog.html",
             PolicyPage::Feed { .. } => "atom.xml",
@@ -77,10 +72,6 @@ impl PolicyPage {
                 policies[policy].changes_to_current_path(&policies[policy].versions[version])
             }
             PolicyPage::CompareIndex { policy } => policies[policy].compare_index_path(),
-            PolicyPage::Compare { policy, from, to } => {
-                let p = &policies[policy];
-                p.compare_path(&p.versions[from], &p.versions[to])
-            }
             PolicyPage::Changelog { lang_of } => {
                 format!("{}{CHANGELOG_PATH}", policies[lang_of].prefix)
             }
@@ -99,8 +90,7 @@ impl PolicyPage {
             | PolicyPage::Version { policy, .. }
             | PolicyPage::Changes { policy, .. }
             | PolicyPage::ChangesToCurrent { policy, .. }
-            | PolicyPage::CompareIndex { policy }
-            | PolicyPage::Compare { policy, .. } => policy,
+            | PolicyPage::CompareIndex { policy } => policy,
             PolicyPage::Changelog { lang_of }
             | PolicyPage::MaterialChangelog { lang_of }
             | PolicyPage::Feed { lang_of } => lang_of,
@@ -144,18 +134,10 @@ pub fn all(policies: &[Policy], today: NaiveDate) -> Vec<PolicyPage> {
                 });
             }
         }
-        // Every pair: a reader holding any two copies can see what changed between them.
+        // Any pair is compared in the reader's browser: publishing every pair would
+        // grow with the square of the versions.
         if policy.versions.len() > 1 {
             pages.push(PolicyPage::CompareIndex { policy: p });
-            for to in 1..policy.versions.len() {
-                for from in 0..to {
-                    pages.push(PolicyPage::Compare {
-                        policy: p,
-                        from,
-                        to,
-                    });
-                }
-            }
         }
     }
     // One changelog per language with policies, named by its first policy.

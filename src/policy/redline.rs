@@ -20,13 +20,16 @@ pub struct Redline {
     pub deleted: usize,
     /// Sections (by top-level heading) with at least one change.
     pub changed_sections: usize,
+    /// Links whose target changed, was added or was removed, with their words unchanged.
+    pub links_changed: usize,
+    /// Blocks whose form changed (a paragraph become a list item or a heading, or back).
+    pub forms_changed: usize,
 }
 
 /// Below this share of equal tokens, a changed block is shown as a whole deletion
 /// followed by a whole insertion: word confetti would be harder to read.
 pub const MIN_SIMILARITY: f64 = 0.35;
 
-/// Compares two versions, each given as its rendered top-level blocks.
 /// The words a redline writes itself, in the page's language (theme strings).
 #[derive(Debug, Clone)]
 pub struct Labels {
@@ -34,6 +37,14 @@ pub struct Labels {
     pub unchanged: String,
     /// The title of the text before the first heading.
     pub opening: String,
+    /// Said of a block that was a paragraph, a list item or a heading before.
+    pub was_paragraph: String,
+    pub was_list_item: String,
+    pub was_heading: String,
+    /// Said after a link whose target changed; `{href}` stands for the old target.
+    pub link_was: String,
+    /// Said after a link that was not a link before.
+    pub link_added: String,
 }
 
 impl Default for Labels {
@@ -41,32 +52,48 @@ impl Default for Labels {
         Labels {
             unchanged: "Unchanged: {section}".to_string(),
             opening: "Opening text".to_string(),
+            was_paragraph: "was a paragraph".to_string(),
+            was_list_item: "was a list item".to_string(),
+            was_heading: "was a heading".to_string(),
+            link_was: "link changed, was {href}".to_string(),
+            link_added: "link added".to_string(),
         }
     }
 }
 
+/// Compares two versions, each given as its rendered top-level blocks.
+///
+/// Lists and tables are compared by their items and rows (flattened into one sequence
+/// of units with the other blocks), so an item or a row added, removed or changed is
+/// shown as such, and a paragraph that became a list item or a heading is paired with
+/// it, whatever the blocks around it.
 pub fn redline(old: &[&str], new: &[&str], labels: &Labels) -> Redline {
-    let mut items: Vec<Item> = Vec::new();
-    let mut counts = Counts::default();
-    for op in capture_diff_slices(Algorithm::Patience, old, new) {
+    let old = Flat::of(old);
+    let new = Flat::of(new);
+    let mut out = Emitter::new(&new, labels);
+    let old_html: Vec<&str> = old.units.iter().map(|u| u.html).collect();
+    let new_html: Vec<&str> = new.units.iter().map(|u| u.html).collect();
+    for op in capture_diff_slices(Algorithm::Patience, &old_html, &new_html) {
         match op {
-            DiffOp::Equal { new_index, len, .. } => {
-                for block in &new[new_index..new_index + len] {
-                    items.push(Item::unchanged(block));
+            DiffOp::Equal {
+                new_index, len, ..
+            } => {
+                for j in new_index..new_index + len {
+                    out.unchanged(j);
                 }
             }
             DiffOp::Delete {
                 old_index, old_len, ..
             } => {
-                for block in &old[old_index..old_index + old_len] {
-                    items.push(whole_block(block, Change::Delete, &mut counts));
+                for unit in &old.units[old_index..old_index + old_len] {
+                    out.deleted(unit);
                 }
             }
             DiffOp::Insert {
                 new_index, new_len, ..
             } => {
-                for block in &new[new_index..new_index + new_len] {
-                    items.push(whole_block(block, Change::Insert, &mut counts));
+                for j in new_index..new_index + new_len {
+                    out.inserted(j);
                 }
             }
             DiffOp::Replace {
@@ -75,25 +102,502 @@ pub fn redline(old: &[&str], new: &[&str], labels: &Labels) -> Redline {
                 new_index,
                 new_len,
             } => {
-                let olds = &old[old_index..old_index + old_len];
-                let news = &new[new_index..new_index + new_len];
-                replace_blocks(olds, news, &mut items, &mut counts);
+                let olds = &old.units[old_index..old_index + old_len];
+                let news = &new.units[new_index..new_index + new_len];
+                for step in align(olds, news) {
+                    match step {
+                        Step::Delete(i) => out.deleted(&olds[i]),
+                        Step::Insert(j) => out.inserted(new_index + j),
+                        Step::Pair(i, j) => out.paired(&olds[i], new_index + j),
+                    }
+                }
             }
         }
     }
-    let (html, changed_sections) = fold_unchanged_sections(&items, labels);
-    Redline {
-        html,
-        inserted: counts.inserted,
-        deleted: counts.deleted,
-        changed_sections,
+    out.finish()
+}
+
+/// Where a unit stands: among the blocks, in a list or in a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Top,
+    List,
+    Table,
+}
+
+/// One unit of comparison: a block, one top-level item of a list, or one row of a table.
+#[derive(Debug, Clone, Copy)]
+struct Unit<'a> {
+    /// The whole unit, with the whitespace after it.
+    html: &'a str,
+    /// Its element: `p`, `h2`, `li`, `tr`, `pre`...
+    kind: &'a str,
+    /// What encloses an item or a row (`<ul>`, `<table>`...), to show it outside one.
+    parent_open: &'a str,
+}
+
+impl Unit<'_> {
+    fn place(&self) -> Place {
+        match self.kind {
+            "li" => Place::List,
+            "tr" => Place::Table,
+            _ => Place::Top,
+        }
     }
+}
+
+/// A version's units, and the new version's order of units and the list and table tags
+/// around them (glue), so the redline keeps the new version's structure.
+enum Piece<'a> {
+    /// Markup between units, and where the units after it stand.
+    Glue(&'a str, Place),
+    Unit,
+}
+
+struct Flat<'a> {
+    units: Vec<Unit<'a>>,
+    pieces: Vec<Piece<'a>>,
+    /// Index into `pieces` of each unit.
+    unit_piece: Vec<usize>,
+}
+
+impl<'a> Flat<'a> {
+    fn of(blocks: &[&'a str]) -> Flat<'a> {
+        let mut flat = Flat {
+            units: Vec::new(),
+            pieces: Vec::new(),
+            unit_piece: Vec::new(),
+        };
+        for block in blocks {
+            let kind = block_kind(block);
+            let split = match kind {
+                "ul" | "ol" => split_children(block, &["li"], &[]).map(|l| (l, Place::List)),
+                "table" => split_rows(block).map(|l| (l, Place::Table)),
+                _ => None,
+            };
+            let Some((parts, place)) = split else {
+                flat.unit(block, kind, "");
+                continue;
+            };
+            for (glue, item) in parts.glue.iter().zip(&parts.items) {
+                if !glue.is_empty() {
+                    flat.pieces.push(Piece::Glue(glue, place));
+                }
+                flat.unit(item, block_kind(item), parts.open);
+            }
+            flat.pieces.push(Piece::Glue(parts.close, Place::Top));
+        }
+        flat
+    }
+
+    fn unit(&mut self, html: &'a str, kind: &'a str, parent_open: &'a str) {
+        self.unit_piece.push(self.pieces.len());
+        self.pieces.push(Piece::Unit);
+        self.units.push(Unit {
+            html,
+            kind,
+            parent_open,
+        });
+    }
+}
+
+/// An element split into its children: `glue[k]` is the markup before child `k`
+/// (`glue[0]` starts with the element's opening tag `open`; in a table, `<thead>`,
+/// `</thead><tbody>`... come between rows), `close` the markup after the last child.
+struct Children<'a> {
+    open: &'a str,
+    glue: Vec<&'a str>,
+    items: Vec<&'a str>,
+    close: &'a str,
+}
+
+/// Splits an element into its top-level children named in `child` (each with the
+/// whitespace after it); between them only the tags in `between` may stand. `None`
+/// when the element holds anything else at its top level, or no child.
+fn split_children<'a>(block: &'a str, child: &[&str], between: &[&str]) -> Option<Children<'a>> {
+    let lead = block.len() - block.trim_start().len();
+    let open_end = lead + block[lead..].find('>')? + 1;
+    let close_start = block.trim_end().rfind("</")?;
+    if close_start < open_end {
+        return None;
+    }
+    let inner = &block[open_end..close_start];
+    let mut glue = Vec::new();
+    let mut items = Vec::new();
+    let (mut depth, mut start, mut glue_start, mut offset) = (0usize, 0usize, 0usize, 0usize);
+    for token in tokenize(inner) {
+        let end = offset + token.text.len();
+        match token.kind {
+            Kind::Tag if child.contains(&tag_name(token.text)) => {
+                if token.text.starts_with("</") {
+                    depth = depth.checked_sub(1)?;
+                    if depth == 0 {
+                        let rest = &inner[end..];
+                        let gap = rest.len() - rest.trim_start().len();
+                        items.push(&inner[start..end + gap]);
+                        glue_start = end + gap;
+                    }
+                } else {
+                    if depth == 0 {
+                        glue.push(glue_start..offset);
+                        start = offset;
+                    }
+                    depth += 1;
+                }
+            }
+            Kind::Tag if depth == 0 && !between.contains(&tag_name(token.text)) => return None,
+            Kind::Space | Kind::Tag => {}
+            _ if depth == 0 => return None,
+            _ => {}
+        }
+        offset = end;
+    }
+    if depth != 0 || items.is_empty() {
+        return None;
+    }
+    let glue = glue
+        .into_iter()
+        .enumerate()
+        .map(|(k, range)| match k {
+            0 => &block[..open_end + range.end],
+            _ => &inner[range],
+        })
+        .collect();
+    Some(Children {
+        open: &block[..open_end],
+        glue,
+        items,
+        close: &block[open_end + glue_start.min(inner.len())..],
+    })
+}
+
+/// A table's rows, with `<thead>`/`<tbody>` as glue. Rows of a table nested in a cell
+/// stay inside their cell.
+fn split_rows(block: &str) -> Option<Children<'_>> {
+    split_children(
+        block,
+        &["tr"],
+        &["thead", "tbody", "tfoot", "caption", "colgroup", "col"],
+    )
+}
+
+/// What a redline is being built into: the items so far, the place in the new
+/// version's pieces, and deleted units waiting for a place they can stand in.
+struct Emitter<'a, 'l> {
+    new: &'a Flat<'a>,
+    labels: &'l Labels,
+    items: Vec<Item>,
+    counts: Counts,
+    /// Index into `new.pieces` of the next piece to write.
+    piece: usize,
+    place: Place,
+    /// Deleted blocks met inside a list or table, shown once it closes.
+    waiting: Vec<Item>,
+}
+
+impl<'a, 'l> Emitter<'a, 'l> {
+    fn new(new: &'a Flat<'a>, labels: &'l Labels) -> Emitter<'a, 'l> {
+        Emitter {
+            new,
+            labels,
+            items: Vec::new(),
+            counts: Counts::default(),
+            piece: 0,
+            place: Place::Top,
+            waiting: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, html: impl Into<String>, changed: bool, opens_section: Option<String>) {
+        self.items.push(Item {
+            html: html.into(),
+            changed,
+            opens_section,
+        });
+    }
+
+    /// Writes the glue up to unit `j` of the new version (or to the end).
+    fn advance_to(&mut self, j: usize) {
+        let target = self
+            .new
+            .unit_piece
+            .get(j)
+            .copied()
+            .unwrap_or(self.new.pieces.len());
+        while self.piece < target {
+            if let Piece::Glue(html, place) = self.new.pieces[self.piece] {
+                self.push(html, false, None);
+                self.place = place;
+                if place == Place::Top {
+                    let waiting = std::mem::take(&mut self.waiting);
+                    self.items.extend(waiting);
+                }
+            }
+            self.piece += 1;
+        }
+    }
+
+    /// Moves to unit `j` of the new version and returns it; the caller writes it.
+    fn take(&mut self, j: usize) -> Unit<'a> {
+        self.advance_to(j);
+        self.piece += 1;
+        self.new.units[j]
+    }
+
+    fn unchanged(&mut self, j: usize) {
+        let unit = self.take(j);
+        self.push(unit.html, false, section_title(unit.html));
+    }
+
+    fn inserted(&mut self, j: usize) {
+        let unit = self.take(j);
+        self.insert_whole(unit);
+    }
+
+    fn insert_whole(&mut self, unit: Unit) {
+        let counts = &mut self.counts;
+        let item = match unit.place() {
+            Place::Top => whole_block(unit.html, Change::Insert, counts),
+            Place::List => changed_item(whole_item(unit.html, Change::Insert, counts)),
+            Place::Table => changed_item(whole_row(unit.html, Change::Insert, counts)),
+        };
+        self.items.push(item);
+    }
+
+    fn deleted(&mut self, unit: &Unit) {
+        let counts = &mut self.counts;
+        let item = match (self.place, unit.place()) {
+            (Place::List, Place::List) => {
+                changed_item(whole_item(unit.html, Change::Delete, counts))
+            }
+            (Place::Table, Place::Table) => {
+                changed_item(whole_row(unit.html, Change::Delete, counts))
+            }
+            (_, Place::Top) => whole_block(unit.html, Change::Delete, counts),
+            (_, Place::List) => {
+                let close = format!("</{}>", tag_name(unit.parent_open));
+                let item = whole_item(unit.html, Change::Delete, counts);
+                wrapped_block(&format!("{}{item}{close}", unit.parent_open), Change::Delete)
+            }
+            (_, Place::Table) => {
+                let row = whole_row(unit.html, Change::Delete, counts);
+                wrapped_block(&format!("<table>{row}</table>"), Change::Delete)
+            }
+        };
+        if self.place != Place::Top && unit.place() != self.place {
+            self.waiting.push(item);
+        } else {
+            self.items.push(item);
+        }
+    }
+
+    fn paired(&mut self, old: &Unit, j: usize) {
+        let new = self.take(j);
+        let (labels, counts) = (self.labels, &mut self.counts);
+        let html = if old.kind == "tr" && new.kind == "tr" {
+            Some(row_diff(old.html, new.html, labels, counts))
+        } else if old.kind == new.kind {
+            word_diff(old.html, new.html, labels, counts)
+        } else {
+            form_diff(old, &new, labels, counts)
+        };
+        match html {
+            Some(html) => self.push(html, true, section_title(new.html)),
+            None => {
+                // Too different to mark word by word: the old unit deleted, the new
+                // inserted, each where it can stand.
+                self.deleted(old);
+                self.insert_whole(new);
+            }
+        }
+    }
+
+    fn finish(mut self) -> Redline {
+        self.advance_to(self.new.units.len());
+        let waiting = std::mem::take(&mut self.waiting);
+        self.items.extend(waiting);
+        let (html, changed_sections) = fold_unchanged_sections(&self.items, self.labels);
+        Redline {
+            html,
+            inserted: self.counts.inserted,
+            deleted: self.counts.deleted,
+            changed_sections,
+            links_changed: self.counts.links,
+            forms_changed: self.counts.forms,
+        }
+    }
+}
+
+fn changed_item(html: String) -> Item {
+    Item {
+        html,
+        changed: true,
+        opens_section: None,
+    }
+}
+
+/// One step of pairing a replaced run of units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Delete(usize),
+    Insert(usize),
+    Pair(usize, usize),
+}
+
+/// Beyond this many candidate pairs a replaced run is paired in order instead.
+const MAX_ALIGN_CELLS: usize = 250_000;
+
+/// Pairs the units of a replaced run: the order-keeping pairing with the most shared
+/// words (a changed item is found beside added ones; a paragraph beside the heading it
+/// became), units of forms that cannot be compared never paired.
+fn align(olds: &[Unit], news: &[Unit]) -> Vec<Step> {
+    let (n, m) = (olds.len(), news.len());
+    if n * m > MAX_ALIGN_CELLS {
+        let mut steps: Vec<Step> = (0..n.min(m)).map(|k| Step::Pair(k, k)).collect();
+        steps.extend((m.min(n)..n).map(Step::Delete));
+        steps.extend((n.min(m)..m).map(Step::Insert));
+        return steps;
+    }
+    let bags: Vec<WordBag> = olds.iter().map(|u| WordBag::of(u.html)).collect();
+    let new_bags: Vec<WordBag> = news.iter().map(|u| WordBag::of(u.html)).collect();
+    // Similarity in thousandths, 0 when the two cannot be paired.
+    let sim = |i: usize, j: usize| -> u64 {
+        if !comparable(olds[i].kind, news[j].kind) {
+            return 0;
+        }
+        let s = bags[i].similarity(&new_bags[j]);
+        if s < MIN_SIMILARITY { 0 } else { (s * 1000.0) as u64 + 1 }
+    };
+    let width = m + 1;
+    let mut score = vec![0u64; (n + 1) * width];
+    for i in 1..=n {
+        for j in 1..=m {
+            let pair = match sim(i - 1, j - 1) {
+                0 => 0,
+                s => score[(i - 1) * width + j - 1] + s,
+            };
+            score[i * width + j] = pair
+                .max(score[(i - 1) * width + j])
+                .max(score[i * width + j - 1]);
+        }
+    }
+    let mut steps = Vec::with_capacity(n + m);
+    let (mut i, mut j) = (n, m);
+    while i > 0 || j > 0 {
+        let here = score[i * width + j];
+        if i > 0 && j > 0 {
+            let s = sim(i - 1, j - 1);
+            if s > 0 && here == score[(i - 1) * width + j - 1] + s {
+                steps.push(Step::Pair(i - 1, j - 1));
+                i -= 1;
+                j -= 1;
+                continue;
+            }
+        }
+        if j > 0 && here == score[i * width + j - 1] {
+            steps.push(Step::Insert(j - 1));
+            j -= 1;
+        } else {
+            steps.push(Step::Delete(i - 1));
+            i -= 1;
+        }
+    }
+    steps.reverse();
+    steps
+}
+
+/// Paragraphs, list items and headings can become one another; other forms compare only
+/// with their own kind.
+fn comparable(old: &str, new: &str) -> bool {
+    old == new || (is_text_form(old) && is_text_form(new))
+}
+
+fn is_text_form(kind: &str) -> bool {
+    matches!(kind, "p" | "li" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
+}
+
+/// A unit's words and how often each occurs, for pairing.
+struct WordBag<'a> {
+    words: std::collections::HashMap<&'a str, u32>,
+    total: u32,
+}
+
+impl<'a> WordBag<'a> {
+    fn of(html: &'a str) -> WordBag<'a> {
+        let mut words = std::collections::HashMap::new();
+        let mut total = 0;
+        for token in tokenize(html).into_iter().filter(Token::is_word) {
+            *words.entry(token.text).or_insert(0) += 1;
+            total += 1;
+        }
+        WordBag { words, total }
+    }
+
+    fn similarity(&self, other: &WordBag) -> f64 {
+        let longest = self.total.max(other.total);
+        if longest == 0 {
+            return 1.0;
+        }
+        let shared: u32 = self
+            .words
+            .iter()
+            .map(|(w, n)| (*n).min(other.words.get(w).copied().unwrap_or(0)))
+            .sum();
+        f64::from(shared) / f64::from(longest)
+    }
+}
+
+/// A paragraph become a list item or a heading, or back: the new element with its words
+/// compared to the old one's, and a note of the form it had.
+fn form_diff(old: &Unit, new: &Unit, labels: &Labels, counts: &mut Counts) -> Option<String> {
+    let (_, old_inner, _) = split_element(old.html)?;
+    let (new_open, new_inner, new_close) = split_element(new.html)?;
+    // A heading's `#` link is not part of its text: compared without it, kept after it.
+    let (old_inner, _) = split_heading_anchor(old_inner);
+    let (new_inner, anchor) = split_heading_anchor(new_inner);
+    let diffed = word_diff(old_inner, new_inner, labels, counts)?;
+    counts.forms += 1;
+    let was = match old.kind {
+        "p" => &labels.was_paragraph,
+        "li" => &labels.was_list_item,
+        _ => &labels.was_heading,
+    };
+    let note = format!("<span class=\"redline-form\">{}</span> ", escape_text(was));
+    Some(format!("{new_open}{note}{diffed}{anchor}{new_close}"))
+}
+
+/// A heading's content before its `#` link, and the link (with the space before it).
+fn split_heading_anchor(inner: &str) -> (&str, &str) {
+    match inner.find("<a class=\"heading-anchor\"") {
+        Some(at) => {
+            let text = inner[..at].trim_end_matches(' ');
+            inner.split_at(text.len())
+        }
+        None => (inner, ""),
+    }
+}
+
+/// An element's opening tag, its content and the rest (closing tag and whitespace).
+fn split_element(html: &str) -> Option<(&str, &str, &str)> {
+    let lead = html.len() - html.trim_start().len();
+    let open_end = lead + html[lead..].find('>')? + 1;
+    let close_start = html.trim_end().rfind("</")?;
+    (close_start >= open_end).then(|| (&html[..open_end], &html[open_end..close_start], &html[close_start..]))
+}
+
+fn escape_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 #[derive(Default)]
 struct Counts {
     inserted: usize,
     deleted: usize,
+    links: usize,
+    forms: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -128,25 +632,22 @@ struct Item {
     opens_section: Option<String>,
 }
 
-impl Item {
-    fn unchanged(block: &str) -> Item {
-        Item {
-            html: block.to_string(),
-            changed: false,
-            opens_section: section_title(block),
-        }
-    }
-}
-
 fn whole_block(block: &str, change: Change, counts: &mut Counts) -> Item {
     let body = mark_whole(block, change, counts);
+    let mut item = wrapped_block(&body, change);
+    item.opens_section = (change == Change::Insert)
+        .then(|| section_title(block))
+        .flatten();
+    item
+}
+
+/// A block already counted and made inert, shown as one insertion or deletion.
+fn wrapped_block(body: &str, change: Change) -> Item {
     let tag = change.tag();
     Item {
         html: format!("<{tag} class=\"redline-block\">{body}</{tag}>"),
         changed: true,
-        opens_section: (change == Change::Insert)
-            .then(|| section_title(block))
-            .flatten(),
+        opens_section: None,
     }
 }
 
@@ -163,159 +664,117 @@ fn mark_whole(html: &str, change: Change, counts: &mut Counts) -> String {
     }
 }
 
-/// Pairs the blocks of a replaced run in order; unpaired or dissimilar blocks are shown
-/// whole.
-fn replace_blocks(olds: &[&str], news: &[&str], items: &mut Vec<Item>, counts: &mut Counts) {
-    let paired = olds.len().min(news.len());
-    for (old, new) in olds.iter().zip(news) {
-        if block_kind(old) != block_kind(new) {
-            items.push(whole_block(old, Change::Delete, counts));
-            items.push(whole_block(new, Change::Insert, counts));
-            continue;
-        }
-        if let (Some(old_list), Some(new_list)) = (split_list(old), split_list(new)) {
-            let html = list_diff(&old_list, &new_list, counts);
-            items.push(Item {
-                html,
-                changed: true,
-                opens_section: None,
-            });
-            continue;
-        }
-        match word_diff(old, new, counts) {
-            Some(html) => items.push(Item {
-                html,
-                changed: true,
-                opens_section: section_title(new),
-            }),
-            None => {
-                items.push(whole_block(old, Change::Delete, counts));
-                items.push(whole_block(new, Change::Insert, counts));
-            }
-        }
-    }
-    for old in &olds[paired..] {
-        items.push(whole_block(old, Change::Delete, counts));
-    }
-    for new in &news[paired..] {
-        items.push(whole_block(new, Change::Insert, counts));
-    }
-}
-
-/// A list split into its opening tag, its items (each with the whitespace after it)
-/// and its closing tag.
-struct List<'a> {
-    open: &'a str,
-    items: Vec<&'a str>,
-    close: &'a str,
-}
-
-/// Splits `<ul>...</ul>` or `<ol>...</ol>` into top-level items; `None` for other blocks.
-fn split_list(block: &str) -> Option<List<'_>> {
-    let lead = block.len() - block.trim_start().len();
-    let kind = block_kind(block);
-    if kind != "ul" && kind != "ol" {
-        return None;
-    }
-    let open_end = lead + block[lead..].find('>')? + 1;
-    let close_start = block.rfind("</")?;
-    let inner = &block[open_end..close_start];
-    let mut items = Vec::new();
-    let (mut depth, mut start, mut offset) = (0usize, 0usize, 0usize);
-    for token in tokenize(inner) {
-        let end = offset + token.text.len();
-        if token.kind == Kind::Tag && tag_name(token.text) == "li" {
-            if token.text.starts_with("</") {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    // The item runs to its closing tag plus the line break after it.
-                    let rest = &inner[end..];
-                    let gap = rest.len() - rest.trim_start().len();
-                    items.push(&inner[start..end + gap]);
-                    start = end + gap;
+/// A whole table row added or removed: each cell's content marked.
+fn whole_row(row: &str, change: Change, counts: &mut Counts) -> String {
+    match split_children(row, &["td", "th"], &[]) {
+        Some(cells) => {
+            let mut out = cells.glue[0].to_string();
+            for (k, cell) in cells.items.iter().enumerate() {
+                if k > 0 {
+                    out.push_str(cells.glue[k]);
                 }
-            } else {
-                if depth == 0 && offset > start {
-                    // Whitespace before the first item belongs to the opening tag.
-                    if items.is_empty() && inner[start..offset].trim().is_empty() {
-                        start = offset;
-                    } else {
-                        return None;
+                out.push_str(&whole_item(cell, change, counts));
+            }
+            out.push_str(cells.close);
+            out
+        }
+        None => {
+            let words = tokenize(row).iter().filter(|t| t.is_word()).count();
+            counts.add(change, words);
+            let text: String = tokenize(row)
+                .iter()
+                .filter(|t| t.kind != Kind::Tag)
+                .map(|t| t.text)
+                .collect();
+            let tag = change.tag();
+            format!("<tr><td><{tag}>{}</{tag}></td></tr>", text.trim())
+        }
+    }
+}
+
+/// Two versions of a table row: cell by cell when they have as many cells, otherwise
+/// cells matched as a list's items are.
+fn row_diff(old: &str, new: &str, labels: &Labels, counts: &mut Counts) -> String {
+    let (Some(old_cells), Some(new_cells)) = (
+        split_children(old, &["td", "th"], &[]),
+        split_children(new, &["td", "th"], &[]),
+    ) else {
+        return word_diff(old, new, labels, counts).unwrap_or_else(|| {
+            let mut out = whole_row(old, Change::Delete, counts);
+            out.push_str(&whole_row(new, Change::Insert, counts));
+            out
+        });
+    };
+    let mut out = new_cells.glue[0].to_string();
+    let same_shape = old_cells.items.len() == new_cells.items.len();
+    let mut cells_out: Vec<String> = Vec::with_capacity(new_cells.items.len());
+    if same_shape {
+        for (o, n) in old_cells.items.iter().zip(&new_cells.items) {
+            cells_out.push(cell_diff(o, n, labels, counts));
+        }
+    } else {
+        for op in capture_diff_slices(Algorithm::Patience, &old_cells.items, &new_cells.items) {
+            match op {
+                DiffOp::Equal { new_index, len, .. } => {
+                    cells_out.extend(new_cells.items[new_index..new_index + len].iter().map(|c| c.to_string()));
+                }
+                DiffOp::Delete { old_index, old_len, .. } => {
+                    for c in &old_cells.items[old_index..old_index + old_len] {
+                        cells_out.push(whole_item(c, Change::Delete, counts));
                     }
                 }
-                depth += 1;
-            }
-        }
-        offset = end;
-    }
-    if depth != 0 || !inner[start..].trim().is_empty() {
-        return None;
-    }
-    Some(List {
-        open: &block[..open_end],
-        items,
-        close: &block[close_start..],
-    })
-}
-
-/// Compares two lists item by item, so that an added or removed item stays an item.
-fn list_diff(old: &List, new: &List, counts: &mut Counts) -> String {
-    let mut out = String::from(new.open);
-    for op in capture_diff_slices(Algorithm::Patience, &old.items, &new.items) {
-        match op {
-            DiffOp::Equal { new_index, len, .. } => {
-                new.items[new_index..new_index + len]
-                    .iter()
-                    .for_each(|i| out.push_str(i));
-            }
-            DiffOp::Delete {
-                old_index, old_len, ..
-            } => {
-                for item in &old.items[old_index..old_index + old_len] {
-                    out.push_str(&whole_item(item, Change::Delete, counts));
-                }
-            }
-            DiffOp::Insert {
-                new_index, new_len, ..
-            } => {
-                for item in &new.items[new_index..new_index + new_len] {
-                    out.push_str(&whole_item(item, Change::Insert, counts));
-                }
-            }
-            DiffOp::Replace {
-                old_index,
-                old_len,
-                new_index,
-                new_len,
-            } => {
-                let olds = &old.items[old_index..old_index + old_len];
-                let news = &new.items[new_index..new_index + new_len];
-                for (o, n) in olds.iter().zip(news) {
-                    match word_diff(o, n, counts) {
-                        Some(html) => out.push_str(&html),
-                        None => {
-                            out.push_str(&whole_item(o, Change::Delete, counts));
-                            out.push_str(&whole_item(n, Change::Insert, counts));
-                        }
+                DiffOp::Insert { new_index, new_len, .. } => {
+                    for c in &new_cells.items[new_index..new_index + new_len] {
+                        cells_out.push(whole_item(c, Change::Insert, counts));
                     }
                 }
-                for o in &olds[news.len().min(olds.len())..] {
-                    out.push_str(&whole_item(o, Change::Delete, counts));
-                }
-                for n in &news[olds.len().min(news.len())..] {
-                    out.push_str(&whole_item(n, Change::Insert, counts));
+                DiffOp::Replace { old_index, old_len, new_index, new_len } => {
+                    let olds = &old_cells.items[old_index..old_index + old_len];
+                    let news = &new_cells.items[new_index..new_index + new_len];
+                    for (o, n) in olds.iter().zip(news) {
+                        cells_out.push(cell_diff(o, n, labels, counts));
+                    }
+                    for o in &olds[news.len().min(olds.len())..] {
+                        cells_out.push(whole_item(o, Change::Delete, counts));
+                    }
+                    for n in &news[olds.len().min(news.len())..] {
+                        cells_out.push(whole_item(n, Change::Insert, counts));
+                    }
                 }
             }
         }
     }
-    out.push_str(new.close);
+    for (k, cell) in cells_out.iter().enumerate() {
+        if k > 0 && same_shape {
+            out.push_str(new_cells.glue[k]);
+        }
+        out.push_str(cell);
+    }
+    out.push_str(new_cells.close);
     out
 }
 
-/// A whole list item added or removed: `<li><ins>...</ins></li>`.
+/// Two versions of one cell: word by word, or its old content struck and the new
+/// content inserted inside the new cell.
+fn cell_diff(old: &str, new: &str, labels: &Labels, counts: &mut Counts) -> String {
+    if old == new {
+        return new.to_string();
+    }
+    if let Some(html) = word_diff(old, new, labels, counts) {
+        return html;
+    }
+    let (Some((_, old_inner, _)), Some((open, new_inner, close))) = (split_element(old), split_element(new)) else {
+        return new.to_string();
+    };
+    let deleted = mark_whole(old_inner, Change::Delete, counts);
+    let inserted = mark_whole(new_inner, Change::Insert, counts);
+    format!("{open}<del>{deleted}</del> <ins>{inserted}</ins>{close}")
+}
+
+/// A whole list item or cell added or removed: `<li><ins>...</ins></li>`.
 fn whole_item(item: &str, change: Change, counts: &mut Counts) -> String {
     let open_end = item.find('>').map_or(0, |i| i + 1);
-    let close_start = item.rfind("</li>").unwrap_or(item.len());
+    let close_start = item.trim_end().rfind("</").filter(|&c| c >= open_end).unwrap_or(item.len());
     let inner = mark_whole(&item[open_end..close_start], change, counts);
     let tag = change.tag();
     format!(
@@ -326,7 +785,7 @@ fn whole_item(item: &str, change: Change, counts: &mut Counts) -> String {
 }
 
 /// Word-level diff of two versions of one block; `None` if they are too different.
-fn word_diff(old: &str, new: &str, counts: &mut Counts) -> Option<String> {
+fn word_diff(old: &str, new: &str, labels: &Labels, counts: &mut Counts) -> Option<String> {
     let old_tokens = tokenize(old);
     let new_tokens = tokenize(new);
     let ops = capture_diff_slices(Algorithm::Myers, &old_tokens, &new_tokens);
@@ -362,50 +821,75 @@ fn word_diff(old: &str, new: &str, counts: &mut Counts) -> Option<String> {
     }
     let mut out = String::with_capacity(new.len() + 64);
     for op in merged {
+        let (old_range, new_range) = (op.old_range(), op.new_range());
+        let (olds, news) = (&old_tokens[old_range], &new_tokens[new_range]);
+        if !matches!(op, DiffOp::Equal { .. }) {
+            mark_link_change(olds, news, labels, &mut out, counts);
+        }
         match op {
-            DiffOp::Equal { new_index, len, .. } => {
-                new_tokens[new_index..new_index + len]
-                    .iter()
-                    .for_each(|t| out.push_str(t.text));
-            }
-            DiffOp::Delete {
-                old_index, old_len, ..
-            } => {
-                emit_deleted(
-                    &old_tokens[old_index..old_index + old_len],
-                    &mut out,
-                    counts,
-                );
-            }
-            DiffOp::Insert {
-                new_index, new_len, ..
-            } => {
-                emit_inserted(
-                    &new_tokens[new_index..new_index + new_len],
-                    &mut out,
-                    counts,
-                );
-            }
-            DiffOp::Replace {
-                old_index,
-                old_len,
-                new_index,
-                new_len,
-            } => {
-                emit_deleted(
-                    &old_tokens[old_index..old_index + old_len],
-                    &mut out,
-                    counts,
-                );
-                emit_inserted(
-                    &new_tokens[new_index..new_index + new_len],
-                    &mut out,
-                    counts,
-                );
+            DiffOp::Equal { .. } => news.iter().for_each(|t| out.push_str(t.text)),
+            DiffOp::Delete { .. } => emit_deleted(olds, &mut out, counts),
+            DiffOp::Insert { .. } => emit_inserted(news, &mut out, counts),
+            DiffOp::Replace { .. } => {
+                emit_deleted(olds, &mut out, counts);
+                emit_inserted(news, &mut out, counts);
             }
         }
     }
     Some(out)
+}
+
+/// A change of markup only (no word or mark changed) that adds, removes or retargets a
+/// link: counted, and noted before the link (`link changed, was /old/`), since the
+/// link's words alone would show nothing.
+fn mark_link_change(
+    olds: &[Token],
+    news: &[Token],
+    labels: &Labels,
+    out: &mut String,
+    counts: &mut Counts,
+) {
+    let markup_only = |tokens: &[Token]| tokens.iter().all(|t| matches!(t.kind, Kind::Tag | Kind::Space));
+    if !markup_only(olds) || !markup_only(news) {
+        return;
+    }
+    // A heading's own `#` link follows its id, which the renderer numbers: not a link
+    // an editor changed.
+    let link = |tokens: &[Token]| {
+        tokens
+            .iter()
+            .find(|t| {
+                t.kind == Kind::Tag
+                    && tag_name(t.text) == "a"
+                    && !t.text.starts_with("</")
+                    && !t.text.contains("class=\"heading-anchor\"")
+            })
+            .map(|t| href(t.text))
+    };
+    let (was, now) = (link(olds), link(news));
+    if was.is_none() && now.is_none() {
+        return;
+    }
+    counts.links += 1;
+    if now.is_none() {
+        return;
+    }
+    // The old target is written as it was in its attribute, escaped already.
+    let note = match was {
+        Some(href) => escape_text(&labels.link_was).replace("{href}", &href),
+        None => escape_text(&labels.link_added),
+    };
+    out.push_str("<span class=\"redline-link\">");
+    out.push_str(&note);
+    out.push_str("</span> ");
+}
+
+/// The `href` of an `<a>` tag, as written (already escaped), or empty.
+fn href(tag: &str) -> String {
+    tag.split_once("href=\"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(href, _)| href.to_string())
+        .unwrap_or_default()
 }
 
 /// Joins changes separated only by spaces into one change, so "as long as" -> "the
@@ -845,8 +1329,121 @@ mod tests {
             "{}",
             r.html
         );
-        assert!(!r.html.contains("/old/"), "{}", r.html);
+        assert!(
+            r.html.contains(
+                "See <span class=\"redline-link\">link changed, was /old/</span> <a href=\"/new/\">"
+            ),
+            "{}",
+            r.html
+        );
+        assert_eq!((r.inserted, r.deleted, r.links_changed), (0, 0, 1));
+        assert_eq!(r.changed_sections, 1);
         assert!(tags_balance(&tokenize(&r.html)));
+    }
+
+    #[test]
+    fn a_renumbered_heading_anchor_is_not_a_changed_link() {
+        let r = redline(
+            &["<h3 id=\"basis-2\">Basis <a class=\"heading-anchor\" href=\"#basis-2\">#</a></h3>"],
+            &["<h3 id=\"basis-3\">Basis <a class=\"heading-anchor\" href=\"#basis-3\">#</a></h3>"],
+            &Labels::default(),
+        );
+        assert_eq!(r.links_changed, 0, "{}", r.html);
+        assert!(!r.html.contains("redline-link"), "{}", r.html);
+    }
+
+    #[test]
+    fn a_changed_cell_is_marked_alone_and_the_table_stays_whole() {
+        let old = "<table>\n<thead>\n<tr>\n<th>Data</th>\n<th>Kept for</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td>Orders</td>\n<td>ten years</td>\n</tr>\n<tr>\n<td>Emails</td>\n<td>two years</td>\n</tr>\n</tbody>\n</table>\n";
+        let new = old.replace("two years", "three years");
+        let r = redline(&[old], &[&new], &Labels::default());
+        assert_eq!((r.inserted, r.deleted), (1, 1), "{}", r.html);
+        assert!(
+            r.html.contains("<td><del>two</del><ins>three</ins> years</td>"),
+            "{}",
+            r.html
+        );
+        assert!(r.html.starts_with("<table>"), "{}", r.html);
+        assert!(r.html.contains("<td>Orders</td>"), "{}", r.html);
+        assert!(tags_balance(&tokenize(&r.html)), "{}", r.html);
+    }
+
+    #[test]
+    fn an_added_row_is_an_inserted_row_and_a_removed_row_a_deleted_one() {
+        let row = |a: &str, b: &str| format!("<tr>\n<td>{a}</td>\n<td>{b}</td>\n</tr>\n");
+        let table = |rows: &[String]| {
+            format!(
+                "<table>\n<thead>\n<tr>\n<th>Data</th>\n<th>Kept for</th>\n</tr>\n</thead>\n<tbody>\n{}</tbody>\n</table>\n",
+                rows.concat()
+            )
+        };
+        let old = table(&[row("Orders", "ten years"), row("Emails", "two years")]);
+        let new = table(&[
+            row("Orders", "ten years"),
+            row("Returns", "one year"),
+            row("Emails", "two years"),
+        ]);
+        let r = redline(&[&old], &[&new], &Labels::default());
+        assert!(
+            r.html.contains("<tr>\n<td><ins>Returns</ins></td>\n<td><ins>one year</ins></td>\n</tr>"),
+            "{}",
+            r.html
+        );
+        assert_eq!((r.inserted, r.deleted), (3, 0));
+        let r = redline(&[&new], &[&old], &Labels::default());
+        assert!(
+            r.html.contains("<tr>\n<td><del>Returns</del></td>\n<td><del>one year</del></td>\n</tr>"),
+            "{}",
+            r.html
+        );
+        assert_eq!((r.inserted, r.deleted), (0, 3));
+        assert!(tags_balance(&tokenize(&r.html)), "{}", r.html);
+    }
+
+    #[test]
+    fn paragraphs_that_become_list_items_show_only_the_words_that_changed() {
+        let old = [
+            "<p>We collect:</p>\n",
+            "<p>Your name and address.</p>\n",
+            "<p>Your order history.</p>\n",
+            "<p>Contact us any time.</p>\n",
+        ];
+        let new = [
+            "<p>We collect:</p>\n",
+            "<ul>\n<li>Your name and address.</li>\n<li>Your full order history.</li>\n</ul>\n",
+            "<p>Contact us any time.</p>\n",
+        ];
+        let r = redline(&old, &new, &Labels::default());
+        assert_eq!((r.inserted, r.deleted, r.forms_changed), (1, 0, 2), "{}", r.html);
+        assert!(
+            r.html.contains("<li><span class=\"redline-form\">was a paragraph</span> Your <ins>full</ins> order history.</li>"),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("<p>Contact us any time.</p>"), "{}", r.html);
+        assert!(tags_balance(&tokenize(&r.html)), "{}", r.html);
+        // And back: the items become paragraphs again.
+        let r = redline(&new, &old, &Labels::default());
+        assert_eq!((r.inserted, r.deleted, r.forms_changed), (0, 1, 2), "{}", r.html);
+        assert!(r.html.contains("was a list item"), "{}", r.html);
+    }
+
+    #[test]
+    fn a_paragraph_become_a_heading_keeps_its_words_and_the_anchor() {
+        let r = redline(
+            &["<p>Your rights</p>\n", "<p>You may ask.</p>\n"],
+            &[
+                "<h3 id=\"your-rights\">Your rights <a class=\"heading-anchor\" href=\"#your-rights\">#</a></h3>\n",
+                "<p>You may ask.</p>\n",
+            ],
+            &Labels::default(),
+        );
+        assert_eq!((r.inserted, r.deleted, r.forms_changed), (0, 0, 1), "{}", r.html);
+        assert!(
+            r.html.contains("<h3 id=\"your-rights\"><span class=\"redline-form\">was a paragraph</span> Your rights <a class=\"heading-anchor\""),
+            "{}",
+            r.html
+        );
     }
 
     #[test]
@@ -933,8 +1530,12 @@ mod tests {
 
     #[test]
     fn nested_lists_split_only_at_top_level_items() {
-        let list =
-            split_list("<ul>\n<li>a<ul>\n<li>a1</li>\n</ul>\n</li>\n<li>b</li>\n</ul>\n").unwrap();
+        let list = split_children(
+            "<ul>\n<li>a<ul>\n<li>a1</li>\n</ul>\n</li>\n<li>b</li>\n</ul>\n",
+            &["li"],
+            &[],
+        )
+        .unwrap();
         assert_eq!(list.items.len(), 2, "{:?}", list.items);
         assert!(list.items[0].contains("a1"));
     }
@@ -950,12 +1551,18 @@ mod tests {
     }
 
     #[test]
-    fn table_edits_that_cross_cells_replace_the_table_whole() {
+    fn a_removed_row_is_a_deleted_row() {
         let old = "<table><tr><td>a b c</td><td>x</td></tr><tr><td>d</td><td>e</td></tr></table>";
         let new = "<table><tr><td>a b c</td><td>x</td></tr></table>";
         let r = redline(&[old], &[new], &Labels::default());
         assert!(tags_balance(&tokenize(&r.html)), "{}", r.html);
-        assert!(!r.html.contains("</tr><del>"), "{}", r.html);
+        assert!(
+            r.html
+                .contains("<tr><td><del>d</del></td><td><del>e</del></td></tr>"),
+            "{}",
+            r.html
+        );
+        assert_eq!((r.inserted, r.deleted), (0, 2));
     }
 
     #[test]

@@ -202,15 +202,23 @@ pub struct PolicyView<'a> {
     /// The version in force, if one has taken effect.
     pub current: Option<Value>,
     /// The next version to take effect, if one is published in advance.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub upcoming: Option<Value>,
-    /// Every version, newest first (shared values of [`VersionView`]s).
+    /// Every version, newest first (shared values of [`VersionView`]s). Only on the
+    /// pages that show the whole history (the policy's own page, the compare page, and
+    /// templates that are not a version's): a version page showing every version would
+    /// make the site grow with the square of its versions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub versions: Vec<Value>,
     /// The page for comparing any two versions, if there are two.
     pub compare_permalink: Option<String>,
 }
 
 impl<'a> PolicyView<'a> {
-    pub fn new(site: &'a Site, shared: &Shared, index: usize) -> Self {
+    /// With every version (`whole`), or, for a version's own pages, without them and
+    /// with the version in force in brief, so that announcing a version changes none
+    /// of the other versions' pages.
+    pub fn new(site: &'a Site, shared: &Shared, index: usize, whole: bool) -> Self {
         let policy = &site.policies[index];
         let today = site.today();
         let current = policy.current_index(today);
@@ -230,9 +238,22 @@ impl<'a> PolicyView<'a> {
             compare_permalink: (policy.versions.len() > 1)
                 .then(|| site.permalink(&policy.compare_index_path())),
             path,
-            current: current.map(view),
-            upcoming: upcoming.map(view),
-            versions: (0..policy.versions.len()).rev().map(view).collect(),
+            current: match whole {
+                true => current.map(view),
+                false => current.map(|c| {
+                    let version = &policy.versions[c];
+                    Value::from_serializable(&VersionBrief {
+                        effective: version.effective.format("%Y-%m-%d").to_string(),
+                        permalink: site.permalink(&policy.version_path(version)),
+                        changes_permalink: site.permalink(&policy.changes_path(version)),
+                    })
+                }),
+            },
+            upcoming: upcoming.filter(|_| whole).map(view),
+            versions: match whole {
+                true => (0..policy.versions.len()).rev().map(view).collect(),
+                false => Vec::new(),
+            },
         }
     }
 }
@@ -258,6 +279,8 @@ pub struct VersionView<'a> {
     pub permalink: String,
     pub changes_path: String,
     pub changes_permalink: String,
+    /// The version's rendered blocks, for the compare page's redlines in the browser.
+    pub blocks_permalink: String,
     pub corrections: &'a [Correction],
     /// `material` or `editorial` (none for a first version).
     pub change: Option<ChangeKind>,
@@ -304,6 +327,7 @@ impl<'a> VersionView<'a> {
             path,
             changes_permalink: site.permalink(&changes_path),
             changes_path,
+            blocks_permalink: site.permalink(&policy.blocks_path(version)),
             corrections: &front.corrections,
             change: front.change,
             announced: front.announced.as_ref().map(|d| d.text.as_str()),
@@ -372,44 +396,6 @@ pub fn changelog_entries<'a>(
                 lang: &policy.lang,
                 untranslated: foreign.then(|| site.config.language_name(&policy.lang)),
             }
-        })
-        .collect()
-}
-
-/// The versions a newer version can be compared with, for the compare page's list.
-#[derive(Debug, Serialize)]
-pub struct CompareGroup {
-    /// The newer version's effective date.
-    pub to: String,
-    pub to_permalink: String,
-    /// Each older version, newest first.
-    pub from: Vec<CompareLink>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct CompareLink {
-    pub effective: String,
-    /// The redline from this version to the group's.
-    pub permalink: String,
-}
-
-/// Every pair of a policy's versions, grouped by the newer one, newest first.
-pub fn compare_pairs(site: &Site, policy: &Policy) -> Vec<CompareGroup> {
-    let day = |i: usize| policy.versions[i].effective.format("%Y-%m-%d").to_string();
-    (1..policy.versions.len())
-        .rev()
-        .map(|to| CompareGroup {
-            to: day(to),
-            to_permalink: site.permalink(&policy.version_path(&policy.versions[to])),
-            from: (0..to)
-                .rev()
-                .map(|from| CompareLink {
-                    effective: day(from),
-                    permalink: site.permalink(
-                        &policy.compare_path(&policy.versions[from], &policy.versions[to]),
-                    ),
-                })
-                .collect(),
         })
         .collect()
 }
@@ -548,6 +534,7 @@ pub struct Shared {
     summaries: Vec<OnceLock<Value>>,
     listings: Vec<OnceLock<Value>>,
     policy_views: Vec<OnceLock<Value>>,
+    policy_briefs: Vec<OnceLock<Value>>,
     versions: Vec<Vec<OnceLock<Value>>>,
 }
 
@@ -579,6 +566,7 @@ impl Shared {
             summaries: slots(site.pages.len()),
             listings: slots(site.pages.len()),
             policy_views: slots(site.policies.len()),
+            policy_briefs: slots(site.policies.len()),
             versions: site
                 .policies
                 .iter()
@@ -652,8 +640,28 @@ impl Shared {
     /// A policy with all its versions (`policy`).
     pub fn policy(&self, site: &Site, policy: usize) -> Value {
         self.policy_views[policy]
-            .get_or_init(|| Value::from_serializable(&PolicyView::new(site, self, policy)))
+            .get_or_init(|| Value::from_serializable(&PolicyView::new(site, self, policy, true)))
             .clone()
+    }
+
+    /// A policy without its versions (`policy` on a version's own pages).
+    pub fn policy_brief(&self, site: &Site, policy: usize) -> Value {
+        self.policy_briefs[policy]
+            .get_or_init(|| Value::from_serializable(&PolicyView::new(site, self, policy, false)))
+            .clone()
+    }
+
+    /// The versions before and after one (`neighbours.earlier`, `neighbours.later`).
+    pub fn neighbours(&self, site: &Site, policy: usize, version: usize) -> Value {
+        let count = site.policies[policy].versions.len();
+        let mut map = tera::Map::new();
+        if version > 0 {
+            map.insert("earlier".into(), self.version(site, policy, version - 1));
+        }
+        if version + 1 < count {
+            map.insert("later".into(), self.version(site, policy, version + 1));
+        }
+        Value::from(map)
     }
 
     /// A version without its text (`previous`, items of `policy.versions`).

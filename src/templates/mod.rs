@@ -26,7 +26,7 @@ use crate::site::{Page, Site};
 pub use context::Shared;
 pub use context::{Depth, PageView};
 use context::{
-    Paginator, TranslationView, VersionView, alternate_views, changelog_entries, compare_pairs,
+    Paginator, TranslationView, VersionView, alternate_views, changelog_entries,
 };
 pub use context::{Shown, finish_recording_shown, start_recording_shown};
 
@@ -524,7 +524,6 @@ impl Templates {
             PolicyPage::Version { policy, version }
             | PolicyPage::Changes { policy, version }
             | PolicyPage::ChangesToCurrent { policy, version } => Some((policy, version)),
-            PolicyPage::Compare { policy, to, .. } => Some((policy, to)),
             _ => None,
         };
         if let Some(view) = shown.and_then(|(p, v)| TranslationView::new(site, p, v)) {
@@ -544,7 +543,8 @@ impl Templates {
             }
             PolicyPage::Version { policy, version } => {
                 let p = &site.policies[policy];
-                context.insert_value("policy", shared.policy(site, policy));
+                context.insert_value("policy", shared.policy_brief(site, policy));
+                context.insert_value("neighbours", shared.neighbours(site, policy, version));
                 context.insert(
                     "version",
                     &VersionView::new(site, p, version, Some(versions.get(policy, version))),
@@ -553,7 +553,7 @@ impl Templates {
             }
             PolicyPage::Changes { policy, version } => {
                 let p = &site.policies[policy];
-                context.insert_value("policy", shared.policy(site, policy));
+                context.insert_value("policy", shared.policy_brief(site, policy));
                 match version {
                     0 => context.insert_value("version", shared.version(site, policy, 0)),
                     _ => {
@@ -572,7 +572,7 @@ impl Templates {
             PolicyPage::ChangesToCurrent { policy, version } => {
                 let p = &site.policies[policy];
                 let current = p.current_index(site.today()).unwrap_or(version);
-                context.insert_value("policy", shared.policy(site, policy));
+                context.insert_value("policy", shared.policy_brief(site, policy));
                 context.insert("since", &true);
                 redline = Some(insert_versions(
                     &mut context,
@@ -584,24 +584,8 @@ impl Templates {
                 ));
                 p.versions[version].file.display_path.clone()
             }
-            PolicyPage::Compare { policy, from, to } => {
-                let p = &site.policies[policy];
-                context.insert_value("policy", shared.policy(site, policy));
-                context.insert("compare", &true);
-                redline = Some(insert_versions(
-                    &mut context,
-                    site,
-                    shared,
-                    policy,
-                    from,
-                    to,
-                ));
-                p.versions[to].file.display_path.clone()
-            }
             PolicyPage::CompareIndex { policy } => {
-                let p = &site.policies[policy];
                 context.insert_value("policy", shared.policy(site, policy));
-                context.insert("pairs", &compare_pairs(site, p));
                 PathBuf::from(page.template())
             }
             PolicyPage::Changelog { .. }
@@ -691,6 +675,11 @@ impl Templates {
             let labels = crate::policy::redline::Labels {
                 unchanged: label("redline_unchanged", "Unchanged: {section}"),
                 opening: label("redline_opening_text", "Opening text"),
+                was_paragraph: label("redline_was_paragraph", "was a paragraph"),
+                was_list_item: label("redline_was_list_item", "was a list item"),
+                was_heading: label("redline_was_heading", "was a heading"),
+                link_was: label("redline_link_was", "link changed, was {href}"),
+                link_added: label("redline_link_added", "link added"),
             };
             prepared
                 .context
@@ -795,7 +784,7 @@ fn policy_breadcrumbs(site: &Site, page: PolicyPage, path: &str, words: &Words) 
                 ),
             ]
         }
-        PolicyPage::Compare { policy, .. } | PolicyPage::CompareIndex { policy } => {
+        PolicyPage::CompareIndex { policy } => {
             let p = &site.policies[policy];
             vec![
                 home,

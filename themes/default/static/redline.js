@@ -1,0 +1,1 @@
+// Placeholder: the compare page's redlines in the browser (being written).
