@@ -18,6 +18,10 @@ pub const DEFAULT_THEME: &[(&str, &str)] = &[
         include_str!("../themes/default/static/policy-date.js"),
     ),
     (
+        "static/redline.js",
+        include_str!("../themes/default/static/redline.js"),
+    ),
+    (
         "static/style.css",
         include_str!("../themes/default/static/style.css"),
     ),
@@ -100,6 +104,10 @@ pub const DEFAULT_THEME: &[(&str, &str)] = &[
     (
         "templates/version-history.html",
         include_str!("../themes/default/templates/version-history.html"),
+    ),
+    (
+        "templates/version-neighbours.html",
+        include_str!("../themes/default/templates/version-neighbours.html"),
     ),
 ];
 

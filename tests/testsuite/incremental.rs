@@ -161,7 +161,6 @@ fn incremental_rebuilds_match_full_builds_and_render_only_what_changed() {
             "/policies/privacy/2026-02-01/index.html",
             "/policies/privacy/2027-06-01/changes/index.html",
             "/policies/privacy/2027-06-01/index.html",
-            "/policies/privacy/compare/2026-02-01...2027-06-01/index.html",
             "/policies/privacy/compare/index.html",
             "/policies/privacy/index.html",
         ]
