@@ -41,6 +41,9 @@ pub struct BuildOptions {
     pub progress: bool,
     /// Fail instead of updating `policies.lock` (for CI).
     pub locked: bool,
+    /// `vellum policy import NAME`: record this policy's versions as brought in with
+    /// its history (it must have no record yet).
+    pub import: Option<String>,
 }
 
 /// The site in memory, rendered and ready to write.
@@ -68,6 +71,11 @@ pub struct RenderedSite {
     pub check_warnings: Vec<Diagnostic>,
     /// New text for `policies.lock`, written once the output is in place.
     pub lock_update: Option<String>,
+    /// The versions this build adds to the record, by file, in order.
+    pub recorded: Vec<String>,
+    /// In an import: versions left out of the record because their text is the same as
+    /// the version before them (the file, and the version it repeats).
+    pub folded: Vec<(PathBuf, PathBuf)>,
     /// The next day the output changes with no edit (a version takes effect).
     pub next_change: Option<policy::NextChange>,
     pub warnings: Vec<Diagnostic>,
@@ -346,6 +354,7 @@ pub fn render_site(
             data_texts: &data_texts,
             today: site.today(),
             locked: options.locked,
+            import: options.import.as_deref(),
         })
         .map_err(|e| errors.extend(e))
         .ok(),
@@ -367,6 +376,11 @@ pub fn render_site(
     };
     // A drafts build is a preview: it never writes the record.
     let lock_update = (record.changed && !options.drafts).then(|| record.lock.to_text());
+    let recorded = record.lock.entries[lock.entries.len()..]
+        .iter()
+        .map(|e| e.file.clone())
+        .collect();
+    let folded = record.folded.clone();
     timer.lap("policy versions and record");
     let policy_pages = policy::pages::all(&site.policies, site.today()).len();
     // Only a file in static/ replaces a generated one on purpose; a content asset of
@@ -424,6 +438,8 @@ pub fn render_site(
         digests: outputs.digests,
         copies,
         lock_update,
+        recorded,
+        folded,
         warnings,
         kept: keep.then(|| {
             Box::new(render::Kept {
@@ -606,6 +622,41 @@ pub fn build(options: &BuildOptions) -> Result<RenderedSite, BuildFailure> {
         })?;
     }
     Ok(rendered)
+}
+
+/// What `vellum policy import` did: the versions it recorded and those it folded.
+#[derive(Debug)]
+pub struct Imported {
+    pub recorded: Vec<String>,
+    pub folded: Vec<(PathBuf, PathBuf)>,
+}
+
+/// `vellum policy import NAME`: renders the site in memory, as `check` does, with
+/// `NAME`'s versions recorded as brought in with its history; writes `policies.lock`
+/// (every entry already in it unchanged, the new ones after them) and removes the
+/// version files folded into the version before them. Nothing else is written.
+pub fn import(options: &BuildOptions) -> Result<Imported, Diagnostics> {
+    debug_assert!(options.import.is_some());
+    let rendered = render_site(options, None, output::Sink::Memory)?;
+    if let Some(lock) = &rendered.lock_update {
+        let path = options.root.join(policy::lock::LOCK_FILE);
+        let shown = Path::new(policy::lock::LOCK_FILE);
+        output::PendingFile::write(&path, shown, lock.as_bytes())
+            .and_then(|file| file.commit())
+            .map_err(Diagnostics::from)?;
+    }
+    for (file, _) in &rendered.folded {
+        std::fs::remove_file(options.root.join(file)).map_err(|e| {
+            Diagnostics::from(Diagnostic::error(
+                file,
+                format!("could not remove this folded version: {e}"),
+            ))
+        })?;
+    }
+    Ok(Imported {
+        recorded: rendered.recorded,
+        folded: rendered.folded,
+    })
 }
 
 impl RenderedSite {

@@ -206,6 +206,26 @@ enum PolicyCommand {
         #[command(flatten)]
         now: NowArg,
     },
+    /// Bring in the earlier history of a policy that has no record yet: records its
+    /// versions in policies.lock as imported (every entry already there is left as it
+    /// is), folding a version whose text is the same as the one before it. The versions
+    /// are the files in content/policies/NAME/, or, with --from-git, one for each day
+    /// the given file changed in git.
+    Import {
+        /// The policy's folder name under content/policies/, e.g. terms.
+        policy: String,
+        /// Read the versions from the git history of this file (one version per day
+        /// it changed, by commit date) and write them to content/policies/NAME/.
+        #[arg(long, value_name = "PATH")]
+        from_git: Option<PathBuf>,
+        /// The address the text was published at (e.g.
+        /// https://shop.example/legal/privacy): its relative links, and anchors that
+        /// name no heading of the text, are made absolute against it.
+        #[arg(long, value_name = "URL", requires = "from_git")]
+        link_base: Option<String>,
+        #[command(flatten)]
+        now: NowArg,
+    },
     /// List every policy's versions and whether each is current, superseded or upcoming.
     List {
         #[command(flatten)]
@@ -387,6 +407,7 @@ fn run_build(root: &Path, args: BuildArgs) -> Result<ExitCode, String> {
         now: args.now.resolve()?,
         progress: std::io::stderr().is_terminal(),
         locked: args.locked,
+        import: None,
     };
     match build(&options) {
         Ok(site) => {
@@ -535,6 +556,15 @@ fn run_policy(root: &Path, command: PolicyCommand) -> Result<ExitCode, String> {
     {
         return run_verify(root, &saved, against.as_deref(), &now);
     }
+    if let PolicyCommand::Import {
+        policy,
+        from_git,
+        link_base,
+        now,
+    } = command
+    {
+        return run_import(root, &policy, from_git.as_deref(), link_base.as_deref(), &now);
+    }
     let (config, policies) = match vellum::build::load_policies(root) {
         Ok(loaded) => loaded,
         Err(diagnostics) => {
@@ -624,9 +654,77 @@ fn run_policy(root: &Path, command: PolicyCommand) -> Result<ExitCode, String> {
             };
             print!("{}", word_diff::report(policy, from, to, style));
         }
-        PolicyCommand::Verify { .. } => unreachable!("handled above"),
+        PolicyCommand::Verify { .. } | PolicyCommand::Import { .. } => {
+            unreachable!("handled above")
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `vellum policy import`: the versions written from git (if asked), then recorded;
+/// on any problem the files it wrote are removed again and the lock is untouched.
+fn run_import(
+    root: &Path,
+    policy: &str,
+    from_git: Option<&Path>,
+    link_base: Option<&str>,
+    now: &NowArg,
+) -> Result<ExitCode, String> {
+    use vellum::policy::import;
+    let written = match from_git {
+        Some(file) => {
+            let versions = import::versions_from_git(file).map_err(|e| e.to_string())?;
+            let written = import::write_versions(root, policy, &versions, link_base)
+                .map_err(|e| e.to_string())?;
+            eprintln!(
+                "Read {} versions of {} from git ({} to {}), wrote {} new files to content/policies/{policy}/.",
+                versions.len(),
+                file.display(),
+                versions.first().map(|v| v.day.to_string()).unwrap_or_default(),
+                versions.last().map(|v| v.day.to_string()).unwrap_or_default(),
+                written.len()
+            );
+            written
+        }
+        None => Vec::new(),
+    };
+    let mut options = in_memory_options(root, false, now)?;
+    options.import = Some(policy.to_string());
+    match vellum::build::import(&options) {
+        Ok(imported) => {
+            for (file, same_as) in &imported.folded {
+                eprintln!(
+                    "Folded {}: its text is the same as {} (file removed).",
+                    file.display(),
+                    same_as.display()
+                );
+            }
+            let mine = |f: &&String| f.starts_with(&format!("content/policies/{policy}/"));
+            let count = imported.recorded.iter().filter(mine).count();
+            println!(
+                "Recorded {count} earlier version{} of the {policy} policy in policies.lock as imported{}.",
+                if count == 1 { "" } else { "s" },
+                match imported.folded.len() {
+                    0 => String::new(),
+                    n => format!("; folded {n} that repeated the version before"),
+                }
+            );
+            eprintln!(
+                "Next: vellum build, then commit content/policies/{policy}/ and policies.lock."
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(diagnostics) => {
+            for file in &written {
+                let _ = std::fs::remove_file(file);
+            }
+            print_diagnostics(&diagnostics.0);
+            if !written.is_empty() {
+                eprintln!("Nothing was recorded; the files read from git were removed again.");
+            }
+            Ok(ExitCode::FAILURE)
+        }
+    }
 }
 
 /// Options for rendering the site in memory (`check`, `policy verify`): nothing is
@@ -640,6 +738,7 @@ fn in_memory_options(root: &Path, drafts: bool, now: &NowArg) -> Result<BuildOpt
         now: now.resolve()?,
         progress: false,
         locked: false,
+        import: None,
     })
 }
 

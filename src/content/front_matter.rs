@@ -383,6 +383,10 @@ pub struct VersionFront {
     pub change: Option<ChangeKind>,
     /// The day notice of a material change went out.
     pub announced: Option<PageDate>,
+    /// Brought in with the policy's earlier history (`vellum policy import`): it may
+    /// lack a summary and a kind of change, which were never recorded.
+    #[serde(default)]
+    pub imported: bool,
     /// Free values for themes.
     #[serde(default, deserialize_with = "deserialize_extra")]
     pub extra: serde_json::Map<String, serde_json::Value>,

@@ -10,6 +10,7 @@
 
 pub mod changelog;
 pub mod editor;
+pub mod import;
 pub mod lock;
 
 pub mod pages;
@@ -637,7 +638,7 @@ fn check_versions(policy: &Policy, diagnostics: &mut Diagnostics) {
         }
     }
     for version in policy.versions.iter().skip(1) {
-        if version.summary().is_none() {
+        if version.summary().is_none() && !version.front().imported {
             diagnostics.push(
                 version
                     .file
@@ -654,6 +655,9 @@ fn check_notice(policy: &Policy, rules: &PolicyRules, diagnostics: &mut Diagnost
     let notice_days = policy.notice_days(rules);
     for version in policy.versions.iter().skip(1) {
         let front = version.front();
+        if front.imported && front.change.is_none() {
+            continue;
+        }
         let Some(kind) = front.change else {
             diagnostics.push(
                 version

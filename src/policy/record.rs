@@ -88,6 +88,9 @@ pub struct Inputs<'a> {
     pub today: NaiveDate,
     /// `--locked`: the lock must already be complete.
     pub locked: bool,
+    /// `vellum policy import NAME`: the policy (by slug, every language) whose versions
+    /// are recorded as brought in with its history; it must have no record yet.
+    pub import: Option<&'a str>,
 }
 
 /// The record after this build: the lock to write, and whether it grew.
@@ -95,6 +98,9 @@ pub struct Inputs<'a> {
 pub struct Record {
     pub lock: Lock,
     pub changed: bool,
+    /// In an import: versions whose text is the same as the version before them, left
+    /// out of the record (the file, and the version it repeats).
+    pub folded: Vec<(std::path::PathBuf, std::path::PathBuf)>,
 }
 
 /// Applies every rule; returns the grown lock or every problem found.
@@ -102,28 +108,58 @@ pub fn check(inputs: &Inputs) -> Result<Record, Diagnostics> {
     let lock = inputs.lock;
     let mut next = lock.clone();
     let mut errors = Diagnostics::default();
-    // Only the first build (no lock yet, or one in the first format) imports a history
-    // as it stands; after that, even a new policy starts from today.
-    let importing = lock.entries.is_empty();
+    let mut folded = Vec::new();
+    if let Some(name) = inputs.import {
+        check_import(lock, inputs.policies, name, &mut errors);
+    }
     for (p, policy) in inputs.policies.iter().enumerate() {
+        // The first build (no lock yet, or one in the first format) imports every
+        // history as it stands, and `vellum policy import` one policy's with no record
+        // yet; otherwise even a new policy starts from today.
+        let import = inputs.import == Some(policy.slug.as_str());
+        let importing = lock.entries.is_empty() || import;
         let newest_recorded = lock
             .chain(&policy.record_name())
             .map(|e| e.effective.clone())
             .max();
-        let mut previous_text: Option<(String, &Version)> = None;
+        let mut previous: Option<(&str, &Version)> = None;
         for (v, version) in policy.versions.iter().enumerate() {
             let file = file_key(version);
-            let text = lock::text_hash(&inputs.bodies.get(p, v).html);
+            let html = inputs.bodies.get(p, v).html.as_str();
+            let text = lock::text_hash(html);
             let source = lock::source_hash(&version.file.text);
             let entry = lock.latest(&file);
             check_corrections(lock, version, inputs.today, &mut errors);
-            // A translation may keep the words of the version before (its source's
-            // change can be one that does not show in this language).
+            if entry.is_none() && version.front().imported && !importing {
+                errors.push(
+                    version
+                        .file
+                        .error_at_key(
+                            "imported",
+                            format!(
+                                "this version is marked imported, but the {} policy already has a record: only history brought in before it had one can lack a summary",
+                                policy.slug
+                            ),
+                        )
+                        .with_help("remove imported = true and fill in summary = \"...\" and change = \"material\" or \"editorial\""),
+                );
+            }
+            // A new version must show something new: its rendered text, links
+            // included (a version that only retargets links is a version, with its own
+            // redline). A translation may keep the words of the version before (its
+            // source's change can be one that does not show in this language).
             if entry.is_none()
                 && !policy.is_translation()
-                && let Some((previous, before)) = &previous_text
-                && *previous == text
+                && let Some((previous_html, before)) = previous
+                && same_text(previous_html, html)
             {
+                if import {
+                    folded.push((
+                        version.file.display_path.clone(),
+                        before.file.display_path.clone(),
+                    ));
+                    continue;
+                }
                 errors.push(
                     Diagnostic::error(
                         &version.file.display_path,
@@ -138,7 +174,7 @@ pub fn check(inputs: &Inputs) -> Result<Record, Diagnostics> {
                     ),
                 );
             }
-            previous_text = Some((text.clone(), version));
+            previous = Some((html, version));
             let new_entry = |event: Event, next: &mut Lock| {
                 let mut data = BTreeMap::new();
                 for path in &inputs.reads[p][v] {
@@ -247,7 +283,46 @@ pub fn check(inputs: &Inputs) -> Result<Record, Diagnostics> {
     Ok(Record {
         lock: next,
         changed,
+        folded,
     })
+}
+
+/// Two renderings that differ at most in spacing (a line re-wrapped, a double space).
+fn same_text(a: &str, b: &str) -> bool {
+    a == b || a.split_whitespace().eq(b.split_whitespace())
+}
+
+/// `vellum policy import NAME` brings in the history of a policy that exists and has no
+/// record yet: a record only grows by new versions, never by rewriting what it holds.
+fn check_import(lock: &Lock, policies: &[Policy], name: &str, errors: &mut Diagnostics) {
+    let matching: Vec<&Policy> = policies.iter().filter(|p| p.slug == name).collect();
+    if matching.is_empty() {
+        errors.push(
+            Diagnostic::error(
+                format!("content/policies/{name}"),
+                format!("there is no policy named `{name}` to import"),
+            )
+            .with_help(format!(
+                "put its versions in content/policies/{name}/ (one file per version, named by the date it took effect), or read them from git with --from-git PATH"
+            )),
+        );
+    }
+    for policy in matching {
+        let recorded = lock.chain(&policy.record_name()).count();
+        if recorded > 0 {
+            errors.push(
+                Diagnostic::error(
+                    LOCK_FILE,
+                    format!(
+                        "the {} policy already has a record of {recorded} version{} in policies.lock: its history can no longer be brought in",
+                        policy.record_name(),
+                        if recorded == 1 { "" } else { "s" }
+                    ),
+                )
+                .with_help("`vellum policy import` records the history of a policy that has none yet; a policy with a record grows only by new versions (`vellum policy new`)"),
+            );
+        }
+    }
 }
 
 /// Published versions whose files are gone (or were turned into drafts). Checked apart

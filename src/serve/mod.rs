@@ -490,6 +490,7 @@ async fn run(options: ServeOptions) -> Result<(), String> {
         now: crate::clock::Now::Instant(chrono::Utc::now()),
         progress: false,
         locked: false,
+        import: None,
     };
     let mut rebuilder = Rebuilder::new(build_options, options.now.clone());
     let started = Instant::now();

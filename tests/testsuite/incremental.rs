@@ -17,6 +17,7 @@ pub fn options(site: &Site) -> BuildOptions {
         now: vellum::clock::parse_now(NOW).unwrap(),
         progress: false,
         locked: false,
+        import: None,
     }
 }
 

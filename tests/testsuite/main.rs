@@ -10,6 +10,7 @@ mod deploy;
 mod errors;
 mod golden;
 mod hostile;
+mod import;
 mod incremental;
 mod incremental_random;
 mod languages;
