@@ -83,10 +83,12 @@ pub struct MarkdownConfig {
     /// Open links to other sites in a new tab (with `rel="noopener"`).
     #[serde(default)]
     pub external_links_new_tab: bool,
-    /// What happens to HTML written inside Markdown: `"escape"` (the default, as in
-    /// Hugo) shows it as text, so a pull request cannot slip a script, a form or a
-    /// tracking pixel into a page; `"allow"` passes it through, for sites whose editors
-    /// need `<details>` or `<abbr>` and whose reviewers read every tag.
+    /// What happens to HTML written inside Markdown: `"sanitize"` (the default) keeps
+    /// harmless markup (`<br>`, `<sup>`, tables, `<details>`, `<abbr>`) and drops
+    /// scripts, styles, event handlers, forms, frames and `javascript:` links (with
+    /// ammonia), so a pull request cannot slip a script, a form or a tracking pixel into
+    /// a page and an imported policy's `<br>` is a line break; `"escape"` shows it all
+    /// as text; `"allow"` passes it through, for sites whose reviewers read every tag.
     #[serde(default)]
     pub raw_html: RawHtml,
     /// What the `#` link after a heading says to a screen reader, in the page's language
@@ -100,8 +102,9 @@ pub struct MarkdownConfig {
 #[serde(rename_all = "lowercase")]
 pub enum RawHtml {
     Allow,
-    #[default]
     Escape,
+    #[default]
+    Sanitize,
 }
 
 pub use crate::input_files::Limits;

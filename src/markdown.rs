@@ -378,12 +378,16 @@ fn render_text(
     let mut open_heading: Option<usize> = None;
     let mut depth = 0usize;
     let mut open_tags = OpenTags::default();
+    // Where the top-level block being read starts in `events`, and whether it holds
+    // HTML to sanitize.
+    let (mut block_start, mut block_raw) = (0usize, false);
     for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
         match &event {
             Event::Start(_) => depth += 1,
             Event::End(_) => depth -= 1,
-            Event::Html(html) | Event::InlineHtml(html) if config.raw_html == RawHtml::Allow => {
+            Event::Html(html) | Event::InlineHtml(html) if config.raw_html != RawHtml::Escape => {
                 open_tags.read(html);
+                block_raw |= config.raw_html == RawHtml::Sanitize;
             }
             _ => {}
         }
@@ -451,13 +455,51 @@ fn render_text(
             }
             other => events.push(other),
         }
+        // A top-level block with HTML typed into it is sanitized whole, so that a tag
+        // and the tag closing it are judged together.
+        if block_ends_here && block_raw {
+            let mut written = String::new();
+            html::push_html(&mut written, events.drain(block_start..));
+            events.push(Event::Html(sanitize(&written).into()));
+            block_raw = false;
+        }
         if with_blocks && block_ends_here {
             events.push(Event::Html(BLOCK_MARK.to_string().into()));
+        }
+        if block_ends_here {
+            block_start = events.len();
         }
     }
     html::push_html(&mut rendered.html, events.into_iter());
     rendered.toc = nest_headings(&headings);
     (rendered, missing)
+}
+
+/// Cleans a block holding HTML typed into Markdown (`raw_html = "sanitize"`) with
+/// ammonia's allow-list, which keeps harmless markup and drops scripts, styles, event
+/// handlers, forms, frames and `javascript:` URLs. What vellum writes itself around it
+/// (heading ids and anchors, table alignment, link targets) is allowed too.
+fn sanitize(html: &str) -> String {
+    static CLEANER: std::sync::LazyLock<ammonia::Builder<'static>> = std::sync::LazyLock::new(|| {
+        let mut builder = ammonia::Builder::default();
+        builder
+            .add_generic_attributes(["id", "class", "aria-label", "aria-hidden", "style"])
+            .add_tag_attributes("a", ["target", "rel"])
+            .add_tag_attributes("ol", ["start"])
+            .link_rel(None)
+            // Only the alignment pulldown-cmark writes on table cells; any other style
+            // could load addresses or hide text.
+            .attribute_filter(|_, attribute, value| match attribute {
+                "style" => matches!(
+                    value,
+                    "text-align: left" | "text-align: center" | "text-align: right"
+                )
+                .then_some(value.into()),
+                _ => Some(value.into()),
+            });
+        builder
+    });
+    CLEANER.clean(html).to_string()
 }
 
 /// Removes the block marks from the HTML, remembering where each block ended.
@@ -764,15 +806,38 @@ mod tests {
         };
         assert!(render(&file(&html), &allow, &resolve, false).is_err());
         // Escaped, the same text is harmless and renders.
-        assert!(render_str(&html).is_ok());
+        let escape = MarkdownConfig {
+            raw_html: RawHtml::Escape,
+            ..Default::default()
+        };
+        assert!(render(&file(&html), &escape, &resolve, false).is_ok());
         let fine = format!("{}fine\n", "> ".repeat(20));
         assert!(render_str(&fine).is_ok());
     }
 
     #[test]
-    fn raw_html_is_escaped_unless_allowed() {
-        let body = "Hi <script>alert(1)</script>\n\n<div class=\"x\">block</div>\n";
+    fn raw_html_is_sanitized_keeping_harmless_markup() {
+        let body = "Line one<br><br>line two, H<sub>2</sub>O and x<sup>2</sup> <script>alert(1)</script><img src=x onerror=alert(1)> [a](javascript:alert(1))\n\n<form action=\"https://evil.example\"><input name=card></form>\n\n<iframe src=\"https://evil.example\"></iframe>\n\n<table><tr><td style=\"background:url(https://track.example)\">cell</td></tr></table>\n\n<details><summary>More</summary>Text</details>\n";
         let out = render_str(body).unwrap();
+        for kept in ["<br><br>", "<sub>2</sub>", "<sup>2</sup>", "<td>cell</td>", "<details><summary>More</summary>Text</details>"] {
+            assert!(out.html.contains(kept), "{kept}: {}", out.html);
+        }
+        for dropped in ["<script", "alert(1)", "onerror", "<form", "<input", "<iframe", "track.example", "&lt;br"] {
+            assert!(!out.html.contains(dropped), "{dropped}: {}", out.html);
+        }
+        // A block with no HTML is written exactly as before.
+        let plain = render_str("## Title\n\n| a | b |\n|:-|-:|\n| 1 | 2 |\n").unwrap();
+        assert!(plain.html.contains("<th style=\"text-align: left\">a</th>"), "{}", plain.html);
+    }
+
+    #[test]
+    fn raw_html_is_escaped_when_asked_or_allowed() {
+        let body = "Hi <script>alert(1)</script>\n\n<div class=\"x\">block</div>\n";
+        let escape = MarkdownConfig {
+            raw_html: RawHtml::Escape,
+            ..Default::default()
+        };
+        let out = render(&file(body), &escape, &resolve, false).unwrap();
         assert!(!out.html.contains("<script>"), "{}", out.html);
         assert!(out.html.contains("&lt;script&gt;"), "{}", out.html);
         let allow = MarkdownConfig {

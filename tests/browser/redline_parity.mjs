@@ -5,7 +5,8 @@
 // redline (each version's changes/ page, against the version before it, and each
 // superseded version's changes-to-current/ page), runs redline.js on the two versions'
 // blocks.json, with the labels of the policy's compare page, and compares with the page:
-// the marked words (the text of every <ins> and <del> in order, with its class), the
+// the marked words (the text of every <ins> and <del> in order, with its class, compared
+// without whitespace), the
 // whole text of the redline (whitespace removed: the published pages are minified), the
 // sequence of elements (optional tags aside) and the stats sentence.
 // Prints {"ok":true,"pairs":N,...} or the mismatches, with context; exits 1 on any.
@@ -187,7 +188,8 @@ function checkPage(pagePath, cache) {
   const published = parse(body);
   const ours = parse(r.html);
   const [pm, om] = [marks(published), marks(ours)];
-  const mk = (m) => `${m.tag}|${m.class}|${m.text}`;
+  // Without whitespace: the minifier drops it between elements (`</li><li>`).
+  const mk = (m) => `${m.tag}|${m.class}|${m.text.replace(/\s+/g, "")}`;
   const at = firstDifference(pm.map(mk), om.map(mk));
   if (at >= 0) problems.push(`marked words differ at #${at} (published ${pm.length}, redline.js ${om.length}):\n  published:\n${show(pm, at)}\n  redline.js:\n${show(om, at)}`);
   const [pt, ot] = [allText(published), allText(ours)];

@@ -484,16 +484,23 @@ fn a_truncated_jpeg_is_an_error_naming_the_file() {
 }
 
 #[test]
-fn raw_html_is_shown_as_text_unless_the_site_allows_it() {
+fn raw_html_is_sanitized_shown_as_text_when_asked_and_passed_only_when_allowed() {
     let site = Site::fixture("basic");
-    let page = "+++\ntitle = \"H\"\n+++\nHi <script>alert(1)</script>\n\n<iframe src=\"https://x.test\"></iframe>\n";
+    let page = "+++\ntitle = \"H\"\n+++\nHi<br><br><sup>1</sup> <script>alert(1)</script><img src=x onerror=\"alert(2)\">\n\n<iframe src=\"https://x.test\"></iframe>\n";
     site.write("content/html.md", page);
     site.build_ok();
     let out = site.output("html/index.html");
-    assert!(!out.contains("<script>alert"), "{out}");
-    assert!(!out.contains("<iframe"), "{out}");
+    assert!(out.contains("Hi<br><br><sup>1</sup>"), "{out}");
+    for dropped in ["<script", "alert(", "onerror", "<iframe", "x.test"] {
+        assert!(!out.contains(dropped), "{dropped}: {out}");
+    }
+    let original = site.read("site.toml");
+    site.write("site.toml", original.clone() + "\n[markdown]\nraw_html = \"escape\"\n");
+    site.build_ok();
+    let out = site.output("html/index.html");
     assert!(out.contains("&lt;script&gt;"), "{out}");
-    let settings = site.read("site.toml") + "\n[markdown]\nraw_html = \"allow\"\n";
+    assert!(!out.contains("<iframe"), "{out}");
+    let settings = original + "\n[markdown]\nraw_html = \"allow\"\n";
     site.write("site.toml", settings);
     site.build_ok();
     assert!(
