@@ -58,6 +58,7 @@ pub fn check(options: &BuildOptions, external: bool) -> Result<Report, Diagnosti
     };
     let mut edges: HashMap<&str, Vec<String>> = HashMap::new();
     let mut external_links: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    let mut broken = BrokenLinks::default();
     for (page, scan) in &html {
         for link in &scan.links {
             report.links_checked += 1;
@@ -66,28 +67,28 @@ pub fn check(options: &BuildOptions, external: bool) -> Result<Report, Diagnosti
                 Target::External(url) => external_links.entry(url).or_default().push(page),
                 Target::Internal { path, fragment } => {
                     let Some(key) = resolve(&path, &outputs) else {
-                        report.problems.push(sources.problem(
-                            page,
-                            link,
-                            format!("link to `{link}` goes nowhere: the site has no {path}"),
-                        ));
+                        let message = format!("link to `{link}` goes nowhere: the site has no {path}");
+                        broken.add(&sources, page, link, message);
                         continue;
                     };
                     if let Some(fragment) = fragment.filter(|f| !f.is_empty())
                         && let Some(target) = html.get(&key)
                         && !target.ids.contains(&fragment)
                     {
-                        report.problems.push(sources.problem(
-                            page,
-                            link,
-                            format!("link to `{link}`: {key} has no element with id `{fragment}`"),
-                        ));
+                        // The same link on another version's page has another target
+                        // page; it is the same broken link all the same.
+                        let message = match key.starts_with("policies/") || key.contains("/policies/") {
+                            true => format!("link to `{link}`: the page has no element with id `{fragment}`"),
+                            false => format!("link to `{link}`: {key} has no element with id `{fragment}`"),
+                        };
+                        broken.add(&sources, page, link, message);
                     }
                     edges.entry(page.as_str()).or_default().push(key);
                 }
             }
         }
     }
+    report.problems.extend(broken.problems(&sources));
     // The pull request must carry the record of what it publishes: CI's
     // `vellum build --locked` refuses a lock that does not record it yet. A warning (an
     // error with --strict): a site never built has no lock at all.
@@ -111,6 +112,66 @@ pub fn check(options: &BuildOptions, external: bool) -> Result<Report, Diagnosti
     }
     report.problems.sort();
     Ok(report)
+}
+
+/// Broken links, each reported once: a link written in a policy version shows on its
+/// version page, its redlines and the policy's page, and a history of hundreds of
+/// versions repeats it in each, so a link is one problem per policy, at the first
+/// version that has it, naming every version it is in.
+#[derive(Default)]
+struct BrokenLinks<'a> {
+    /// By (policy folder, or the source file of any other page; link; message): the
+    /// pages it was found on.
+    found: BTreeMap<(PathBuf, &'a str, String), Vec<&'a str>>,
+}
+
+impl<'a> BrokenLinks<'a> {
+    fn add(&mut self, sources: &Sources, page: &'a str, link: &'a str, message: String) {
+        let source = sources.source_of(page);
+        let group = match policy_folder(&source) {
+            Some(folder) => folder.to_path_buf(),
+            None => source,
+        };
+        self.found
+            .entry((group, link, message))
+            .or_default()
+            .push(page);
+    }
+
+    fn problems(self, sources: &Sources) -> Vec<Diagnostic> {
+        let mut problems = Vec::new();
+        for ((group, link, message), mut pages) in self.found {
+            pages.sort_by_key(|p| (sources.source_of(p), *p));
+            let mut versions: Vec<String> = pages
+                .iter()
+                .map(|p| sources.source_of(p))
+                .filter(|s| policy_folder(s) == Some(group.as_path()))
+                .filter_map(|s| s.file_stem().map(|f| f.to_string_lossy().into_owned()))
+                .collect();
+            versions.dedup();
+            let message = match versions.len() {
+                0 | 1 => message,
+                n => {
+                    let named = if n <= 6 {
+                        versions.join(", ")
+                    } else {
+                        format!("{}, {}, {} … {}", versions[0], versions[1], versions[2], versions[n - 1])
+                    };
+                    format!("{message} (in {n} versions of this policy: {named})")
+                }
+            };
+            problems.push(sources.problem(pages[0], link, message));
+        }
+        problems
+    }
+}
+
+/// `content/policies/privacy` for a version file `content/policies/privacy/2026-11-24.md`.
+fn policy_folder(source: &Path) -> Option<&Path> {
+    let folder = source.parent()?;
+    let under = folder.parent()?;
+    (under.ends_with("content/policies") && source.file_stem().is_some_and(|s| !s.to_string_lossy().starts_with('_')))
+        .then_some(folder)
 }
 
 enum Target {

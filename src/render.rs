@@ -364,6 +364,12 @@ pub fn sources(site: &Site, templates: &Templates) -> Vec<(String, PathBuf)> {
                         let shown = p.current_index(site.today()).unwrap_or(0);
                         p.versions[shown].file.display_path.clone()
                     }
+                    // Its redline shows the text of the version in force.
+                    policy::pages::PolicyPage::ChangesToCurrent { policy, version } => {
+                        let p = &site.policies[policy];
+                        let shown = p.current_index(site.today()).unwrap_or(version);
+                        p.versions[shown].file.display_path.clone()
+                    }
                     policy::pages::PolicyPage::Version { policy, version }
                     | policy::pages::PolicyPage::Changes { policy, version } => site.policies
                         [policy]

@@ -1,7 +1,10 @@
-// The compare page in Chromium: node compare.mjs SITE_DIR PORT [POLICY_PATH...]
-// SITE_DIR is a built site's public folder (built for http://127.0.0.1:PORT/, as the
-// shop is for layout.mjs); POLICY_PATH a policy's path with several versions (default:
-// policies/privacy/, and de/policies/privacy/ when the site has it). For each one:
+// The compare page in Chromium, on a built site it serves itself or on a running server:
+//   node compare.mjs SITE_DIR PORT [POLICY_PATH...]   (like layout.mjs: SITE_DIR is a
+//     built site's public folder, built for http://127.0.0.1:PORT/)
+//   node compare.mjs SERVER_URL [POLICY_PATH...]      (like policy_date.mjs: `vellum serve`)
+// POLICY_PATH is a policy's path, such as policies/privacy/ (by default: those of
+// policies/privacy/, de/policies/privacy/ and policies/terms/ that have a compare page
+// with two versions or more). For each one:
 // - for every two consecutive versions A and B, compare/?from=A&to=B shows, once its
 //   script has fetched both blocks.json, the redline B's published changes page shows:
 //   the same marked words (the text of each <ins> and <del>, in order, with its class),
@@ -13,18 +16,25 @@
 // - when a blocks.json cannot be loaded, the form says so (data-message-failed);
 // - without JavaScript the form stays hidden and the list of published redlines links
 //   every version's changes page;
-// - no script error or CSP violation on the way.
-// Prints {"ok":true,...}; throws naming what failed.
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+// - no script error, CSP violation or failed load on the way.
+// Prints {"ok":true,"compared":[...]}; throws naming what failed.
 import { launch, serveDir } from "./chromium.mjs";
 
-const [site, port, ...asked] = process.argv.slice(2);
-if (!site || !port) throw new Error("usage: node compare.mjs SITE_DIR PORT [POLICY_PATH...]");
-const base = `http://127.0.0.1:${port}/`;
-const policies = asked.length ? asked : ["policies/privacy/", "de/policies/privacy/"].filter((p) => existsSync(join(site, p, "compare/index.html")));
-if (policies.length === 0) throw new Error(`no compare page under ${site}`);
-const server = serveDir(site, Number(port));
+const args = process.argv.slice(2);
+if (args.length === 0) throw new Error("usage: node compare.mjs SITE_DIR PORT [POLICY_PATH...] | SERVER_URL [POLICY_PATH...]");
+let base;
+let server = null;
+let asked;
+if (/^https?:/.test(args[0])) {
+  base = args[0].endsWith("/") ? args[0] : args[0] + "/";
+  asked = args.slice(1);
+} else {
+  const [site, port] = args;
+  base = `http://127.0.0.1:${port}/`;
+  server = serveDir(site, Number(port));
+  asked = args.slice(2);
+}
+const candidates = asked.length ? asked : ["policies/privacy/", "de/policies/privacy/", "policies/terms/"];
 const browser = await launch();
 const fail = (what) => {
   throw new Error(what);
@@ -68,8 +78,15 @@ try {
   const published = await browser.newPage({ javaScriptEnabled: false });
   const noScript = await browser.newPage({ javaScriptEnabled: false });
 
-  for (const policy of policies) {
+  for (const policy of candidates) {
     const compare = base + policy + "compare/";
+    const response = await fetch(compare);
+    const select = response.ok ? (await response.text()).match(/name="?from"?[^>]*>([\s\S]*?)<\/select>/) : null;
+    const versions = select ? select[1].split("<option").length - 1 : 0;
+    if (versions < 2) {
+      if (asked.length) fail(`${compare}: no compare page with two versions (HTTP ${response.status}, ${versions} versions)`);
+      continue;
+    }
     await page.goto(compare);
     const form = page.locator("form.compare-versions");
     await form.waitFor({ state: "visible", timeout: 5000 });
@@ -145,9 +162,10 @@ try {
       if (!links.some((l) => l.endsWith(`/${date}/changes/`))) fail(`${policy}: without JavaScript the page does not link ${date}'s changes (${links.join(", ")})`);
     }
   }
+  if (checked.length === 0) fail(`no policy with two versions among ${candidates.join(", ")}`);
   if (errors.length) fail(errors.join("\n"));
   console.log(JSON.stringify({ ok: true, compared: checked }));
 } finally {
   await browser.close();
-  server.close();
+  server?.close();
 }

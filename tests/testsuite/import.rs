@@ -166,3 +166,36 @@ fn a_version_marked_imported_cannot_skip_its_summary_once_the_policy_has_a_recor
         "this version is marked imported, but the terms policy already has a record",
     );
 }
+
+#[test]
+fn check_reports_a_broken_link_once_per_policy_naming_its_versions() {
+    let site = policies();
+    for file in ["2026-01-01.md", "2026-06-01.md", "spring-update.md"] {
+        let path = format!("content/policies/terms/{file}");
+        let text = site.read(&path).replace(
+            "## Payment\n",
+            "## Payment\n\nSee [the fees](#fee-table) and [help](/help/).\n",
+        );
+        site.write(&path, text);
+    }
+    let run = site.vellum(&["check", "--now", NOW]);
+    assert!(!run.success);
+    for link in ["`#fee-table`", "`/help/`"] {
+        let reports: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("error") && l.contains(link))
+            .collect();
+        assert_eq!(reports.len(), 1, "{link} once:\n{}", run.stderr);
+        assert!(
+            reports[0].contains("(in 3 versions of this policy: 2026-01-01, 2026-06-01, spring-update)"),
+            "{}",
+            reports[0]
+        );
+    }
+    assert!(
+        run.stderr.contains("--> content/policies/terms/2026-01-01.md:"),
+        "{}",
+        run.stderr
+    );
+}
