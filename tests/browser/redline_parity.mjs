@@ -8,7 +8,8 @@
 // the marked words (the text of every <ins> and <del> in order, with its class, compared
 // without whitespace), the
 // whole text of the redline (whitespace removed: the published pages are minified), the
-// sequence of elements (optional tags aside) and the stats sentence.
+// sequence of elements (optional tags aside) and the stats sentence; on a site built with
+// `minify = false`, the redline's HTML itself, character for character.
 // Prints {"ok":true,"pairs":N,...} or the mismatches, with context; exits 1 on any.
 import { createRequire } from "node:module";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
@@ -185,6 +186,13 @@ function checkPage(pagePath, cache) {
   const ms = performance.now() - started;
 
   const problems = [];
+  // Unminified pages hold the redline's HTML as it was made: then it must be the same.
+  const exact = /class="prose redline-body">\n/.test(html);
+  if (exact && body.trim() !== r.html.trim()) {
+    const [a, b] = [body.trim(), r.html.trim()];
+    const at = firstDifference(a, b);
+    problems.push(`HTML differs at ${at}:\n  published:  …${JSON.stringify(a.slice(Math.max(0, at - 80), at + 80))}\n  redline.js: …${JSON.stringify(b.slice(Math.max(0, at - 80), at + 80))}`);
+  }
   const published = parse(body);
   const ours = parse(r.html);
   const [pm, om] = [marks(published), marks(ours)];
@@ -205,7 +213,7 @@ function checkPage(pagePath, cache) {
   } else {
     problems.push("no compare page with the stats sentences");
   }
-  return { page: pagePath, from, to, kind, ms, marks: om.length, counts: [r.inserted, r.deleted, r.changed_sections, r.links_changed, r.forms_changed], problems };
+  return { page: pagePath, from, to, kind, ms, exact, marks: om.length, counts: [r.inserted, r.deleted, r.changed_sections, r.links_changed, r.forms_changed], problems };
 }
 
 const sites = process.argv.slice(2);
@@ -223,11 +231,13 @@ for (const site of sites) {
   let checked = 0;
   let slowest = 0;
   let markCount = 0;
+  let exactCount = 0;
   for (const page of pages) {
     const result = checkPage(page, cache);
     if (!result) continue;
     checked++;
     markCount += result.marks;
+    if (result.exact) exactCount++;
     slowest = Math.max(slowest, result.ms);
     if (result.problems.length) {
       failures++;
@@ -235,7 +245,7 @@ for (const site of sites) {
     }
   }
   pairs += checked;
-  summary.push({ site, pairs: checked, marks: markCount, slowest_ms: Math.round(slowest) });
+  summary.push({ site, pairs: checked, exact_html: exactCount, marks: markCount, slowest_ms: Math.round(slowest) });
 }
 console.log(JSON.stringify({ ok: failures === 0, pairs, mismatches: failures, sites: summary }));
 process.exit(failures === 0 ? 0 : 1);
