@@ -380,16 +380,305 @@ def serve(args):
             print(f"| {name.removeprefix('edit: ')} | {value:.1f} ms |")
 
 
+# ---------------------------------------------------------------------------------
+# history: one policy with a long history of large versions (bench/history.py)
+# ---------------------------------------------------------------------------------
+
+# Between the steady builds of a history site: the output goes, policies.lock stays (an
+# unchanged site's later builds verify and reuse the record the first build wrote).
+HISTORY_STEADY_CLEAN = ["public", ".vellum-cache", "public.manifest.json"]
+BENCH_SUMMARY = 'summary = "Bench edit."'
+
+
+def history_site(place, versions, kb):
+    """The site bench/history.py generates (seed 1), made once per size and place; a
+    marker file beside it says the generation finished. Versions a stopped preview run
+    added (summary "Bench edit.") are removed."""
+    site = PLACES[place] / f"history-{versions}x{kb:g}kb"
+    done = site.with_name(site.name + ".done")
+    if not done.exists():
+        shutil.rmtree(site, ignore_errors=True)
+        site.parent.mkdir(parents=True, exist_ok=True)
+        command = [sys.executable, str(ROOT / "bench" / "history.py"), str(site), "--versions",
+                   str(versions), "--kb", f"{kb:g}", "--seed", "1", "--vellum", str(VELLUM)]
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode != 0:
+            sys.exit(f"bench/history.py failed:\n{result.stdout}{result.stderr[-3000:]}")
+        done.write_text(result.stdout)
+    for path in (site / "content/policies/privacy").glob("20*.md"):
+        if BENCH_SUMMARY in path.read_text():
+            path.unlink()
+    return site
+
+
+def tree_size(folder):
+    """Files and bytes under `folder`."""
+    files = size = 0
+    for path in folder.rglob("*"):
+        if path.is_file():
+            files += 1
+            size += path.stat().st_size
+    return files, size
+
+
+def output_size(site):
+    """(files, bytes) of public/ and of public/policies/privacy/."""
+    return tree_size(site / "public"), tree_size(site / "public/policies/privacy")
+
+
+def mib(size):
+    return f"{size / 2**20:,.1f} MiB"
+
+
+def history(args):
+    """Builds sites with one policy of N versions of about KB kilobytes each: the first
+    build (which records policies.lock) alone, then --runs builds that keep the lock
+    (medians); the output's size; per version figures; then the preview of the largest
+    site with new versions added."""
+    sizes = sorted(set(args.versions))
+    command = [str(VELLUM), "build", "--now", NOW]
+    print(f"One policy (privacy) of N versions of about {args.kb:g} KB each (bench/history.py, seed 1); "
+          f"`vellum build --now {NOW}`. First build: no policies.lock (it records it); steady: "
+          f"median of {args.runs} builds that keep policies.lock (public/ and .vellum-cache removed "
+          f"before each). Output counted after the build: all of public/, and public/policies/privacy/.\n")
+    print("| Where | Versions | Source | First build (records the lock) | Steady build | Peak RSS first / steady "
+          "| Steady s per version | Output files (privacy) | Output size (privacy) | Files per version (privacy) "
+          "| Output per version (privacy) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    notes = []
+    results = {}
+    for place in args.where:
+        for versions in sizes:
+            site = history_site(place, versions, args.kb)
+            _, source = tree_size(site / "content/policies/privacy")
+            first_wall, first_rss = timed(command, site, VELLUM_CLEAN)
+            lock = site / "policies.lock"
+            recorded = lock.read_bytes() if lock.exists() else None
+            if recorded is None:
+                notes.append(f"{place}, {versions} versions: the first build wrote no policies.lock")
+            first_out = output_size(site)
+            steady = [timed(command, site, HISTORY_STEADY_CLEAN) for _ in range(args.runs)]
+            if lock.exists() and lock.read_bytes() != recorded:
+                notes.append(f"{place}, {versions} versions: a steady build changed policies.lock")
+            wall, rss = median(steady)
+            (files, size), (pfiles, psize) = output_size(site)
+            if (files, size) != first_out[0]:
+                notes.append(f"{place}, {versions} versions: the first build wrote {first_out[0][0]:,} files, "
+                             f"{first_out[0][1]:,} bytes; a steady one {files:,} files, {size:,} bytes")
+            results[place, versions] = dict(wall=wall, rss=rss, first=first_wall, first_rss=first_rss,
+                                            files=files, size=size, pfiles=pfiles, psize=psize)
+            print(
+                f"| {place} | {versions:,} | {mib(source)} | {first_wall:.2f} s | {wall:.2f} s "
+                f"| {first_rss:.0f} / {rss:.0f} MiB | {wall / versions * 1000:.1f} ms "
+                f"| {files:,} ({pfiles:,}) | {mib(size)} ({mib(psize)}) "
+                f"| {files / versions:.1f} ({pfiles / versions:.1f}) "
+                f"| {size / versions / 2**20:.2f} MiB ({psize / versions / 2**20:.2f} MiB) |",
+                flush=True,
+            )
+    if len(sizes) > 1:
+        small, large = sizes[0], sizes[-1]
+        print(f"\nLargest ({large:,} versions) to smallest ({small:,} versions), per version "
+              f"(target: at most 1.3x), and the largest's peak RSS (target: under 500 MiB):\n")
+        print("| Where | Time per version (steady) | Time per version (first build) | Output bytes per version (privacy) "
+              "| Output bytes per version (all) | Files per version (all) | Peak RSS of the largest (first / steady) |")
+        print("|---|---|---|---|---|---|---|")
+        for place in args.where:
+            a, b = results[place, small], results[place, large]
+
+            def ratio(key, over_a=small, over_b=large):
+                r = (b[key] / over_b) / (a[key] / over_a)
+                return f"{r:.2f}x {'(met)' if r <= 1.3 else '(missed)'}"
+
+            peak = max(b["first_rss"], b["rss"])
+            print(f"| {place} | {ratio('wall')} | {ratio('first')} | {ratio('psize')} | {ratio('size')} "
+                  f"| {ratio('files')} | {b['first_rss']:.0f} / {b['rss']:.0f} MiB "
+                  f"{'(met)' if peak < 500 else '(missed)'} |", flush=True)
+    for note in notes:
+        print(f"\nNote: {note}")
+    history_preview(history_site(args.where[0], sizes[-1], args.kb), args.where[0], sizes[-1])
+
+
+def get(url):
+    """Status and body of a GET (0 and "" when the server cannot be reached)."""
+    import urllib.error
+    import urllib.request
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8", "replace")
+    except OSError:
+        return 0, ""
+
+
+def new_version(text, marker):
+    """The newest version's file as a new editorial version: summary "Bench edit.",
+    change = "editorial", no `announced`, and `marker` added as the first word of the
+    first paragraph after the first H2 heading (that sentence's words change)."""
+    _, front, body = text.split("+++\n", 2)
+    lines = [line for line in front.splitlines()
+             if not re.match(r"(summary|change|announced)\s*=", line)]
+    lines += [BENCH_SUMMARY, 'change = "editorial"']
+    heading = body.index("\n## ")
+    paragraph = re.compile(r"\n\n(?=[A-Z])").search(body, heading + 1)
+    if not paragraph:
+        sys.exit("no paragraph after the first heading of the newest version")
+    at = paragraph.end()
+    body = body[:at] + marker + " " + body[at:]
+    return "+++\n" + "\n".join(lines) + "\n+++\n" + body
+
+
+REBUILT = re.compile(r"Rebuilt after (\d+) change\(s\) in (\d+) ms: (\d+) pages rendered, (\d+) reused")
+
+
+def history_preview(site, place, versions, count=3):
+    """`vellum serve` in the largest history site: its start, then `count` new versions
+    (each one day after the one before), each saved (written beside and renamed into
+    place, as editors save) and polled every 10 ms until its page is served with the
+    changed words and until the policy page shows its date."""
+    import datetime as dt
+    import threading
+    folder = site / "content/policies/privacy"
+    newest = sorted(folder.glob("20*.md"))[-1]
+    original = newest.read_text()
+    day = dt.date.fromisoformat(newest.stem) + dt.timedelta(days=1)
+    now = dt.date.fromisoformat(NOW)
+    if day >= now:
+        day = now + dt.timedelta(days=1)  # an upcoming version
+    lock = site / "policies.lock"
+    recorded = lock.read_bytes() if lock.exists() else None
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    print(f"\nPreview: `vellum serve --now {NOW} --port PORT` in the {versions:,}-version site ({place}); "
+          f"{count} new versions saved one after another, each the newest version ({newest.name}) with "
+          f"summary \"Bench edit.\", change = \"editorial\", no `announced`, and a new word starting a "
+          f"paragraph; each dated one day after the one before. Polled every 10 ms.\n")
+    started = time.perf_counter()
+    server = Server([str(VELLUM), "serve", "--now", NOW, "--port", str(port)], site, "Serving ",
+                    REBUILT.pattern)
+    startup = time.perf_counter() - started
+    built = next((re.search(r"Built (\d+) files in (\d+) ms", line) for line in server.log
+                  if line.startswith("Built ")), None)
+    written, rows, error = [], [], None
+    try:
+        if not built:
+            error = "the first build failed:\n" + "".join(server.log)
+        rss_start, _ = memory(server.process.pid)
+        server.stages = {}
+        for k in range(count if not error else 0):
+            date = day + dt.timedelta(days=k)
+            marker = f"vellumbench{k}x{int(time.time())}"
+            path = folder / f"{date}.md"
+            version_url = f"{base}/policies/privacy/{date}/"
+            policy_url = f"{base}/policies/privacy/"
+            status, page = get(policy_url)
+            if status != 200:
+                error = f"GET /policies/privacy/ answered {status} before the save"
+                break
+            shows_date = lambda body: f'datetime="{date}"' in body or f"/policies/privacy/{date}/" in body
+            if shows_date(page):
+                error = f"/policies/privacy/ shows {date} before it was saved"
+                break
+            text = new_version(original, marker)
+            scratch = folder / f".{date}.md.bench"
+            scratch.write_text(text)
+            logged, lines = len(server.times), len(server.log)
+            shown = {}
+            stop = threading.Event()
+
+            def poll(name, url, test):
+                while not stop.is_set():
+                    status, body = get(url)
+                    if status == 200 and test(body):
+                        shown[name] = (time.perf_counter() - saved) * 1000
+                        return
+                    time.sleep(0.01)
+
+            saved = time.perf_counter()
+            os.replace(scratch, path)
+            written.append(path)
+            threads = [threading.Thread(target=poll, args=("version", version_url, lambda b: marker in b)),
+                       threading.Thread(target=poll, args=("policy", policy_url, shows_date))]
+            for thread in threads:
+                thread.start()
+            while len(shown) < 2 and time.perf_counter() - saved < 300:
+                new = [line for line in server.log[lines:] if not REBUILT.search(line)
+                       and not line.startswith("edit: ")]
+                if any("error" in line.lower() for line in new):
+                    time.sleep(1)  # the rest of the message
+                    error = f"{date}.md was refused:\n" + "".join(
+                        line for line in server.log[lines:] if not line.startswith("edit: "))
+                    break
+                time.sleep(0.01)
+            stop.set()
+            for thread in threads:
+                thread.join()
+            if error:
+                break
+            if len(shown) < 2:
+                error = (f"{date}: not shown within 300 s ({', '.join(shown) or 'neither page'} shown); "
+                         f"the server's log since the save:\n" + "".join(server.log[lines:]))
+                break
+            deadline = time.perf_counter() + 10
+            while len(server.times) == logged and time.perf_counter() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.5)
+            rebuilds = [REBUILT.search(line) for line in server.log[lines:] if REBUILT.search(line)]
+            rows.append(dict(date=date, version=shown["version"], policy=shown["policy"],
+                             rebuilds=len(rebuilds),
+                             took=sum(int(m.group(2)) for m in rebuilds) if rebuilds else None,
+                             rendered=sum(int(m.group(3)) for m in rebuilds) if rebuilds else None,
+                             reused=int(rebuilds[-1].group(4)) if rebuilds else None))
+        rss, peak = memory(server.process.pid)
+    finally:
+        server.stop()
+        for path in written:
+            path.unlink(missing_ok=True)
+        for path in folder.glob(".*.md.bench"):
+            path.unlink()
+    if lock.exists() and lock.read_bytes() != recorded:
+        print("Note: policies.lock changed while vellum serve ran.\n")
+    print(f"Serve startup (start to \"Serving\"): {startup * 1000:,.0f} ms"
+          + (f"; its first build: {int(built.group(1)):,} files in {int(built.group(2)):,} ms (its log)" if built else "")
+          + f". RSS after the start {rss_start if built else float('nan'):.0f} MiB; after the edits {rss:.0f} MiB, "
+          f"peak {peak:.0f} MiB.\n")
+    if rows:
+        print("| New version | Save to its page served with the change | Save to the policy page showing its date "
+              "| Rebuilds logged | Rebuild (its log) | Pages rendered | Pages reused |")
+        print("|---|---|---|---|---|---|---|")
+        for r in rows:
+            print(f"| {r['date']} | {r['version']:.0f} ms | {r['policy']:.0f} ms | {r['rebuilds']} "
+                  f"| {r['took']} ms | {r['rendered']} | {r['reused']} |")
+        took = [r["took"] for r in rows if r["took"] is not None]
+        rendered = [r["rendered"] for r in rows if r["rendered"] is not None]
+        reused = [r["reused"] for r in rows if r["reused"] is not None]
+        print(f"| **median of {len(rows)}** | **{middle([r['version'] for r in rows]):.0f} ms** "
+              f"| **{middle([r['policy'] for r in rows]):.0f} ms** | {middle([r['rebuilds'] for r in rows])} "
+              f"| {middle(took) if took else '-'} ms | {middle(rendered) if rendered else '-'} "
+              f"| {middle(reused) if reused else '-'} |", flush=True)
+        if server.stages:
+            print("\nThe new versions' rebuilds by stage (VELLUM_TIMINGS=1), medians:\n")
+            print("| Stage | Time |")
+            print("|---|---|")
+            for name, values in server.stages.items():
+                print(f"| {name.removeprefix('edit: ')} | {middle(values):.1f} ms |")
+    if error:
+        print(f"\nError: {error.rstrip()}")
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["plain", "corpus", "serve"])
+    parser.add_argument("what", choices=["plain", "corpus", "serve", "history"])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10000])
+    parser.add_argument("--versions", type=int, nargs="+", default=[50, 250],
+                        help="history: numbers of versions of the one policy")
+    parser.add_argument("--kb", type=float, default=290, help="history: KB per version")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--where", nargs="+", choices=list(PLACES), default=["tmpfs", "disk"])
     args = parser.parse_args()
     if not VELLUM.exists():
         sys.exit("build first: cargo build --release")
-    {"plain": plain, "corpus": policy_corpus, "serve": serve}[args.what](args)
+    {"plain": plain, "corpus": policy_corpus, "serve": serve, "history": history}[args.what](args)
 
 
 if __name__ == "__main__":
