@@ -806,7 +806,10 @@ fn site_files(
         });
         for (version, body) in policy.versions.iter().zip(bodies) {
             files.push(OutputFile {
-                path: policy.blocks_path(version).trim_start_matches('/').to_string(),
+                path: policy
+                    .blocks_path(version)
+                    .trim_start_matches('/')
+                    .to_string(),
                 bytes: machine::blocks_json(version, body).into_bytes(),
             });
         }

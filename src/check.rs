@@ -67,7 +67,8 @@ pub fn check(options: &BuildOptions, external: bool) -> Result<Report, Diagnosti
                 Target::External(url) => external_links.entry(url).or_default().push(page),
                 Target::Internal { path, fragment } => {
                     let Some(key) = resolve(&path, &outputs) else {
-                        let message = format!("link to `{link}` goes nowhere: the site has no {path}");
+                        let message =
+                            format!("link to `{link}` goes nowhere: the site has no {path}");
                         broken.add(&sources, page, link, message);
                         continue;
                     };
@@ -77,10 +78,15 @@ pub fn check(options: &BuildOptions, external: bool) -> Result<Report, Diagnosti
                     {
                         // The same link on another version's page has another target
                         // page; it is the same broken link all the same.
-                        let message = match key.starts_with("policies/") || key.contains("/policies/") {
-                            true => format!("link to `{link}`: the page has no element with id `{fragment}`"),
-                            false => format!("link to `{link}`: {key} has no element with id `{fragment}`"),
-                        };
+                        let message =
+                            match key.starts_with("policies/") || key.contains("/policies/") {
+                                true => format!(
+                                    "link to `{link}`: the page has no element with id `{fragment}`"
+                                ),
+                                false => format!(
+                                    "link to `{link}`: {key} has no element with id `{fragment}`"
+                                ),
+                            };
                         broken.add(&sources, page, link, message);
                     }
                     edges.entry(page.as_str()).or_default().push(key);
@@ -155,7 +161,13 @@ impl<'a> BrokenLinks<'a> {
                     let named = if n <= 6 {
                         versions.join(", ")
                     } else {
-                        format!("{}, {}, {} … {}", versions[0], versions[1], versions[2], versions[n - 1])
+                        format!(
+                            "{}, {}, {} … {}",
+                            versions[0],
+                            versions[1],
+                            versions[2],
+                            versions[n - 1]
+                        )
                     };
                     format!("{message} (in {n} versions of this policy: {named})")
                 }
@@ -170,8 +182,11 @@ impl<'a> BrokenLinks<'a> {
 fn policy_folder(source: &Path) -> Option<&Path> {
     let folder = source.parent()?;
     let under = folder.parent()?;
-    (under.ends_with("content/policies") && source.file_stem().is_some_and(|s| !s.to_string_lossy().starts_with('_')))
-        .then_some(folder)
+    (under.ends_with("content/policies")
+        && source
+            .file_stem()
+            .is_some_and(|s| !s.to_string_lossy().starts_with('_')))
+    .then_some(folder)
 }
 
 enum Target {

@@ -563,7 +563,13 @@ fn run_policy(root: &Path, command: PolicyCommand) -> Result<ExitCode, String> {
         now,
     } = command
     {
-        return run_import(root, &policy, from_git.as_deref(), link_base.as_deref(), &now);
+        return run_import(
+            root,
+            &policy,
+            from_git.as_deref(),
+            link_base.as_deref(),
+            &now,
+        );
     }
     let (config, policies) = match vellum::build::load_policies(root) {
         Ok(loaded) => loaded,
@@ -680,8 +686,14 @@ fn run_import(
                 "Read {} versions of {} from git ({} to {}), wrote {} new files to content/policies/{policy}/.",
                 versions.len(),
                 file.display(),
-                versions.first().map(|v| v.day.to_string()).unwrap_or_default(),
-                versions.last().map(|v| v.day.to_string()).unwrap_or_default(),
+                versions
+                    .first()
+                    .map(|v| v.day.to_string())
+                    .unwrap_or_default(),
+                versions
+                    .last()
+                    .map(|v| v.day.to_string())
+                    .unwrap_or_default(),
                 written.len()
             );
             written

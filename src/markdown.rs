@@ -480,25 +480,26 @@ fn render_text(
 /// handlers, forms, frames and `javascript:` URLs. What vellum writes itself around it
 /// (heading ids and anchors, table alignment, link targets) is allowed too.
 fn sanitize(html: &str) -> String {
-    static CLEANER: std::sync::LazyLock<ammonia::Builder<'static>> = std::sync::LazyLock::new(|| {
-        let mut builder = ammonia::Builder::default();
-        builder
-            .add_generic_attributes(["id", "class", "aria-label", "aria-hidden", "style"])
-            .add_tag_attributes("a", ["target", "rel"])
-            .add_tag_attributes("ol", ["start"])
-            .link_rel(None)
-            // Only the alignment pulldown-cmark writes on table cells; any other style
-            // could load addresses or hide text.
-            .attribute_filter(|_, attribute, value| match attribute {
-                "style" => matches!(
-                    value,
-                    "text-align: left" | "text-align: center" | "text-align: right"
-                )
-                .then_some(value.into()),
-                _ => Some(value.into()),
-            });
-        builder
-    });
+    static CLEANER: std::sync::LazyLock<ammonia::Builder<'static>> =
+        std::sync::LazyLock::new(|| {
+            let mut builder = ammonia::Builder::default();
+            builder
+                .add_generic_attributes(["id", "class", "aria-label", "aria-hidden", "style"])
+                .add_tag_attributes("a", ["target", "rel"])
+                .add_tag_attributes("ol", ["start"])
+                .link_rel(None)
+                // Only the alignment pulldown-cmark writes on table cells; any other style
+                // could load addresses or hide text.
+                .attribute_filter(|_, attribute, value| match attribute {
+                    "style" => matches!(
+                        value,
+                        "text-align: left" | "text-align: center" | "text-align: right"
+                    )
+                    .then_some(value.into()),
+                    _ => Some(value.into()),
+                });
+            builder
+        });
     CLEANER.clean(html).to_string()
 }
 
@@ -819,15 +820,34 @@ mod tests {
     fn raw_html_is_sanitized_keeping_harmless_markup() {
         let body = "Line one<br><br>line two, H<sub>2</sub>O and x<sup>2</sup> <script>alert(1)</script><img src=x onerror=alert(1)> [a](javascript:alert(1))\n\n<form action=\"https://evil.example\"><input name=card></form>\n\n<iframe src=\"https://evil.example\"></iframe>\n\n<table><tr><td style=\"background:url(https://track.example)\">cell</td></tr></table>\n\n<details><summary>More</summary>Text</details>\n";
         let out = render_str(body).unwrap();
-        for kept in ["<br><br>", "<sub>2</sub>", "<sup>2</sup>", "<td>cell</td>", "<details><summary>More</summary>Text</details>"] {
+        for kept in [
+            "<br><br>",
+            "<sub>2</sub>",
+            "<sup>2</sup>",
+            "<td>cell</td>",
+            "<details><summary>More</summary>Text</details>",
+        ] {
             assert!(out.html.contains(kept), "{kept}: {}", out.html);
         }
-        for dropped in ["<script", "alert(1)", "onerror", "<form", "<input", "<iframe", "track.example", "&lt;br"] {
+        for dropped in [
+            "<script",
+            "alert(1)",
+            "onerror",
+            "<form",
+            "<input",
+            "<iframe",
+            "track.example",
+            "&lt;br",
+        ] {
             assert!(!out.html.contains(dropped), "{dropped}: {}", out.html);
         }
         // A block with no HTML is written exactly as before.
         let plain = render_str("## Title\n\n| a | b |\n|:-|-:|\n| 1 | 2 |\n").unwrap();
-        assert!(plain.html.contains("<th style=\"text-align: left\">a</th>"), "{}", plain.html);
+        assert!(
+            plain.html.contains("<th style=\"text-align: left\">a</th>"),
+            "{}",
+            plain.html
+        );
     }
 
     #[test]

@@ -371,12 +371,12 @@ pub fn sources(site: &Site, templates: &Templates) -> Vec<(String, PathBuf)> {
                         p.versions[shown].file.display_path.clone()
                     }
                     policy::pages::PolicyPage::Version { policy, version }
-                    | policy::pages::PolicyPage::Changes { policy, version } => site.policies
-                        [policy]
-                        .versions[version]
-                        .file
-                        .display_path
-                        .clone(),
+                    | policy::pages::PolicyPage::Changes { policy, version } => {
+                        site.policies[policy].versions[version]
+                            .file
+                            .display_path
+                            .clone()
+                    }
                     _ => PathBuf::from(page.template()),
                 },
                 Job::Standalone { template, .. } => PathBuf::from(template),

@@ -162,7 +162,9 @@ pub fn mark_imported(text: &str) -> String {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     for (fence, line) in [("+++", "imported = true"), ("---", "imported: true")] {
         if let Some(rest) = text.strip_prefix(fence)
-            && let Some(rest) = rest.strip_prefix('\n').or_else(|| rest.strip_prefix("\r\n"))
+            && let Some(rest) = rest
+                .strip_prefix('\n')
+                .or_else(|| rest.strip_prefix("\r\n"))
         {
             if rest.lines().any(|l| l.trim_start().starts_with("imported")) {
                 return text.to_string();
@@ -183,7 +185,9 @@ pub fn absolute_links(markdown: &str, base: &str) -> String {
     let origin = origin_of(base);
     let headings = heading_ids(markdown);
     let rewrite = |target: &str| -> Option<String> {
-        let kept = ["http://", "https://", "mailto:", "tel:", "@/", "//", "data:"];
+        let kept = [
+            "http://", "https://", "mailto:", "tel:", "@/", "//", "data:",
+        ];
         if target.is_empty() || kept.iter().any(|k| target.starts_with(k)) {
             return None;
         }
@@ -264,13 +268,19 @@ mod tests {
         let text = "## Your rights\n\nSee [help](/help/), [terms](terms.html), [rights](#your-rights), [cookies](#cookie-table), [mail](mailto:a@b.c), [ours](@/about.md) and <a href=\"/x\">x</a>.";
         let out = absolute_links(text, "https://shop.example/legal/privacy");
         assert!(out.contains("[help](https://shop.example/help/)"), "{out}");
-        assert!(out.contains("[terms](https://shop.example/legal/terms.html)"), "{out}");
+        assert!(
+            out.contains("[terms](https://shop.example/legal/terms.html)"),
+            "{out}"
+        );
         assert!(out.contains("[rights](#your-rights)"), "{out}");
         assert!(
             out.contains("[cookies](https://shop.example/legal/privacy#cookie-table)"),
             "{out}"
         );
-        assert!(out.contains("(mailto:a@b.c)") && out.contains("(@/about.md)"), "{out}");
+        assert!(
+            out.contains("(mailto:a@b.c)") && out.contains("(@/about.md)"),
+            "{out}"
+        );
         assert!(out.contains("<a href=\"https://shop.example/x\">"), "{out}");
     }
 

@@ -75,9 +75,7 @@ pub fn redline(old: &[&str], new: &[&str], labels: &Labels) -> Redline {
     let new_html: Vec<&str> = new.units.iter().map(|u| u.html).collect();
     for op in capture_diff_slices(Algorithm::Patience, &old_html, &new_html) {
         match op {
-            DiffOp::Equal {
-                new_index, len, ..
-            } => {
+            DiffOp::Equal { new_index, len, .. } => {
                 for j in new_index..new_index + len {
                     out.unchanged(j);
                 }
@@ -377,7 +375,10 @@ impl<'a, 'l> Emitter<'a, 'l> {
             (_, Place::List) => {
                 let close = format!("</{}>", tag_name(unit.parent_open));
                 let item = whole_item(unit.html, Change::Delete, counts);
-                wrapped_block(&format!("{}{item}{close}", unit.parent_open), Change::Delete)
+                wrapped_block(
+                    &format!("{}{item}{close}", unit.parent_open),
+                    Change::Delete,
+                )
             }
             (_, Place::Table) => {
                 let row = whole_row(unit.html, Change::Delete, counts);
@@ -398,8 +399,11 @@ impl<'a, 'l> Emitter<'a, 'l> {
             Some(row_diff(old.html, new.html, labels, counts))
         } else if old.kind == new.kind {
             word_diff(old.html, new.html, labels, counts)
-        } else {
+        } else if comparable(old.kind, new.kind) {
             form_diff(old, &new, labels, counts)
+        } else {
+            // Only a very long replaced run is paired in order, whatever the forms.
+            None
         };
         match html {
             Some(html) => self.push(html, true, section_title(new.html)),
@@ -466,7 +470,11 @@ fn align(olds: &[Unit], news: &[Unit]) -> Vec<Step> {
             return 0;
         }
         let s = bags[i].similarity(&new_bags[j]);
-        if s < MIN_SIMILARITY { 0 } else { (s * 1000.0) as u64 + 1 }
+        if s < MIN_SIMILARITY {
+            0
+        } else {
+            (s * 1000.0) as u64 + 1
+        }
     };
     let width = m + 1;
     let mut score = vec![0u64; (n + 1) * width];
@@ -582,7 +590,13 @@ fn split_element(html: &str) -> Option<(&str, &str, &str)> {
     let lead = html.len() - html.trim_start().len();
     let open_end = lead + html[lead..].find('>')? + 1;
     let close_start = html.trim_end().rfind("</")?;
-    (close_start >= open_end).then(|| (&html[..open_end], &html[open_end..close_start], &html[close_start..]))
+    (close_start >= open_end).then(|| {
+        (
+            &html[..open_end],
+            &html[open_end..close_start],
+            &html[close_start..],
+        )
+    })
 }
 
 fn escape_text(text: &str) -> String {
@@ -716,19 +730,32 @@ fn row_diff(old: &str, new: &str, labels: &Labels, counts: &mut Counts) -> Strin
         for op in capture_diff_slices(Algorithm::Patience, &old_cells.items, &new_cells.items) {
             match op {
                 DiffOp::Equal { new_index, len, .. } => {
-                    cells_out.extend(new_cells.items[new_index..new_index + len].iter().map(|c| c.to_string()));
+                    cells_out.extend(
+                        new_cells.items[new_index..new_index + len]
+                            .iter()
+                            .map(|c| c.to_string()),
+                    );
                 }
-                DiffOp::Delete { old_index, old_len, .. } => {
+                DiffOp::Delete {
+                    old_index, old_len, ..
+                } => {
                     for c in &old_cells.items[old_index..old_index + old_len] {
                         cells_out.push(whole_item(c, Change::Delete, counts));
                     }
                 }
-                DiffOp::Insert { new_index, new_len, .. } => {
+                DiffOp::Insert {
+                    new_index, new_len, ..
+                } => {
                     for c in &new_cells.items[new_index..new_index + new_len] {
                         cells_out.push(whole_item(c, Change::Insert, counts));
                     }
                 }
-                DiffOp::Replace { old_index, old_len, new_index, new_len } => {
+                DiffOp::Replace {
+                    old_index,
+                    old_len,
+                    new_index,
+                    new_len,
+                } => {
                     let olds = &old_cells.items[old_index..old_index + old_len];
                     let news = &new_cells.items[new_index..new_index + new_len];
                     for (o, n) in olds.iter().zip(news) {
@@ -763,7 +790,9 @@ fn cell_diff(old: &str, new: &str, labels: &Labels, counts: &mut Counts) -> Stri
     if let Some(html) = word_diff(old, new, labels, counts) {
         return html;
     }
-    let (Some((_, old_inner, _)), Some((open, new_inner, close))) = (split_element(old), split_element(new)) else {
+    let (Some((_, old_inner, _)), Some((open, new_inner, close))) =
+        (split_element(old), split_element(new))
+    else {
         return new.to_string();
     };
     let deleted = mark_whole(old_inner, Change::Delete, counts);
@@ -774,7 +803,11 @@ fn cell_diff(old: &str, new: &str, labels: &Labels, counts: &mut Counts) -> Stri
 /// A whole list item or cell added or removed: `<li><ins>...</ins></li>`.
 fn whole_item(item: &str, change: Change, counts: &mut Counts) -> String {
     let open_end = item.find('>').map_or(0, |i| i + 1);
-    let close_start = item.trim_end().rfind("</").filter(|&c| c >= open_end).unwrap_or(item.len());
+    let close_start = item
+        .trim_end()
+        .rfind("</")
+        .filter(|&c| c >= open_end)
+        .unwrap_or(item.len());
     let inner = mark_whole(&item[open_end..close_start], change, counts);
     let tag = change.tag();
     format!(
@@ -849,7 +882,11 @@ fn mark_link_change(
     out: &mut String,
     counts: &mut Counts,
 ) {
-    let markup_only = |tokens: &[Token]| tokens.iter().all(|t| matches!(t.kind, Kind::Tag | Kind::Space));
+    let markup_only = |tokens: &[Token]| {
+        tokens
+            .iter()
+            .all(|t| matches!(t.kind, Kind::Tag | Kind::Space))
+    };
     if !markup_only(olds) || !markup_only(news) {
         return;
     }
@@ -1359,7 +1396,8 @@ mod tests {
         let r = redline(&[old], &[&new], &Labels::default());
         assert_eq!((r.inserted, r.deleted), (1, 1), "{}", r.html);
         assert!(
-            r.html.contains("<td><del>two</del><ins>three</ins> years</td>"),
+            r.html
+                .contains("<td><del>two</del><ins>three</ins> years</td>"),
             "{}",
             r.html
         );
@@ -1385,14 +1423,16 @@ mod tests {
         ]);
         let r = redline(&[&old], &[&new], &Labels::default());
         assert!(
-            r.html.contains("<tr>\n<td><ins>Returns</ins></td>\n<td><ins>one year</ins></td>\n</tr>"),
+            r.html
+                .contains("<tr>\n<td><ins>Returns</ins></td>\n<td><ins>one year</ins></td>\n</tr>"),
             "{}",
             r.html
         );
         assert_eq!((r.inserted, r.deleted), (3, 0));
         let r = redline(&[&new], &[&old], &Labels::default());
         assert!(
-            r.html.contains("<tr>\n<td><del>Returns</del></td>\n<td><del>one year</del></td>\n</tr>"),
+            r.html
+                .contains("<tr>\n<td><del>Returns</del></td>\n<td><del>one year</del></td>\n</tr>"),
             "{}",
             r.html
         );
@@ -1414,7 +1454,12 @@ mod tests {
             "<p>Contact us any time.</p>\n",
         ];
         let r = redline(&old, &new, &Labels::default());
-        assert_eq!((r.inserted, r.deleted, r.forms_changed), (1, 0, 2), "{}", r.html);
+        assert_eq!(
+            (r.inserted, r.deleted, r.forms_changed),
+            (1, 0, 2),
+            "{}",
+            r.html
+        );
         assert!(
             r.html.contains("<li><span class=\"redline-form\">was a paragraph</span> Your <ins>full</ins> order history.</li>"),
             "{}",
@@ -1424,7 +1469,12 @@ mod tests {
         assert!(tags_balance(&tokenize(&r.html)), "{}", r.html);
         // And back: the items become paragraphs again.
         let r = redline(&new, &old, &Labels::default());
-        assert_eq!((r.inserted, r.deleted, r.forms_changed), (0, 1, 2), "{}", r.html);
+        assert_eq!(
+            (r.inserted, r.deleted, r.forms_changed),
+            (0, 1, 2),
+            "{}",
+            r.html
+        );
         assert!(r.html.contains("was a list item"), "{}", r.html);
     }
 
@@ -1438,7 +1488,12 @@ mod tests {
             ],
             &Labels::default(),
         );
-        assert_eq!((r.inserted, r.deleted, r.forms_changed), (0, 0, 1), "{}", r.html);
+        assert_eq!(
+            (r.inserted, r.deleted, r.forms_changed),
+            (0, 0, 1),
+            "{}",
+            r.html
+        );
         assert!(
             r.html.contains("<h3 id=\"your-rights\"><span class=\"redline-form\">was a paragraph</span> Your rights <a class=\"heading-anchor\""),
             "{}",

@@ -651,6 +651,16 @@ impl Shared {
             .clone()
     }
 
+    /// The version in force as every "changes up to today" page shows it: without
+    /// `in_force_until` and `next_effective`, which a version announced after it sets.
+    pub fn version_in_force(&self, site: &Site, policy: usize, version: usize) -> Value {
+        let p = &site.policies[policy];
+        let mut view = VersionView::new(site, p, version, None);
+        view.in_force_until = None;
+        view.next_effective = None;
+        Value::from_serializable(&view)
+    }
+
     /// The versions before and after one (`neighbours.earlier`, `neighbours.later`).
     pub fn neighbours(&self, site: &Site, policy: usize, version: usize) -> Value {
         let count = site.policies[policy].versions.len();

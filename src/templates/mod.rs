@@ -25,9 +25,7 @@ use crate::policy::redline::redline;
 use crate::site::{Page, Site};
 pub use context::Shared;
 pub use context::{Depth, PageView};
-use context::{
-    Paginator, TranslationView, VersionView, alternate_views, changelog_entries,
-};
+use context::{Paginator, TranslationView, VersionView, alternate_views, changelog_entries};
 pub use context::{Shown, finish_recording_shown, start_recording_shown};
 
 /// The site's own template folder, which overrides the theme's.
@@ -582,6 +580,10 @@ impl Templates {
                     version,
                     current,
                 ));
+                // Every superseded version's page shows the version in force: without
+                // the dates a version announced after it sets (`in_force_until`), so
+                // announcing one re-renders none of them.
+                context.insert_value("version", shared.version_in_force(site, policy, current));
                 p.versions[version].file.display_path.clone()
             }
             PolicyPage::CompareIndex { policy } => {

@@ -50,9 +50,53 @@ fn chromium_tab_follows_edits_shows_the_error_overlay_and_swaps_css() {
 }
 
 #[test]
-fn chromium_date_form_jumps_to_the_version_in_force_and_compare_form_to_the_redline() {
+fn chromium_date_form_jumps_to_the_version_in_force_and_compare_form_computes_the_redline() {
     let site = Site::fixture_with_default_theme("policies");
     let server = site.serve();
     let out = run_browser_script("policy_date.mjs", &[&server.url]);
     assert!(out.contains("\"ok\":true"), "{out}");
+}
+
+/// The compare page computes any two versions' redline in the browser: for every pair
+/// the site also publishes, it shows the same marked words and counts (compare.mjs says
+/// what else it checks: the address, equal dates, a failed load, no JavaScript).
+#[test]
+fn chromium_compare_page_shows_the_published_redline_of_any_published_pair() {
+    let site = Site::fixture_with_default_theme("policies");
+    let server = site.serve();
+    let out = run_browser_script("compare.mjs", &[&server.url]);
+    assert!(out.contains("\"ok\":true"), "{out}");
+}
+
+/// redline.js (the compare page) and the build's redlines give the same HTML on a long
+/// generated history of tables, lists, form changes and link changes, and on the shop.
+#[test]
+fn the_browsers_redlines_equal_the_published_ones_on_a_long_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let status = Command::new("python3")
+        .arg(repo.join("bench/history.py"))
+        .arg(&history)
+        .args(["--versions", "24", "--kb", "40", "--seed", "3"])
+        .args(["--vellum", env!("CARGO_BIN_EXE_vellum")])
+        .status()
+        .expect("python3 runs");
+    assert!(status.success());
+    let site = Site::copy_of(&history, &[]);
+    let run = site.build(&[]);
+    assert!(run.success, "{}", run.stderr);
+    let shop = Site::copy_of(
+        repo,
+        &[
+            "target", "public", ".git", "tests", "src", "bench", "benches", "docs",
+        ],
+    );
+    assert!(shop.build(&[]).success);
+    let out = run_node_script(
+        "redline_parity.mjs",
+        &[&site.root.to_string_lossy(), &shop.root.to_string_lossy()],
+    );
+    assert!(out.contains("\"ok\":true"), "{out}");
+    eprintln!("redline parity: {}", out.trim());
 }

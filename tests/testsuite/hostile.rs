@@ -495,7 +495,10 @@ fn raw_html_is_sanitized_shown_as_text_when_asked_and_passed_only_when_allowed()
         assert!(!out.contains(dropped), "{dropped}: {out}");
     }
     let original = site.read("site.toml");
-    site.write("site.toml", original.clone() + "\n[markdown]\nraw_html = \"escape\"\n");
+    site.write(
+        "site.toml",
+        original.clone() + "\n[markdown]\nraw_html = \"escape\"\n",
+    );
     site.build_ok();
     let out = site.output("html/index.html");
     assert!(out.contains("&lt;script&gt;"), "{out}");

@@ -25,7 +25,12 @@ fn commit(repo: &Path, file: &str, text: &str, day: &str) {
 fn git(repo: &Path, args: &[&str], day: &str) {
     let stamp = format!("{day}T12:00:00+00:00");
     let status = Command::new("git")
-        .args(["-c", "user.name=Editor", "-c", "user.email=editor@example.com"])
+        .args([
+            "-c",
+            "user.name=Editor",
+            "-c",
+            "user.email=editor@example.com",
+        ])
         .args(args)
         .env("GIT_AUTHOR_DATE", &stamp)
         .env("GIT_COMMITTER_DATE", &stamp)
@@ -48,17 +53,34 @@ fn entries(lock: &str) -> Vec<String> {
 fn history(site: &Site) -> std::path::PathBuf {
     let repo = site.root.join("legal");
     let text = |words: &str, help: &str| {
-        format!("## Sale\n\nYou buy {words} from us. See [help]({help}) and [returns](#returns-table).\n")
+        format!(
+            "## Sale\n\nYou buy {words} from us. See [help]({help}) and [returns](#returns-table).\n"
+        )
     };
-    commit(&repo, "terms-of-sale.md", &text("watches", "/help/"), "2023-01-10");
-    commit(&repo, "terms-of-sale.md", &text("watches and bands", "/help/"), "2023-03-05");
+    commit(
+        &repo,
+        "terms-of-sale.md",
+        &text("watches", "/help/"),
+        "2023-01-10",
+    );
+    commit(
+        &repo,
+        "terms-of-sale.md",
+        &text("watches and bands", "/help/"),
+        "2023-03-05",
+    );
     commit(
         &repo,
         "terms-of-sale.md",
         &text("watches and bands", "/help/").replace("from us.", "from us.  "),
         "2023-06-01",
     );
-    commit(&repo, "terms-of-sale.md", &text("watches and bands", "/support/"), "2023-09-09");
+    commit(
+        &repo,
+        "terms-of-sale.md",
+        &text("watches and bands", "/support/"),
+        "2023-09-09",
+    );
     repo.join("terms-of-sale.md")
 }
 
@@ -81,8 +103,9 @@ fn a_new_policys_history_comes_in_from_git_leaving_every_recorded_entry_as_it_wa
     ]);
     assert!(run.success, "{}", run.stderr);
     assert!(
-        run.stdout
-            .contains("Recorded 3 earlier versions of the sale policy in policies.lock as imported; folded 1"),
+        run.stdout.contains(
+            "Recorded 3 earlier versions of the sale policy in policies.lock as imported; folded 1"
+        ),
         "{}",
         run.stdout
     );
@@ -92,19 +115,34 @@ fn a_new_policys_history_comes_in_from_git_leaving_every_recorded_entry_as_it_wa
         "{}",
         run.stderr
     );
-    assert!(!site.root.join("content/policies/sale/2023-06-01.md").exists());
+    assert!(
+        !site
+            .root
+            .join("content/policies/sale/2023-06-01.md")
+            .exists()
+    );
     // Every entry already recorded is byte for byte as it was, the new ones after them.
     let after = site.read("policies.lock");
     let (old, new) = (entries(&before), entries(&after));
     assert_eq!(new[..old.len()], old[..]);
     assert_eq!(new.len(), old.len() + 3);
-    assert!(new[old.len()..].iter().all(|e| e.contains("event = \"imported\"")));
+    assert!(
+        new[old.len()..]
+            .iter()
+            .all(|e| e.contains("event = \"imported\""))
+    );
     // Links to the original site are absolute; the history publishes and --locked
     // passes with no summary written for any imported version.
     let last = site.read("content/policies/sale/2023-09-09.md");
     assert!(last.starts_with("+++\nimported = true\n+++"), "{last}");
-    assert!(last.contains("[help](https://old.example/support/)"), "{last}");
-    assert!(last.contains("(https://old.example/legal/sale#returns-table)"), "{last}");
+    assert!(
+        last.contains("[help](https://old.example/support/)"),
+        "{last}"
+    );
+    assert!(
+        last.contains("(https://old.example/legal/sale#returns-table)"),
+        "{last}"
+    );
     let run = site.build(&["--locked"]);
     assert!(run.success, "{}", run.stderr);
     let history = site.output("policies/sale/index.html");
@@ -148,8 +186,18 @@ fn a_policy_that_has_a_record_refuses_an_import_and_keeps_its_files() {
         NOW,
     ]);
     assert!(!run.success);
-    assert!(run.stderr.contains("the files read from git were removed again"), "{}", run.stderr);
-    assert!(!site.root.join("content/policies/privacy/2023-01-10.md").exists());
+    assert!(
+        run.stderr
+            .contains("the files read from git were removed again"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !site
+            .root
+            .join("content/policies/privacy/2023-01-10.md")
+            .exists()
+    );
     assert_eq!(site.read("policies.lock"), before);
 }
 
@@ -188,13 +236,15 @@ fn check_reports_a_broken_link_once_per_policy_naming_its_versions() {
             .collect();
         assert_eq!(reports.len(), 1, "{link} once:\n{}", run.stderr);
         assert!(
-            reports[0].contains("(in 3 versions of this policy: 2026-01-01, 2026-06-01, spring-update)"),
+            reports[0]
+                .contains("(in 3 versions of this policy: 2026-01-01, 2026-06-01, spring-update)"),
             "{}",
             reports[0]
         );
     }
     assert!(
-        run.stderr.contains("--> content/policies/terms/2026-01-01.md:"),
+        run.stderr
+            .contains("--> content/policies/terms/2026-01-01.md:"),
         "{}",
         run.stderr
     );

@@ -525,7 +525,10 @@ fn any_two_versions_are_compared_in_the_browser_from_each_versions_published_blo
     // pair exists (that would grow with the square of the versions).
     for day in ["2026-01-01", "2026-06-01", "2027-03-01"] {
         let blocks = format!("https://policies.test/policies/terms/{day}/blocks.json");
-        assert!(index.contains(&format!("data-blocks=\"{blocks}\"")), "{day}");
+        assert!(
+            index.contains(&format!("data-blocks=\"{blocks}\"")),
+            "{day}"
+        );
         let json: serde_json::Value =
             serde_json::from_str(&site.output(&format!("policies/terms/{day}/blocks.json")))
                 .unwrap();
@@ -550,7 +553,10 @@ fn any_two_versions_are_compared_in_the_browser_from_each_versions_published_blo
         "policies/terms/2027-03-01/changes/",
         "policies/terms/2026-01-01/changes-to-current/",
     ] {
-        assert!(index.contains(&format!("href=\"https://policies.test/{link}\"")), "{link}");
+        assert!(
+            index.contains(&format!("href=\"https://policies.test/{link}\"")),
+            "{link}"
+        );
     }
     assert!(index.contains("/redline."), "{}", squeeze(&index));
     assert!(site.vellum(&["check", "--now", crate::common::NOW]).success);

@@ -1,4 +1,5 @@
 // Shortcuts on policy pages (each page lists the same links without them), and printing.
+// (The compare page's form is redline.js's.)
 // Their messages come from the form's data-message-* attributes, in the page's language.
 // Jumps to the policy version in force on a chosen date (the version history table
 // shows every version's dates).
@@ -13,20 +14,6 @@ for (const form of document.querySelectorAll("form.version-at")) {
       location.href = row.dataset.url;
     } else {
       form.querySelector("output").textContent = form.dataset.messageNone || "No version of this policy was in force on that date.";
-    }
-  });
-}
-
-// Opens the redline of the two versions chosen (the compare page lists every pair).
-for (const form of document.querySelectorAll("form.compare-versions")) {
-  form.hidden = false;
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const [from, to] = [form.elements.from.value, form.elements.to.value].sort();
-    if (from === to) {
-      form.querySelector("output").textContent = form.dataset.messageSame || "Choose two different versions.";
-    } else {
-      location.href = `${form.dataset.base}${from}...${to}/`;
     }
   });
 }

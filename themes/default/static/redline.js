@@ -1751,7 +1751,8 @@
       let html;
       if (old.kind === "tr" && neu.kind === "tr") html = rowDiff(old.html, neu.html, this.labels, this.counts);
       else if (old.kind === neu.kind) html = wordDiff(old.html, neu.html, this.labels, this.counts);
-      else html = formDiff(old, neu, this.labels, this.counts);
+      else if (comparable(old.kind, neu.kind)) html = formDiff(old, neu, this.labels, this.counts);
+      else html = null;
       if (html !== null) {
         this.push(html, true, sectionTitle(neu.html));
       } else {
