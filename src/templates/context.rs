@@ -661,15 +661,25 @@ impl Shared {
         Value::from_serializable(&view)
     }
 
-    /// The versions before and after one (`neighbours.earlier`, `neighbours.later`).
+    /// The versions before and after one (`neighbours.earlier`, `neighbours.later`), in
+    /// brief (effective date and addresses): what a neighbour shows of its own
+    /// neighbours must not make this page change when a version is announced.
     pub fn neighbours(&self, site: &Site, policy: usize, version: usize) -> Value {
-        let count = site.policies[policy].versions.len();
+        let p = &site.policies[policy];
+        let brief = |index: usize| {
+            let version = &p.versions[index];
+            Value::from_serializable(&VersionBrief {
+                effective: version.effective.format("%Y-%m-%d").to_string(),
+                permalink: site.permalink(&p.version_path(version)),
+                changes_permalink: site.permalink(&p.changes_path(version)),
+            })
+        };
         let mut map = tera::Map::new();
         if version > 0 {
-            map.insert("earlier".into(), self.version(site, policy, version - 1));
+            map.insert("earlier".into(), brief(version - 1));
         }
-        if version + 1 < count {
-            map.insert("later".into(), self.version(site, policy, version + 1));
+        if version + 1 < p.versions.len() {
+            map.insert("later".into(), brief(version + 1));
         }
         Value::from(map)
     }

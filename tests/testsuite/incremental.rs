@@ -319,3 +319,55 @@ fn translations_rebuild_exactly_as_a_full_build_does() {
     let english = String::from_utf8(incremental["products/index.html"].clone()).unwrap();
     assert!(english.contains("/de/products/"), "{english}");
 }
+
+/// A policy of many versions: a new version re-renders the pages that show it (itself,
+/// its neighbour, the policy's page, the lists of versions), never the other versions'
+/// pages or their changes up to today, so a long history stays instant in the preview.
+/// (The policies index shows the next upcoming version, which is still 2027-03-01.)
+#[test]
+fn a_new_version_of_a_long_history_renders_only_the_pages_that_show_it() {
+    let site = Site::fixture_with_default_theme("policies");
+    let terms = "content/policies/terms";
+    for (day, words) in [
+        ("2026-07-01", "within eight days"),
+        ("2026-08-01", "within nine days"),
+    ] {
+        site.write(
+            &format!("{terms}/{day}.md"),
+            site.read(&format!("{terms}/2026-06-01.md"))
+                .replace("announced = 2026-04-15\n", "")
+                .replace("change = \"material\"", "change = \"editorial\"")
+                .replace(
+                    "Pay by card within seven days.",
+                    &format!("Pay by card {words}."),
+                ),
+        );
+    }
+    let mut rebuilder = Rebuilder::new(options(&site), Some(NOW.into()));
+    assert_same(&rebuild(&mut rebuilder), &full_build(&site));
+    site.write(
+        &format!("{terms}/2027-06-01.md"),
+        site.read(&format!("{terms}/spring-update.md"))
+            .replace("effective = 2027-03-01", "effective = 2027-06-01")
+            .replace("Adds bank transfer as a way to pay.", "Adds gift cards.")
+            .replace("announced = 2026-11-20", "announced = 2026-12-01")
+            + "\nGift cards are welcome.\n",
+    );
+    assert_same(&rebuild(&mut rebuilder), &full_build(&site));
+    let mut rendered = rebuilder.rendered().to_vec();
+    rendered.sort();
+    assert_eq!(
+        rendered,
+        [
+            "/changelog/atom.xml",
+            "/changelog/index.html",
+            "/changelog/material/index.html",
+            "/policies/terms/2027-03-01/changes/index.html",
+            "/policies/terms/2027-03-01/index.html",
+            "/policies/terms/2027-06-01/changes/index.html",
+            "/policies/terms/2027-06-01/index.html",
+            "/policies/terms/compare/index.html",
+            "/policies/terms/index.html",
+        ]
+    );
+}
