@@ -6,6 +6,7 @@ Usage (from the repository root, after `cargo build --release`):
     python3 bench/run.py plain --sizes 10000 50000 100000   # vellum and Hugo, same pages
     python3 bench/run.py corpus --sizes 10000               # the policy-heavy corpus
     python3 bench/run.py serve --sizes 10000 --where tmpfs  # vellum serve beside hugo server
+    python3 bench/run.py history --versions 50 250 --kb 290 --where tmpfs  # one long policy history
 Options: --runs N (default 3), --where tmpfs disk (default both; tmpfs is /dev/shm).
 
 `plain` builds N plain pages of about 700 words (`vellum corpus --plain`) with vellum
@@ -19,6 +20,14 @@ the edit (polled every 10 ms), the time until headless Chromium shows it through
 server's own live reload (bench/shown.mjs, when tests/browser's npm packages are
 installed), and the server's memory beside a cold build's; then, on the policy-heavy
 corpus, how long vellum serve takes for each kind of edit and how many pages it renders.
+`history` generates, for each --versions N, a site with one policy of N versions of about
+--kb KB each (bench/history.py, seed 1; kept between runs), times its first build (which
+records policies.lock) and the median of --runs builds that keep the lock, counts the
+output (public/ and public/policies/privacy/), and prints per version figures and the
+ratios of the largest N to the smallest (target: at most 1.3x) and the largest's peak
+RSS (target: under 500 MiB); then starts `vellum serve` in the largest site, adds 3 new
+versions one after another and times each from the save until its page is served with
+the changed words and until the policy page shows its date (polled every 10 ms).
 
 Corpora are generated deterministically by `vellum corpus`. Prints Markdown tables
 for BENCHMARKS.md.
@@ -427,7 +436,7 @@ def output_size(site):
 
 
 def mib(size):
-    return f"{size / 2**20:,.1f} MiB"
+    return f"{size / 2**20:,.1f} MiB" if size >= 2**20 else f"{size / 1024:,.0f} KiB"
 
 
 def history(args):
@@ -472,7 +481,7 @@ def history(args):
                 f"| {first_rss:.0f} / {rss:.0f} MiB | {wall / versions * 1000:.1f} ms "
                 f"| {files:,} ({pfiles:,}) | {mib(size)} ({mib(psize)}) "
                 f"| {files / versions:.1f} ({pfiles / versions:.1f}) "
-                f"| {size / versions / 2**20:.2f} MiB ({psize / versions / 2**20:.2f} MiB) |",
+                f"| {mib(size / versions)} ({mib(psize / versions)}) |",
                 flush=True,
             )
     if len(sizes) > 1:
@@ -535,100 +544,126 @@ def history_preview(site, place, versions, count=3):
     """`vellum serve` in the largest history site: its start, then `count` new versions
     (each one day after the one before), each saved (written beside and renamed into
     place, as editors save) and polled every 10 ms until its page is served with the
-    changed words and until the policy page shows its date."""
+    changed words and until the policy page shows its date. The first new version is
+    dated the day after the newest one when that is before NOW; if the server refuses
+    it, its error is reported and the versions are dated from the day after NOW
+    (upcoming versions) instead."""
     import datetime as dt
     import threading
     folder = site / "content/policies/privacy"
     newest = sorted(folder.glob("20*.md"))[-1]
     original = newest.read_text()
-    day = dt.date.fromisoformat(newest.stem) + dt.timedelta(days=1)
     now = dt.date.fromisoformat(NOW)
+    day = dt.date.fromisoformat(newest.stem) + dt.timedelta(days=1)
     if day >= now:
         day = now + dt.timedelta(days=1)  # an upcoming version
     lock = site / "policies.lock"
     recorded = lock.read_bytes() if lock.exists() else None
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    policy_url = f"{base}/policies/privacy/"
     print(f"\nPreview: `vellum serve --now {NOW} --port PORT` in the {versions:,}-version site ({place}); "
           f"{count} new versions saved one after another, each the newest version ({newest.name}) with "
           f"summary \"Bench edit.\", change = \"editorial\", no `announced`, and a new word starting a "
           f"paragraph; each dated one day after the one before. Polled every 10 ms.\n")
     started = time.perf_counter()
     server = Server([str(VELLUM), "serve", "--now", NOW, "--port", str(port)], site, "Serving ",
-                    REBUILT.pattern)
+                    r"Rebuilt after \d+ change\(s\) in (\d+) ms: (\d+) pages rendered")
     startup = time.perf_counter() - started
     built = next((re.search(r"Built (\d+) files in (\d+) ms", line) for line in server.log
                   if line.startswith("Built ")), None)
-    written, rows, error = [], [], None
+    timing = re.compile(r"^[^\n]+: [\d.]+ ms\s*$")  # VELLUM_TIMINGS lines ("stage: 1.0 ms")
+
+    def one(date, marker):
+        """Saves the version dated `date`: a row of timings, or the error text."""
+        version_url = f"{base}/policies/privacy/{date}/"
+        status, page = get(policy_url)
+        if status != 200:
+            return f"GET /policies/privacy/ answered {status} before the save"
+
+        def shows_date(body):
+            return f'datetime="{date}"' in body or f"/policies/privacy/{date}/" in body
+
+        if shows_date(page):
+            return f"/policies/privacy/ shows {date} before it was saved"
+        path = folder / f"{date}.md"
+        scratch = folder / f".{date}.md.bench"
+        scratch.write_text(new_version(original, marker))
+        logged, lines = len(server.times), len(server.log)
+        shown, stop = {}, threading.Event()
+        saved = time.perf_counter()
+
+        def poll(name, url, test):
+            while not stop.is_set():
+                status, body = get(url)
+                if status == 200 and test(body):
+                    shown[name] = (time.perf_counter() - saved) * 1000
+                    return
+                time.sleep(0.01)
+
+        os.replace(scratch, path)
+        written.append(path)
+        threads = [threading.Thread(target=poll, args=("version", version_url, lambda b: marker in b)),
+                   threading.Thread(target=poll, args=("policy", policy_url, shows_date))]
+        for thread in threads:
+            thread.start()
+        error = None
+        while len(shown) < 2 and time.perf_counter() - saved < 300:
+            new = [line for line in server.log[lines:] if not REBUILT.search(line) and not timing.match(line)]
+            if any("error" in line.lower() for line in new):
+                time.sleep(1)  # the rest of the message
+                error = "".join(line for line in server.log[lines:] if not timing.match(line))
+                break
+            time.sleep(0.01)
+        stop.set()
+        for thread in threads:
+            thread.join()
+        if error:
+            return error
+        if len(shown) < 2:
+            return (f"{date}: not shown within 300 s ({', '.join(shown) or 'neither page'} shown); "
+                    f"the server's log since the save:\n" + "".join(server.log[lines:]))
+        deadline = time.perf_counter() + 10
+        while len(server.times) == logged and time.perf_counter() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.5)
+        rebuilds = [REBUILT.search(line) for line in server.log[lines:] if REBUILT.search(line)]
+        stages = {}
+        for line in server.log[lines:]:
+            if timing.match(line):
+                name, value = line.strip().rsplit(": ", 1)
+                stages[name.removeprefix("edit: ")] = stages.get(name.removeprefix("edit: "), 0) + float(value[:-3])
+        return dict(stages=stages, date=date, version=shown["version"], policy=shown["policy"], rebuilds=len(rebuilds),
+                    took=sum(int(m.group(2)) for m in rebuilds) if rebuilds else None,
+                    rendered=sum(int(m.group(3)) for m in rebuilds) if rebuilds else None,
+                    reused=int(rebuilds[-1].group(4)) if rebuilds else None)
+
+    written, rows, error, refused = [], [], None, None
+    rss_start = rss = peak = float("nan")
     try:
         if not built:
             error = "the first build failed:\n" + "".join(server.log)
-        rss_start, _ = memory(server.process.pid)
-        server.stages = {}
-        for k in range(count if not error else 0):
+        else:
+            rss_start, _ = memory(server.process.pid)
+        k = 0
+        while not error and len(rows) < count:
             date = day + dt.timedelta(days=k)
-            marker = f"vellumbench{k}x{int(time.time())}"
-            path = folder / f"{date}.md"
-            version_url = f"{base}/policies/privacy/{date}/"
-            policy_url = f"{base}/policies/privacy/"
-            status, page = get(policy_url)
-            if status != 200:
-                error = f"GET /policies/privacy/ answered {status} before the save"
-                break
-            shows_date = lambda body: f'datetime="{date}"' in body or f"/policies/privacy/{date}/" in body
-            if shows_date(page):
-                error = f"/policies/privacy/ shows {date} before it was saved"
-                break
-            text = new_version(original, marker)
-            scratch = folder / f".{date}.md.bench"
-            scratch.write_text(text)
-            logged, lines = len(server.times), len(server.log)
-            shown = {}
-            stop = threading.Event()
-
-            def poll(name, url, test):
-                while not stop.is_set():
-                    status, body = get(url)
-                    if status == 200 and test(body):
-                        shown[name] = (time.perf_counter() - saved) * 1000
-                        return
+            result = one(date, f"vellumbench{k}x{int(time.time())}")
+            if isinstance(result, dict):
+                rows.append(result)
+                k += 1
+            elif refused is None and not rows and date < now:
+                # Refused: say why, take it away, and date the versions after NOW instead.
+                refused = (date, result)
+                logged = len(server.times)
+                written.pop().unlink()
+                deadline = time.perf_counter() + 120
+                while len(server.times) == logged and time.perf_counter() < deadline:
                     time.sleep(0.01)
-
-            saved = time.perf_counter()
-            os.replace(scratch, path)
-            written.append(path)
-            threads = [threading.Thread(target=poll, args=("version", version_url, lambda b: marker in b)),
-                       threading.Thread(target=poll, args=("policy", policy_url, shows_date))]
-            for thread in threads:
-                thread.start()
-            while len(shown) < 2 and time.perf_counter() - saved < 300:
-                new = [line for line in server.log[lines:] if not REBUILT.search(line)
-                       and not line.startswith("edit: ")]
-                if any("error" in line.lower() for line in new):
-                    time.sleep(1)  # the rest of the message
-                    error = f"{date}.md was refused:\n" + "".join(
-                        line for line in server.log[lines:] if not line.startswith("edit: "))
-                    break
-                time.sleep(0.01)
-            stop.set()
-            for thread in threads:
-                thread.join()
-            if error:
-                break
-            if len(shown) < 2:
-                error = (f"{date}: not shown within 300 s ({', '.join(shown) or 'neither page'} shown); "
-                         f"the server's log since the save:\n" + "".join(server.log[lines:]))
-                break
-            deadline = time.perf_counter() + 10
-            while len(server.times) == logged and time.perf_counter() < deadline:
-                time.sleep(0.01)
-            time.sleep(0.5)
-            rebuilds = [REBUILT.search(line) for line in server.log[lines:] if REBUILT.search(line)]
-            rows.append(dict(date=date, version=shown["version"], policy=shown["policy"],
-                             rebuilds=len(rebuilds),
-                             took=sum(int(m.group(2)) for m in rebuilds) if rebuilds else None,
-                             rendered=sum(int(m.group(3)) for m in rebuilds) if rebuilds else None,
-                             reused=int(rebuilds[-1].group(4)) if rebuilds else None))
+                time.sleep(0.5)
+                day, k = now + dt.timedelta(days=1), 0
+            else:
+                error = f"{date}.md: {result}"
         rss, peak = memory(server.process.pid)
     finally:
         server.stop()
@@ -640,8 +675,11 @@ def history_preview(site, place, versions, count=3):
         print("Note: policies.lock changed while vellum serve ran.\n")
     print(f"Serve startup (start to \"Serving\"): {startup * 1000:,.0f} ms"
           + (f"; its first build: {int(built.group(1)):,} files in {int(built.group(2)):,} ms (its log)" if built else "")
-          + f". RSS after the start {rss_start if built else float('nan'):.0f} MiB; after the edits {rss:.0f} MiB, "
-          f"peak {peak:.0f} MiB.\n")
+          + f". RSS after the start {rss_start:.0f} MiB; after the edits {rss:.0f} MiB, peak {peak:.0f} MiB.\n")
+    if refused:
+        print(f"The first new version, dated {refused[0]} (the day after the newest), was refused; "
+              f"the server's log after the save:\n\n```\n{refused[1].rstrip()}\n```\n\n"
+              f"So the new versions below are upcoming ones, dated from the day after {NOW}.\n")
     if rows:
         print("| New version | Save to its page served with the change | Save to the policy page showing its date "
               "| Rebuilds logged | Rebuild (its log) | Pages rendered | Pages reused |")
@@ -656,12 +694,13 @@ def history_preview(site, place, versions, count=3):
               f"| **{middle([r['policy'] for r in rows]):.0f} ms** | {middle([r['rebuilds'] for r in rows])} "
               f"| {middle(took) if took else '-'} ms | {middle(rendered) if rendered else '-'} "
               f"| {middle(reused) if reused else '-'} |", flush=True)
-        if server.stages:
-            print("\nThe new versions' rebuilds by stage (VELLUM_TIMINGS=1), medians:\n")
+        names = list(dict.fromkeys(name for r in rows for name in r["stages"]))
+        if names:
+            print("\nThe new versions' rebuilds by stage (VELLUM_TIMINGS=1, summed over a save's rebuilds), medians:\n")
             print("| Stage | Time |")
             print("|---|---|")
-            for name, values in server.stages.items():
-                print(f"| {name.removeprefix('edit: ')} | {middle(values):.1f} ms |")
+            for name in names:
+                print(f"| {name} | {middle([r['stages'].get(name, 0.0) for r in rows]):.1f} ms |")
     if error:
         print(f"\nError: {error.rstrip()}")
 
