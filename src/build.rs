@@ -392,8 +392,19 @@ pub fn render_site(
         path: path.clone(),
     }));
     let sources = render::sources(&site, &templates);
-    check_output_clashes(root, &site, &sources, &copies, &generated)
+    // Each version's blocks.json: only its path here (written after the pages, one at
+    // a time, since together they are as large as every version's text).
+    let blocks: Vec<OutputFile> = blocks_paths(&site)
+        .map(|(path, _, _)| OutputFile {
+            path,
+            bytes: Vec::new(),
+        })
+        .collect();
+    let claimed: Vec<&OutputFile> = generated.iter().chain(&blocks).collect();
+    check_output_clashes(root, &site, &sources, &copies, &claimed)
         .map_err(|e| fail(e, warnings.clone()))?;
+    drop(claimed);
+    drop(blocks);
     let keep = cache.is_some();
     let outputs = render::render_outputs(
         &site,
@@ -410,6 +421,17 @@ pub fn render_site(
         output::Sink::Memory => outputs.files,
         output::Sink::Folder(_) | output::Sink::Blobs(_) => Vec::new(),
     };
+    let mut digests = outputs.digests;
+    let written = write_blocks(&site, &versions.bodies, &sink)
+        .map_err(|e| fail(e.into(), warnings.clone()))?;
+    for (file, digest) in written {
+        match digest {
+            Some(digest) => {
+                digests.insert(file.path, digest);
+            }
+            None => files.push(file),
+        }
+    }
     files.extend(generated);
     let sections = site.pages.iter().filter(|p| p.is_section()).count();
     let mut check_warnings = policy::editor::stale(
@@ -435,7 +457,7 @@ pub fn render_site(
         fingerprinted: site.fingerprints.values().map(|f| f.path.clone()).collect(),
         next_change,
         files,
-        digests: outputs.digests,
+        digests,
         copies,
         lock_update,
         recorded,
@@ -804,15 +826,6 @@ fn site_files(
             path: path.trim_start_matches('/').to_string(),
             bytes: machine::versions_json(site, policy, bodies, record).into_bytes(),
         });
-        for (version, body) in policy.versions.iter().zip(bodies) {
-            files.push(OutputFile {
-                path: policy
-                    .blocks_path(version)
-                    .trim_start_matches('/')
-                    .to_string(),
-                bytes: machine::blocks_json(version, body).into_bytes(),
-            });
-        }
     }
     if !site.policies.is_empty() {
         files.push(OutputFile {
@@ -842,6 +855,36 @@ fn site_files(
     files
 }
 
+/// Every policy version's `blocks.json`: its output path, policy and version.
+fn blocks_paths(site: &Site) -> impl Iterator<Item = (String, usize, usize)> + '_ {
+    site.policies.iter().enumerate().flat_map(|(p, policy)| {
+        policy.versions.iter().enumerate().map(move |(v, version)| {
+            let path = policy
+                .blocks_path(version)
+                .trim_start_matches('/')
+                .to_string();
+            (path, p, v)
+        })
+    })
+}
+
+/// Writes every version's `blocks.json` through the sink, in parallel, each made and
+/// handed over alone: a history of hundreds of long versions never holds them all.
+fn write_blocks(
+    site: &Site,
+    bodies: &VersionBodies,
+    sink: &output::Sink,
+) -> Result<Vec<(OutputFile, Option<output::Digest>)>, Diagnostic> {
+    let all: Vec<(String, usize, usize)> = blocks_paths(site).collect();
+    all.into_par_iter()
+        .map(|(path, p, v)| {
+            let version = &site.policies[p].versions[v];
+            let bytes = machine::blocks_json(version, bodies.get(p, v)).into_bytes();
+            sink.accept(OutputFile { path, bytes })
+        })
+        .collect()
+}
+
 /// Where an output file comes from, for messages about clashes.
 enum Origin<'a> {
     /// A copied file (`static/`, a content asset), by its path under the site root.
@@ -862,7 +905,7 @@ fn check_output_clashes(
     site: &Site,
     sources: &[(String, PathBuf)],
     copies: &[CopiedFile],
-    generated: &[OutputFile],
+    generated: &[&OutputFile],
 ) -> Result<(), Diagnostics> {
     let mut content: HashMap<&Path, &crate::content::SourceFile> = HashMap::new();
     for page in &site.pages {
