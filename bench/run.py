@@ -77,12 +77,18 @@ def corpus(place, pages, plain):
     return site
 
 
-def hugo_site(vellum_site):
-    """The same pages as a Hugo site: content/pages copied, a bare theme."""
+def hugo_site(vellum_site, whole=False):
+    """The same pages as a Hugo site: content/pages copied (`whole`: every Markdown file
+    of content/, policy versions and products included, each a plain page), a bare
+    theme."""
     site = vellum_site.with_name(vellum_site.name + "-hugo")
     if not (site / "hugo.toml").exists():
         shutil.rmtree(site, ignore_errors=True)
-        shutil.copytree(vellum_site / "content" / "pages", site / "content" / "pages")
+        if whole:
+            shutil.copytree(vellum_site / "content", site / "content",
+                            ignore=shutil.ignore_patterns("*.jpg", "*.png", "*.webp", "*.svg"))
+        else:
+            shutil.copytree(vellum_site / "content" / "pages", site / "content" / "pages")
         (site / "content" / "_index.md").write_text("+++\ntitle = \"Corpus\"\n+++\nA generated site.\n")
         (site / "hugo.toml").write_text(
             "baseURL = \"https://example.com/\"\ntitle = \"Corpus\"\n"
@@ -152,13 +158,25 @@ def plain(args):
 
 
 def policy_corpus(args):
-    print("| Where | Pages | Wall | µs/page | Peak RSS |")
-    print("|---|---|---|---|---|")
+    """The policy-heavy corpus with vellum, beside Hugo rendering the same Markdown files
+    (every file of content/ as a plain page, bare theme), in the same run."""
+    hugo = hugo_binary()
+    print("| Where | Pages | vellum wall | µs/page | vellum peak RSS | Hugo wall (same files) | Hugo peak RSS | vellum / Hugo |")
+    print("|---|---|---|---|---|---|---|---|")
     for place in args.where:
         for pages in args.sizes:
             site = corpus(place, pages, plain=False)
+            twin = hugo_site(site, whole=True)
             wall, rss = vellum_build(site, args.runs)
-            print(f"| {place} | {pages:,} | {wall:.2f} s | {wall / pages * 1e6:.0f} | {rss:.0f} MiB |", flush=True)
+            h_wall, h_rss = median([
+                timed([hugo, "--quiet", "--destination", "public"], twin, ["public", "resources"])
+                for _ in range(args.runs)
+            ])
+            print(
+                f"| {place} | {pages:,} | {wall:.2f} s | {wall / pages * 1e6:.0f} | {rss:.0f} MiB "
+                f"| {h_wall:.2f} s | {h_rss:.0f} MiB | {wall / h_wall:.2f} |",
+                flush=True,
+            )
 
 
 def free_port():

@@ -456,6 +456,13 @@ const MAX_ALIGN_CELLS: usize = 250_000;
 /// became), units of forms that cannot be compared never paired.
 fn align(olds: &[Unit], news: &[Unit]) -> Vec<Step> {
     let (n, m) = (olds.len(), news.len());
+    // One unit for one of the same form (the usual edit): paired without weighing
+    // words; if they are too different, the pair is shown as a deletion and an
+    // insertion in the new unit's place. Rows take the pairing below (a paired row is
+    // always compared cell by cell).
+    if n == 1 && m == 1 && olds[0].kind == news[0].kind && olds[0].kind != "tr" {
+        return vec![Step::Pair(0, 0)];
+    }
     if n * m > MAX_ALIGN_CELLS {
         let mut steps: Vec<Step> = (0..n.min(m)).map(|k| Step::Pair(k, k)).collect();
         steps.extend((m.min(n)..n).map(Step::Delete));
@@ -545,6 +552,11 @@ impl<'a> WordBag<'a> {
         let longest = self.total.max(other.total);
         if longest == 0 {
             return 1.0;
+        }
+        // They share at most the shorter one's words: decided without counting.
+        let shortest = self.total.min(other.total);
+        if f64::from(shortest) / f64::from(longest) < MIN_SIMILARITY {
+            return 0.0;
         }
         let shared: u32 = self
             .words

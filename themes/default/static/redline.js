@@ -1352,6 +1352,9 @@
   function align(olds, news) {
     const n = olds.length;
     const m = news.length;
+    // One unit for one of the same form: paired without weighing words (rows take the
+    // pairing below), as in redline.rs.
+    if (n === 1 && m === 1 && olds[0].kind === news[0].kind && olds[0].kind !== "tr") return [["p", 0, 0]];
     if (n * m > MAX_ALIGN_CELLS) {
       const steps = [];
       for (let k = 0; k < Math.min(n, m); k++) steps.push(["p", k, k]);
