@@ -297,3 +297,27 @@ fn the_command_lines_output() {
     command(&site, "bad_now", &["build", "--now", "tomorrow"]);
     command(&site, "unknown_command", &["publish"]);
 }
+
+/// The redline of each kind of change, whole (`tests/fixtures/redlines`: one version per
+/// case): a changed table cell, a row added and a row removed, paragraphs become list
+/// items, a heading become a paragraph, a link's target changed. Each body is reviewed
+/// in its snapshot, beside the counts the page gives.
+#[test]
+fn the_redline_of_each_kind_of_change() {
+    let site = Site::fixture_with_default_theme("redlines");
+    site.build_ok();
+    for (day, case) in [
+        ("2026-02-01", "a_changed_cell"),
+        ("2026-03-01", "a_row_added_and_a_row_removed"),
+        ("2026-04-01", "paragraphs_become_list_items"),
+        ("2026-05-01", "a_heading_becomes_a_paragraph"),
+        ("2026-06-01", "a_link_target_changed"),
+    ] {
+        let page = site.output(&format!("policies/sample/{day}/changes/index.html"));
+        let stats_at = page.find("<p class=\"redline-stats\">").expect("the counts");
+        let stats = &page[stats_at..stats_at + page[stats_at..].find("</p>").unwrap() + 4];
+        let body_at = page.find("<div class=\"prose redline-body\">").expect("a redline");
+        let body = &page[body_at..body_at + page[body_at..].find("</article>").unwrap()];
+        assert_text(&format!("redline__{case}"), &format!("{stats}\n\n{}", body.trim()));
+    }
+}
