@@ -314,10 +314,17 @@ fn the_redline_of_each_kind_of_change() {
         ("2026-06-01", "a_link_target_changed"),
     ] {
         let page = site.output(&format!("policies/sample/{day}/changes/index.html"));
-        let stats_at = page.find("<p class=\"redline-stats\">").expect("the counts");
+        let stats_at = page
+            .find("<p class=\"redline-stats\">")
+            .expect("the counts");
         let stats = &page[stats_at..stats_at + page[stats_at..].find("</p>").unwrap() + 4];
-        let body_at = page.find("<div class=\"prose redline-body\">").expect("a redline");
+        let body_at = page
+            .find("<div class=\"prose redline-body\">")
+            .expect("a redline");
         let body = &page[body_at..body_at + page[body_at..].find("</article>").unwrap()];
-        assert_text(&format!("redline__{case}"), &format!("{stats}\n\n{}", body.trim()));
+        assert_text(
+            &format!("redline__{case}"),
+            &format!("{stats}\n\n{}", body.trim()),
+        );
     }
 }

@@ -565,3 +565,59 @@ fn any_two_versions_are_compared_in_the_browser_from_each_versions_published_blo
     assert!(!privacy.contains("Compare any two versions"));
     assert!(!site.output_exists("policies/privacy/compare/index.html"));
 }
+
+/// A generated history (bench/history.py) of 8 and of 24 versions: each version adds the
+/// same four files (its page, its changes, its changes up to today, its blocks.json),
+/// and a version's page is the same size whatever the length of the history (it shows
+/// its neighbours, not every version), so nothing grows with the square of the versions.
+#[test]
+fn a_longer_history_adds_the_same_files_and_bytes_per_version() {
+    let build = |versions: usize| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("history");
+        let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let status = std::process::Command::new("python3")
+            .arg(repo.join("bench/history.py"))
+            .arg(&out)
+            .args([
+                "--versions",
+                &versions.to_string(),
+                "--kb",
+                "20",
+                "--seed",
+                "2",
+            ])
+            .args(["--vellum", env!("CARGO_BIN_EXE_vellum")])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("python3 runs");
+        assert!(status.success());
+        let site = Site::copy_of(&out, &[]);
+        let run = site.build(&[]);
+        assert!(run.success, "{}", run.stderr);
+        let files: Vec<(String, Vec<u8>)> = site
+            .output_tree()
+            .into_iter()
+            .filter(|(path, _)| path.starts_with("policies/privacy/"))
+            .collect();
+        let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
+        let first = site.output("policies/privacy/2022-01-03/index.html").len();
+        (files.len(), bytes, first)
+    };
+    let (short, long) = (build(8), build(24));
+    // The policy's own page, its compare page and versions.json, then four per version
+    // (the version in force has no changes up to today).
+    assert_eq!(short.0, 3 + 4 * 8 - 1, "{short:?}");
+    assert_eq!(long.0, 3 + 4 * 24 - 1, "{long:?}");
+    let per_version = |(_, bytes, _): (usize, usize, usize), n: usize| bytes as f64 / n as f64;
+    let ratio = per_version(long, 24) / per_version(short, 8);
+    assert!(
+        ratio < 1.15,
+        "bytes per version grew {ratio:.2}x: {short:?} {long:?}"
+    );
+    let first = long.2 as f64 / short.2 as f64;
+    assert!(
+        (0.98..1.02).contains(&first),
+        "the first version's page grew {first:.3}x"
+    );
+}
