@@ -72,18 +72,8 @@ fn chromium_compare_page_shows_the_published_redline_of_any_published_pair() {
 /// generated history of tables, lists, form changes and link changes, and on the shop.
 #[test]
 fn the_browsers_redlines_equal_the_published_ones_on_a_long_history() {
-    let dir = tempfile::tempdir().unwrap();
-    let history = dir.path().join("history");
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let status = Command::new("python3")
-        .arg(repo.join("bench/history.py"))
-        .arg(&history)
-        .args(["--versions", "24", "--kb", "40", "--seed", "3"])
-        .args(["--vellum", env!("CARGO_BIN_EXE_vellum")])
-        .status()
-        .expect("python3 runs");
-    assert!(status.success());
-    let site = Site::copy_of(&history, &[]);
+    let site = Site::generated_history(24, 40, 3);
     let run = site.build(&[]);
     assert!(run.success, "{}", run.stderr);
     let shop = Site::copy_of(

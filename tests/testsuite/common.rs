@@ -35,6 +35,25 @@ impl Site {
         Site { _dir: dir, root }
     }
 
+    /// A site with one policy of `versions` versions of about `kb` kilobytes each, made
+    /// by the benchmarks' generator (`bench/history.py`, deterministic by `seed`).
+    pub fn generated_history(versions: usize, kb: usize, seed: u64) -> Site {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let out = dir.path().join("history");
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let status = Command::new("python3")
+            .arg(repo.join("bench/history.py"))
+            .arg(&out)
+            .args(["--versions", &versions.to_string(), "--kb", &kb.to_string()])
+            .args(["--seed", &seed.to_string()])
+            .args(["--vellum", env!("CARGO_BIN_EXE_vellum")])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("python3 runs");
+        assert!(status.success(), "bench/history.py failed");
+        Site::copy_of(&out, &[])
+    }
+
     /// Copies a fixture and the repository's default theme into it.
     pub fn fixture_with_default_theme(name: &str) -> Site {
         let site = Site::fixture(name);

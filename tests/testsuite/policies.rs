@@ -573,26 +573,7 @@ fn any_two_versions_are_compared_in_the_browser_from_each_versions_published_blo
 #[test]
 fn a_longer_history_adds_the_same_files_and_bytes_per_version() {
     let build = |versions: usize| {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("history");
-        let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let status = std::process::Command::new("python3")
-            .arg(repo.join("bench/history.py"))
-            .arg(&out)
-            .args([
-                "--versions",
-                &versions.to_string(),
-                "--kb",
-                "20",
-                "--seed",
-                "2",
-            ])
-            .args(["--vellum", env!("CARGO_BIN_EXE_vellum")])
-            .stdout(std::process::Stdio::null())
-            .status()
-            .expect("python3 runs");
-        assert!(status.success());
-        let site = Site::copy_of(&out, &[]);
+        let site = Site::generated_history(versions, 20, 2);
         let run = site.build(&[]);
         assert!(run.success, "{}", run.stderr);
         let files: Vec<(String, Vec<u8>)> = site
