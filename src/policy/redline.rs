@@ -531,39 +531,46 @@ fn is_text_form(kind: &str) -> bool {
     matches!(kind, "p" | "li" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
 }
 
-/// A unit's words and how often each occurs, for pairing.
+/// A unit's words, sorted, for pairing: the words two units share are counted by one
+/// merge of the two lists (each shared word as often as the rarer side has it).
 struct WordBag<'a> {
-    words: std::collections::HashMap<&'a str, u32>,
-    total: u32,
+    words: Vec<&'a str>,
 }
 
 impl<'a> WordBag<'a> {
     fn of(html: &'a str) -> WordBag<'a> {
-        let mut words = std::collections::HashMap::new();
-        let mut total = 0;
-        for token in tokenize(html).into_iter().filter(Token::is_word) {
-            *words.entry(token.text).or_insert(0) += 1;
-            total += 1;
-        }
-        WordBag { words, total }
+        let mut words: Vec<&str> = tokenize(html)
+            .into_iter()
+            .filter(Token::is_word)
+            .map(|t| t.text)
+            .collect();
+        words.sort_unstable();
+        WordBag { words }
     }
 
     fn similarity(&self, other: &WordBag) -> f64 {
-        let longest = self.total.max(other.total);
+        let (a, b) = (self.words.len(), other.words.len());
+        let longest = a.max(b);
         if longest == 0 {
             return 1.0;
         }
         // They share at most the shorter one's words: decided without counting.
-        let shortest = self.total.min(other.total);
-        if f64::from(shortest) / f64::from(longest) < MIN_SIMILARITY {
+        if (a.min(b) as f64) / (longest as f64) < MIN_SIMILARITY {
             return 0.0;
         }
-        let shared: u32 = self
-            .words
-            .iter()
-            .map(|(w, n)| (*n).min(other.words.get(w).copied().unwrap_or(0)))
-            .sum();
-        f64::from(shared) / f64::from(longest)
+        let (mut i, mut j, mut shared) = (0, 0, 0usize);
+        while i < a && j < b {
+            match self.words[i].cmp(other.words[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    shared += 1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        shared as f64 / longest as f64
     }
 }
 
