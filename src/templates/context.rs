@@ -216,8 +216,8 @@ pub struct PolicyView<'a> {
 
 impl<'a> PolicyView<'a> {
     /// With every version (`whole`), or, for a version's own pages, without them and
-    /// with the version in force in brief, so that announcing a version changes none
-    /// of the other versions' pages.
+    /// with `current` only `true` when a version is in force, so that announcing a
+    /// version, or one coming into force, changes none of the other versions' pages.
     pub fn new(site: &'a Site, shared: &Shared, index: usize, whole: bool) -> Self {
         let policy = &site.policies[index];
         let today = site.today();
@@ -238,16 +238,11 @@ impl<'a> PolicyView<'a> {
             compare_permalink: (policy.versions.len() > 1)
                 .then(|| site.permalink(&policy.compare_index_path())),
             path,
+            // In brief, only whether a version is in force: which one it is changes with
+            // every new version in force, and would change every version's page.
             current: match whole {
                 true => current.map(view),
-                false => current.map(|c| {
-                    let version = &policy.versions[c];
-                    Value::from_serializable(&VersionBrief {
-                        effective: version.effective.format("%Y-%m-%d").to_string(),
-                        permalink: site.permalink(&policy.version_path(version)),
-                        changes_permalink: site.permalink(&policy.changes_path(version)),
-                    })
-                }),
+                false => current.map(|_| Value::from(true)),
             },
             upcoming: upcoming.filter(|_| whole).map(view),
             versions: match whole {
@@ -531,6 +526,9 @@ pub struct Shared {
     policies: Vec<Value>,
     /// What `get_policies()` gives.
     policy_links: Vec<Value>,
+    /// What `get_policies(dated=false)` gives: `current` only says whether a version is
+    /// in force (`true`), so a new version in force changes none of the pages using it.
+    undated_policy_links: Vec<Value>,
     summaries: Vec<OnceLock<Value>>,
     listings: Vec<OnceLock<Value>>,
     policy_views: Vec<OnceLock<Value>>,
@@ -559,6 +557,20 @@ impl Shared {
                     &policy_briefs(site, lang)
                         .into_iter()
                         .map(PolicyLink::from)
+                        .collect::<Vec<_>>(),
+                )
+            }),
+            undated_policy_links: per_language(&|lang| {
+                Value::from_serializable(
+                    &policy_briefs(site, lang)
+                        .into_iter()
+                        .map(|brief| {
+                            let in_force = brief.current.is_some();
+                            let mut link = serde_json::to_value(PolicyLink::from(brief))
+                                .expect("JSON values always serialize");
+                            link["current"] = serde_json::Value::Bool(in_force);
+                            link
+                        })
                         .collect::<Vec<_>>(),
                 )
             }),
@@ -593,6 +605,11 @@ impl Shared {
     /// What `get_policies()` gives on a page in `lang`.
     pub fn policy_links(&self, lang: &str) -> Value {
         self.policy_links[self.languages.index(lang)].clone()
+    }
+
+    /// What `get_policies(dated=false)` gives on a page in `lang`.
+    pub fn undated_policy_links(&self, lang: &str) -> Value {
+        self.undated_policy_links[self.languages.index(lang)].clone()
     }
 
     /// A page in a listing: metadata only.

@@ -192,7 +192,10 @@ pub fn call(site: &Site, shared: &Shared, name: &str, args: &Args) -> TeraResult
         "get_url" => get_url(site, args),
         "get_page" => get_page(site, shared, args, false),
         "get_section" => get_page(site, shared, args, true),
-        "get_policies" => Ok(shared.policy_links(language_of(site, args))),
+        "get_policies" => match arg(args, "dated").and_then(Value::as_bool) {
+            Some(false) => Ok(shared.undated_policy_links(language_of(site, args))),
+            _ => Ok(shared.policy_links(language_of(site, args))),
+        },
         "now" => Ok(now(site, args)),
         "asset" => asset(site, args).map(|(url, _)| Value::from(url)),
         "load_data" => {

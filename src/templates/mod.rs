@@ -541,6 +541,7 @@ impl Templates {
             }
             PolicyPage::Version { policy, version } => {
                 let p = &site.policies[policy];
+                context.insert("archive", &true);
                 context.insert_value("policy", shared.policy_brief(site, policy));
                 context.insert_value("neighbours", shared.neighbours(site, policy, version));
                 context.insert(
@@ -551,6 +552,7 @@ impl Templates {
             }
             PolicyPage::Changes { policy, version } => {
                 let p = &site.policies[policy];
+                context.insert("archive", &true);
                 context.insert_value("policy", shared.policy_brief(site, policy));
                 match version {
                     0 => context.insert_value("version", shared.version(site, policy, 0)),

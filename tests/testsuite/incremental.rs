@@ -370,4 +370,37 @@ fn a_new_version_of_a_long_history_renders_only_the_pages_that_show_it() {
             "/policies/terms/index.html",
         ]
     );
+
+    // A version that comes into force today: the pages above, the version it supersedes
+    // and every page that says which version is in force (changes up to today, the
+    // footers' "updated" dates), but no other archived version's page or changes.
+    site.write(
+        &format!("{terms}/2026-12-01.md"),
+        site.read(&format!("{terms}/2026-08-01.md")).replace(
+            "Pay by card within nine days.",
+            "Pay by card within ten days.",
+        ),
+    );
+    assert_same(&rebuild(&mut rebuilder), &full_build(&site));
+    let rendered = rebuilder.rendered().to_vec();
+    for archived in ["2026-01-01", "2026-06-01", "2026-07-01"] {
+        for page in ["index.html", "changes/index.html"] {
+            let path = format!("/policies/terms/{archived}/{page}");
+            assert!(
+                !rendered.contains(&path),
+                "{path} re-rendered: {rendered:?}"
+            );
+        }
+    }
+    for shown in [
+        "/policies/terms/2026-12-01/index.html",
+        "/policies/terms/2026-08-01/index.html",
+        "/policies/terms/2026-01-01/changes-to-current/index.html",
+        "/index.html",
+    ] {
+        assert!(
+            rendered.iter().any(|p| p == shown),
+            "{shown} not re-rendered: {rendered:?}"
+        );
+    }
 }
