@@ -223,7 +223,7 @@ fn split_children<'a>(block: &'a str, child: &[&str], between: &[&str]) -> Optio
     let mut glue = Vec::new();
     let mut items = Vec::new();
     let (mut depth, mut start, mut glue_start, mut offset) = (0usize, 0usize, 0usize, 0usize);
-    for token in tokenize(inner) {
+    for token in (Tokens { html: inner, at: 0 }) {
         let end = offset + token.text.len();
         match token.kind {
             Kind::Tag if child.contains(&tag_name(token.text)) => {
@@ -539,8 +539,7 @@ struct WordBag<'a> {
 
 impl<'a> WordBag<'a> {
     fn of(html: &'a str) -> WordBag<'a> {
-        let mut words: Vec<&str> = tokenize(html)
-            .into_iter()
+        let mut words: Vec<&str> = Tokens { html, at: 0 }
             .filter(Token::is_word)
             .map(|t| t.text)
             .collect();
@@ -687,10 +686,7 @@ fn wrapped_block(body: &str, change: Change) -> Item {
 /// Counts the words of HTML shown whole as inserted or deleted; deleted HTML is made
 /// inert (see [`strip_ids`]).
 fn mark_whole(html: &str, change: Change, counts: &mut Counts) -> String {
-    counts.add(
-        change,
-        tokenize(html).iter().filter(|t| t.is_word()).count(),
-    );
+    counts.add(change, count_words(html));
     match change {
         Change::Delete => strip_ids(html),
         Change::Insert => html.to_string(),
@@ -712,7 +708,7 @@ fn whole_row(row: &str, change: Change, counts: &mut Counts) -> String {
             out
         }
         None => {
-            let words = tokenize(row).iter().filter(|t| t.is_word()).count();
+            let words = count_words(row);
             counts.add(change, words);
             let text: String = tokenize(row)
                 .iter()
@@ -1227,18 +1223,35 @@ impl Token<'_> {
 }
 
 fn tokenize(html: &str) -> Vec<Token<'_>> {
-    let mut tokens = Vec::new();
-    let bytes = html.as_bytes();
-    let mut i = 0;
-    while i < html.len() {
-        let rest = &html[i..];
-        let c = rest.chars().next().expect("i is inside the string");
+    Tokens { html, at: 0 }.collect()
+}
+
+/// The words of some HTML, counted as [`tokenize`] finds them, without keeping them.
+fn count_words(html: &str) -> usize {
+    Tokens { html, at: 0 }.filter(Token::is_word).count()
+}
+
+/// [`tokenize`]'s tokens one at a time, for callers that only look at some of them.
+struct Tokens<'a> {
+    html: &'a str,
+    at: usize,
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = Token<'a>;
+
+    fn next(&mut self) -> Option<Token<'a>> {
+        let rest = &self.html[self.at..];
+        let c = rest.chars().next()?;
         let (kind, len) = if c == '<' {
             (Kind::Tag, rest.find('>').map_or(rest.len(), |e| e + 1))
         } else if c == '&' {
-            let entity = rest
-                .find(';')
-                .filter(|&e| e < 10 && !rest[1..e].contains(' '));
+            // An entity ends within ten bytes; a lone `&` is one mark.
+            let near = &rest.as_bytes()[..rest.len().min(10)];
+            let entity = near
+                .iter()
+                .position(|&b| b == b';')
+                .filter(|&e| !rest[1..e].contains(' '));
             (Kind::Punct, entity.map_or(1, |e| e + 1))
         } else if c.is_whitespace() {
             (
@@ -1255,14 +1268,13 @@ fn tokenize(html: &str) -> Vec<Token<'_>> {
         } else {
             (Kind::Punct, c.len_utf8())
         };
-        tokens.push(Token {
+        let token = Token {
             kind,
-            text: &html[i..i + len],
-        });
-        i += len;
-        debug_assert!(i <= bytes.len());
+            text: &rest[..len],
+        };
+        self.at += len;
+        Some(token)
     }
-    tokens
 }
 
 #[cfg(test)]
