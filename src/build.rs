@@ -355,6 +355,7 @@ pub fn render_site(
             today: site.today(),
             locked: options.locked,
             import: options.import.as_deref(),
+            known_texts: cache.as_deref().map(|c| &c.text_hashes),
         })
         .map_err(|e| errors.extend(e))
         .ok(),

@@ -49,7 +49,7 @@ pub struct SourceFile {
     pub source: PathBuf,
     /// SHA-256 of the whole file as read: a page read again must be the page loaded.
     pub digest: [u8; 32],
-    /// Words in the Markdown body.
+    /// Words in the Markdown body (0 for a policy version: only pages show a count).
     pub words: usize,
 }
 
@@ -302,7 +302,11 @@ fn read_file(
         );
     }
     let digest = sha256(&text);
-    let words = count_words(&text[split.body.clone()]);
+    // Word counts are for pages (reading time, listings); a policy version has none.
+    let words = match keep_whole {
+        true => 0,
+        false => count_words(&text[split.body.clone()]),
+    };
     let kept = match keep_whole {
         true => text,
         false => Arc::from(&text[..split.body.start]),

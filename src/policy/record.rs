@@ -91,6 +91,9 @@ pub struct Inputs<'a> {
     /// `vellum policy import NAME`: the policy (by slug, every language) whose versions
     /// are recorded as brought in with its history; it must have no record yet.
     pub import: Option<&'a str>,
+    /// `vellum serve`: the text hashes of versions rendered before, by their HTML's
+    /// hash and length (see `incremental::Cache::text_hashes`).
+    pub known_texts: Option<&'a std::sync::Mutex<std::collections::HashMap<(u64, usize), String>>>,
 }
 
 /// The record after this build: the lock to write, and whether it grew.
@@ -108,6 +111,7 @@ pub fn check(inputs: &Inputs) -> Result<Record, Diagnostics> {
     let lock = inputs.lock;
     let mut next = lock.clone();
     let mut errors = Diagnostics::default();
+    let texts = text_hashes(inputs);
     let mut folded = Vec::new();
     if let Some(name) = inputs.import {
         check_import(lock, inputs.policies, name, &mut errors);
@@ -126,7 +130,7 @@ pub fn check(inputs: &Inputs) -> Result<Record, Diagnostics> {
         for (v, version) in policy.versions.iter().enumerate() {
             let file = file_key(version);
             let html = inputs.bodies.get(p, v).html.as_str();
-            let text = lock::text_hash(html);
+            let text = texts[p][v].clone();
             let source = lock::source_hash(&version.file.text);
             let entry = lock.latest(&file);
             check_corrections(lock, version, inputs.today, &mut errors);
@@ -285,6 +289,43 @@ pub fn check(inputs: &Inputs) -> Result<Record, Diagnostics> {
         changed,
         folded,
     })
+}
+
+/// The record's hash of every version's text (what readers see of its HTML), by policy
+/// and version: in parallel, and, in `vellum serve`, once per rendering.
+fn text_hashes(inputs: &Inputs) -> Vec<Vec<String>> {
+    use rayon::prelude::*;
+    let hash = |p: usize, v: usize| {
+        let html = inputs.bodies.get(p, v).html.as_str();
+        let Some(known) = inputs.known_texts else {
+            return lock::text_hash(html);
+        };
+        let key = (inputs.bodies.hash(p, v), html.len());
+        let found = known
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned();
+        found.unwrap_or_else(|| {
+            let text = lock::text_hash(html);
+            known
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key, text.clone());
+            text
+        })
+    };
+    inputs
+        .policies
+        .iter()
+        .enumerate()
+        .map(|(p, policy)| {
+            (0..policy.versions.len())
+                .into_par_iter()
+                .map(|v| hash(p, v))
+                .collect()
+        })
+        .collect()
 }
 
 /// Two renderings that differ at most in spacing (a line re-wrapped, a double space).

@@ -223,7 +223,19 @@ fn split_children<'a>(block: &'a str, child: &[&str], between: &[&str]) -> Optio
     let mut glue = Vec::new();
     let mut items = Vec::new();
     let (mut depth, mut start, mut glue_start, mut offset) = (0usize, 0usize, 0usize, 0usize);
-    for token in (Tokens { html: inner, at: 0 }) {
+    // Only tags matter here: text is skipped a run at a time (as `tokenize` reads it,
+    // an entity included), and any at the top level refuses the split.
+    while offset < inner.len() {
+        let rest = &inner[offset..];
+        let next = rest.find(['<', '&']).unwrap_or(rest.len());
+        if next > 0 {
+            if depth == 0 && !rest[..next].trim().is_empty() {
+                return None;
+            }
+            offset += next;
+            continue;
+        }
+        let token = Tokens { html: rest, at: 0 }.next()?;
         let end = offset + token.text.len();
         match token.kind {
             Kind::Tag if child.contains(&tag_name(token.text)) => {
@@ -244,7 +256,7 @@ fn split_children<'a>(block: &'a str, child: &[&str], between: &[&str]) -> Optio
                 }
             }
             Kind::Tag if depth == 0 && !between.contains(&tag_name(token.text)) => return None,
-            Kind::Space | Kind::Tag => {}
+            Kind::Tag => {}
             _ if depth == 0 => return None,
             _ => {}
         }
