@@ -339,6 +339,15 @@ pub fn source_hash(text: &str) -> String {
     sha256_hex(text.replace("\r\n", "\n").as_bytes())
 }
 
+/// [`source_hash`] of a version file, from the SHA-256 its loading took where the file
+/// has no CRLF line ending to normalise (hashing a long history's text once, not twice).
+pub fn source_hash_of(file: &crate::content::SourceFile) -> String {
+    if file.text.contains('\r') {
+        return source_hash(&file.text);
+    }
+    file.digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The text readers see in a rendered version: every text node of its HTML, with runs of
 /// whitespace made one space. Markup (classes, attributes, tags) is left out, so a theme
 /// that restyles the cookie table does not count as a change, but every word does.

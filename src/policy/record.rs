@@ -131,7 +131,7 @@ pub fn check(inputs: &Inputs) -> Result<Record, Diagnostics> {
             let file = file_key(version);
             let html = inputs.bodies.get(p, v).html.as_str();
             let text = texts[p][v].clone();
-            let source = lock::source_hash(&version.file.text);
+            let source = lock::source_hash_of(&version.file);
             let entry = lock.latest(&file);
             check_corrections(lock, version, inputs.today, &mut errors);
             if entry.is_none() && version.front().imported && !importing {

@@ -8,6 +8,8 @@
 //! balance, so the result is always well-formed. Sections (from one `<h1>`/`<h2>` to the
 //! next) with no change are folded into a `<details>` element.
 
+use std::borrow::Cow;
+
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 
 /// A redline and how much it changed.
@@ -296,13 +298,13 @@ fn split_rows(block: &str) -> Option<Children<'_>> {
 struct Emitter<'a, 'l> {
     new: &'a Flat<'a>,
     labels: &'l Labels,
-    items: Vec<Item>,
+    items: Vec<Item<'a>>,
     counts: Counts,
     /// Index into `new.pieces` of the next piece to write.
     piece: usize,
     place: Place,
     /// Deleted blocks met inside a list or table, shown once it closes.
-    waiting: Vec<Item>,
+    waiting: Vec<Item<'a>>,
 }
 
 impl<'a, 'l> Emitter<'a, 'l> {
@@ -318,7 +320,12 @@ impl<'a, 'l> Emitter<'a, 'l> {
         }
     }
 
-    fn push(&mut self, html: impl Into<String>, changed: bool, opens_section: Option<String>) {
+    fn push(
+        &mut self,
+        html: impl Into<Cow<'a, str>>,
+        changed: bool,
+        opens_section: Option<String>,
+    ) {
         self.items.push(Item {
             html: html.into(),
             changed,
@@ -444,9 +451,9 @@ impl<'a, 'l> Emitter<'a, 'l> {
     }
 }
 
-fn changed_item(html: String) -> Item {
+fn changed_item(html: String) -> Item<'static> {
     Item {
-        html,
+        html: Cow::Owned(html),
         changed: true,
         opens_section: None,
     }
@@ -668,15 +675,16 @@ impl Counts {
     }
 }
 
-/// One block of the redline.
-struct Item {
-    html: String,
+/// One block of the redline: an unchanged unit or glue borrowed from the new version,
+/// anything marked made anew.
+struct Item<'a> {
+    html: Cow<'a, str>,
     changed: bool,
     /// Title of the section this block opens (`<h1>`/`<h2>` of the new version).
     opens_section: Option<String>,
 }
 
-fn whole_block(block: &str, change: Change, counts: &mut Counts) -> Item {
+fn whole_block(block: &str, change: Change, counts: &mut Counts) -> Item<'static> {
     let body = mark_whole(block, change, counts);
     let mut item = wrapped_block(&body, change);
     item.opens_section = (change == Change::Insert)
@@ -686,10 +694,10 @@ fn whole_block(block: &str, change: Change, counts: &mut Counts) -> Item {
 }
 
 /// A block already counted and made inert, shown as one insertion or deletion.
-fn wrapped_block(body: &str, change: Change) -> Item {
+fn wrapped_block(body: &str, change: Change) -> Item<'static> {
     let tag = change.tag();
     Item {
-        html: format!("<{tag} class=\"redline-block\">{body}</{tag}>"),
+        html: Cow::Owned(format!("<{tag} class=\"redline-block\">{body}</{tag}>")),
         changed: true,
         opens_section: None,
     }
@@ -1191,7 +1199,7 @@ fn fold_unchanged_sections(items: &[Item], labels: &Labels) -> (String, usize) {
     if start < items.len() {
         sections.push((items[start].opens_section.as_deref(), &items[start..]));
     }
-    let mut html = String::new();
+    let mut html = String::with_capacity(items.iter().map(|i| i.html.len()).sum::<usize>() + 1024);
     let mut changed = 0;
     for (title, blocks) in sections {
         if blocks.iter().any(|b| b.changed) {
