@@ -558,14 +558,15 @@ def new_version(text, marker):
 REBUILT = re.compile(r"Rebuilt after (\d+) change\(s\) in (\d+) ms: (\d+) pages rendered, (\d+) reused")
 
 
-def history_preview(site, place, versions, count=3):
+def history_preview(site, place, versions, count=4):
     """`vellum serve` in the largest history site: its start, then `count` new versions
     (each one day after the one before), each saved (written beside and renamed into
     place, as editors save) and polled every 10 ms until its page is served with the
     changed words and until the policy page shows its date. The first new version is
     dated the day after the newest one when that is before NOW; if the server refuses
-    it, its error is reported and the versions are dated from the day after NOW
-    (upcoming versions) instead."""
+    it (the record's rules: no new version in the past), its error is reported and the
+    versions are dated from NOW instead: the first comes into force today (every
+    "changes up to today" page changes with it), the others are upcoming."""
     import datetime as dt
     import threading
     folder = site / "content/policies/privacy"
@@ -679,7 +680,7 @@ def history_preview(site, place, versions, count=3):
                 while len(server.times) == logged and time.perf_counter() < deadline:
                     time.sleep(0.01)
                 time.sleep(0.5)
-                day, k = now + dt.timedelta(days=1), 0
+                day, k = now, 0
             else:
                 error = f"{date}.md: {result}"
         rss, peak = memory(server.process.pid)
@@ -697,7 +698,8 @@ def history_preview(site, place, versions, count=3):
     if refused:
         print(f"The first new version, dated {refused[0]} (the day after the newest), was refused; "
               f"the server's log after the save:\n\n```\n{refused[1].rstrip()}\n```\n\n"
-              f"So the new versions below are upcoming ones, dated from the day after {NOW}.\n")
+              f"So the new versions below are dated from {NOW}: the first comes into force that day, "
+              f"the others are upcoming.\n")
     if rows:
         print("| New version | Save to its page served with the change | Save to the policy page showing its date "
               "| Rebuilds logged | Rebuild (its log) | Pages rendered | Pages reused |")
