@@ -489,8 +489,9 @@ impl Render<'_> {
             drop(body);
             templates.complete(&mut prepared, &versions.bodies);
             let text = templates.render(&prepared).map_err(Failed::Template)?;
+            let verbatim = prepared.verbatim.take();
             drop(prepared);
-            return self.finish(path, text, html, None, page);
+            return self.finish(path, text, html, None, page, verbatim.as_deref());
         };
         // Which functions a page called and which pages' data it showed; recording
         // starts before the Markdown, whose shortcodes call functions too.
@@ -572,6 +573,7 @@ impl Render<'_> {
         };
         templates.complete(&mut prepared, &versions.bodies);
         let text = templates.render(&prepared);
+        let verbatim = prepared.verbatim.take();
         drop(prepared);
         let fresh = Fresh {
             key,
@@ -583,7 +585,7 @@ impl Render<'_> {
         let page = source
             .filter(|_| own)
             .map(|i| (i, anchors_of(&rendered).unwrap_or_default()));
-        let mut done = self.finish(path, text, html, Some(fresh), page)?;
+        let mut done = self.finish(path, text, html, Some(fresh), page, verbatim.as_deref())?;
         done.markdown = rendered.filter(|_| own).map(|r| r.has_shortcodes);
         done.job = job_key;
         Ok(done)
@@ -618,9 +620,10 @@ impl Render<'_> {
         html: bool,
         fresh: Option<Fresh>,
         page: Option<(usize, Anchors)>,
+        verbatim: Option<&str>,
     ) -> Result<Done, Failed> {
         let bytes = if html {
-            finish_html(self.site, text)
+            finish_html(self.site, text, verbatim)
         } else {
             text.into_bytes()
         };
@@ -931,9 +934,9 @@ pub fn render_changed(
     Err(collected.into_errors())
 }
 
-fn finish_html(site: &Site, html: String) -> Vec<u8> {
+fn finish_html(site: &Site, html: String, verbatim: Option<&str>) -> Vec<u8> {
     if site.config.minify {
-        output::minify_html(&html)
+        output::minify_html_around(&html, verbatim)
     } else {
         html.into_bytes()
     }

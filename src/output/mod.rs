@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use crate::diagnostic::Diagnostic;
 pub use content_type::content_type;
-pub use minify::minify_html;
+pub use minify::{minify_html, minify_html_around};
 pub use swap::{MARKER, OutputLock, PendingFile, Staged, check_output_dir};
 
 /// A file to write: its path under the output folder (with `/` separators) and its bytes.

@@ -186,6 +186,9 @@ pub struct Prepared {
     /// the page is unchanged (its inputs are the two versions' bodies), and only a page
     /// that is rendered computes it ([`Templates::complete`]).
     pub redline: Option<RedlineOf>,
+    /// HTML the page shows whole and already compact (a redline), which minifying the
+    /// page can leave as it is instead of parsing it again.
+    pub verbatim: Option<String>,
 }
 
 /// The two versions of a policy a redline compares.
@@ -458,6 +461,7 @@ impl Templates {
                     context,
                     source: page.file.display_path.clone(),
                     redline: None,
+                    verbatim: None,
                 }
             }
             Job::Sorted { page, order } => {
@@ -478,6 +482,7 @@ impl Templates {
                     context,
                     source: page.file.display_path.clone(),
                     redline: None,
+                    verbatim: None,
                 }
             }
             Job::Standalone { template, path } => Prepared {
@@ -485,6 +490,7 @@ impl Templates {
                 context: self.base_context(site, path, &site.config.default_language, &[]),
                 source: PathBuf::from(template),
                 redline: None,
+                verbatim: None,
             },
             Job::Policy(page) => self.prepare_policy_page(site, page, versions, record),
         }
@@ -627,6 +633,7 @@ impl Templates {
             context,
             source,
             redline,
+            verbatim: None,
         }
     }
 
@@ -685,9 +692,9 @@ impl Templates {
                 link_was: label("redline_link_was", "link changed, was {href}"),
                 link_added: label("redline_link_added", "link added"),
             };
-            prepared
-                .context
-                .insert("redline", &redline(&old.blocks(), &new.blocks(), &labels));
+            let redline = redline(&old.blocks(), &new.blocks(), &labels);
+            prepared.verbatim = Some(redline.html.clone());
+            prepared.context.insert("redline", &redline);
         }
     }
 
