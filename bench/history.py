@@ -8,8 +8,8 @@ Usage (from the repository root, after `cargo build --release`):
     cd OUT_DIR && ../path/to/vellum build --now 2026-11-25
 
 OUT_DIR must not exist or be empty. The site is made with `vellum init` (the binary at
-target/release/vellum, or --vellum PATH, or `vellum` on PATH); without a binary the
-default theme is copied from this repository and a starter site.toml written instead.
+target/release/vellum, or --vellum PATH, or `vellum` on PATH), so that its theme is
+the binary's own; without a binary the script stops.
 The sample policy `vellum init` writes is removed, and content/policies/privacy/ gets an
 `_index.md` and N versions, effective one every 3 to 5 days from 2022-01-03 (all before
 2026-11-25), each about KB kilobytes of Markdown: H2 sections (some with fixed ids
@@ -646,30 +646,6 @@ class Editor:
 # The site
 # ---------------------------------------------------------------------------------
 
-STARTER_SITE_TOML = '''title = "My Shop"
-base_url = "https://shop.example.com"
-description = "Products and policies"
-default_language = "en"
-theme = "default"
-minify = true
-
-[markdown]
-smart_punctuation = true
-heading_anchors = true
-
-[extra]
-footer_note = "Questions? Write to hello@shop.example.com."
-
-[[extra.menu]]
-name = "About"
-url = "@/about.md"
-
-[[extra.footer_links]]
-name = "About"
-url = "@/about.md"
-'''
-
-
 def find_vellum(given):
     for cand in [given, ROOT / "target" / "release" / "vellum", shutil.which("vellum")]:
         if cand and Path(cand).is_file() and os.access(cand, os.X_OK):
@@ -680,23 +656,12 @@ def find_vellum(given):
 def make_site(out: Path, vellum):
     if out.exists() and any(out.iterdir()):
         sys.exit(f"{out} is not empty: choose a new folder")
-    if vellum:
-        done = subprocess.run([vellum, "init", str(out)], capture_output=True, text=True)
-        if done.returncode != 0:
-            sys.exit(f"`{vellum} init {out}` failed:\n{done.stdout}{done.stderr}")
-    else:
-        # What `vellum init` writes (src/init.rs), from this repository's files.
-        out.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(ROOT / "themes" / "default", out / "themes" / "default")
-        (out / "site.toml").write_text(STARTER_SITE_TOML)
-        (out / "content").mkdir()
-        (out / "content" / "_index.md").write_text(
-            "+++\ntitle = \"Welcome\"\ndescription = \"Our shop\"\n+++\n\nWelcome to the shop. Read [about us](@/about.md).\n")
-        (out / "content" / "about.md").write_text(
-            "+++\ntitle = \"About us\"\ndescription = \"Who we are\"\n+++\n\n## Who we are\n\nA small shop.\n")
-        (out / "content" / "policies").mkdir()
-        (out / "content" / "policies" / "_index.md").write_text(
-            "+++\ntitle = \"Policies\"\ntemplate = \"policies.html\"\n+++\n\nThe rules we follow.\n")
+    # The site is what `vellum init` writes, so it always matches the binary measured.
+    if not vellum:
+        sys.exit("no vellum binary: build it (cargo build --release) or pass --vellum PATH")
+    done = subprocess.run([vellum, "init", str(out)], capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"`{vellum} init {out}` failed:\n{done.stdout}{done.stderr}")
     # Remove every sample policy: only the generated one stays.
     pol = out / "content" / "policies"
     for child in pol.iterdir():
