@@ -44,10 +44,9 @@ pub struct Cache {
     pub stats: Stats,
     /// The output files the last build rendered (not reused), in its order.
     pub rendered: Vec<String>,
-    /// The record's hash of each policy version's text, by the hash and length of its
-    /// rendered HTML: a history of hundreds of long versions is hashed once, not on
-    /// every save (the record check reads the text out of every version's HTML).
-    pub text_hashes: std::sync::Mutex<HashMap<(u64, usize), String>>,
+    /// The record's hash of each policy version's text (the record check reads the
+    /// text out of every version's HTML), kept between saves.
+    pub text_hashes: crate::policy::record::KnownTexts,
 }
 
 /// Counts from the last build.

@@ -345,7 +345,7 @@ pub fn source_hash_of(file: &crate::content::SourceFile) -> String {
     if file.text.contains('\r') {
         return source_hash(&file.text);
     }
-    file.digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&file.digest)
 }
 
 /// The text readers see in a rendered version: every text node of its HTML, with runs of
@@ -379,10 +379,12 @@ pub fn text_hash(html: &str) -> String {
 
 /// Lowercase hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(bytes))
+}
+
+/// Lowercase hex of a digest.
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -74,6 +74,11 @@ pub fn data_views(lock: &Lock, policies: &[Policy]) -> Result<DataViews, Diagnos
     }
 }
 
+/// The record's hash of versions' texts already computed, by the hash and length of
+/// their rendered HTML: a long history is hashed once in `vellum serve`, not on every
+/// save.
+pub type KnownTexts = std::sync::Mutex<std::collections::HashMap<(u64, usize), String>>;
+
 /// What a build found.
 pub struct Inputs<'a> {
     pub root: &'a Path,
@@ -91,9 +96,9 @@ pub struct Inputs<'a> {
     /// `vellum policy import NAME`: the policy (by slug, every language) whose versions
     /// are recorded as brought in with its history; it must have no record yet.
     pub import: Option<&'a str>,
-    /// `vellum serve`: the text hashes of versions rendered before, by their HTML's
-    /// hash and length (see `incremental::Cache::text_hashes`).
-    pub known_texts: Option<&'a std::sync::Mutex<std::collections::HashMap<(u64, usize), String>>>,
+    /// `vellum serve`: the text hashes of versions rendered before (kept by
+    /// `incremental::Cache::text_hashes`).
+    pub known_texts: Option<&'a KnownTexts>,
 }
 
 /// The record after this build: the lock to write, and whether it grew.
