@@ -417,6 +417,18 @@ pub struct VersionBrief {
     pub changes_permalink: String,
 }
 
+impl VersionBrief {
+    /// Version `index` of `policy`, in brief.
+    pub fn new(site: &Site, policy: &Policy, index: usize) -> VersionBrief {
+        let version = &policy.versions[index];
+        VersionBrief {
+            effective: version.effective.format("%Y-%m-%d").to_string(),
+            permalink: site.permalink(&policy.version_path(version)),
+            changes_permalink: site.permalink(&policy.changes_path(version)),
+        }
+    }
+}
+
 /// A policy as `get_policies()` gives it: what navigation shows, without the
 /// announced version, so that announcing one changes no page that lists policies so.
 #[derive(Debug, Serialize)]
@@ -454,14 +466,7 @@ pub fn policy_briefs<'a>(site: &'a Site, lang: &str) -> Vec<PolicyBrief<'a>> {
                 .unwrap_or(policy)
         })
         .map(|policy| {
-            let brief = |index: usize| {
-                let version = &policy.versions[index];
-                VersionBrief {
-                    effective: version.effective.format("%Y-%m-%d").to_string(),
-                    permalink: site.permalink(&policy.version_path(version)),
-                    changes_permalink: site.permalink(&policy.changes_path(version)),
-                }
-            };
+            let brief = |index: usize| VersionBrief::new(site, policy, index);
             let current = policy.current_index(today);
             let next = current.map_or(0, |c| c + 1);
             PolicyBrief {
@@ -683,14 +688,7 @@ impl Shared {
     /// neighbours must not make this page change when a version is announced.
     pub fn neighbours(&self, site: &Site, policy: usize, version: usize) -> Value {
         let p = &site.policies[policy];
-        let brief = |index: usize| {
-            let version = &p.versions[index];
-            Value::from_serializable(&VersionBrief {
-                effective: version.effective.format("%Y-%m-%d").to_string(),
-                permalink: site.permalink(&p.version_path(version)),
-                changes_permalink: site.permalink(&p.changes_path(version)),
-            })
-        };
+        let brief = |index: usize| Value::from_serializable(&VersionBrief::new(site, p, index));
         let mut map = tera::Map::new();
         if version > 0 {
             map.insert("earlier".into(), brief(version - 1));
