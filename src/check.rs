@@ -69,25 +69,16 @@ pub fn check(options: &BuildOptions, external: bool) -> Result<Report, Diagnosti
                     let Some(key) = resolve(&path, &outputs) else {
                         let message =
                             format!("link to `{link}` goes nowhere: the site has no {path}");
-                        broken.add(&sources, page, link, message);
+                        broken.add(&sources, page, link, Broken::Nowhere, message);
                         continue;
                     };
                     if let Some(fragment) = fragment.filter(|f| !f.is_empty())
                         && let Some(target) = html.get(&key)
                         && !target.ids.contains(&fragment)
                     {
-                        // The same link on another version's page has another target
-                        // page; it is the same broken link all the same.
                         let message =
-                            match key.starts_with("policies/") || key.contains("/policies/") {
-                                true => format!(
-                                    "link to `{link}`: the page has no element with id `{fragment}`"
-                                ),
-                                false => format!(
-                                    "link to `{link}`: {key} has no element with id `{fragment}`"
-                                ),
-                            };
-                        broken.add(&sources, page, link, message);
+                            format!("link to `{link}`: {key} has no element with id `{fragment}`");
+                        broken.add(&sources, page, link, Broken::NoSuchId, message);
                     }
                     edges.entry(page.as_str()).or_default().push(key);
                 }
@@ -126,35 +117,53 @@ pub fn check(options: &BuildOptions, external: bool) -> Result<Report, Diagnosti
 /// version that has it, naming every version it is in.
 #[derive(Default)]
 struct BrokenLinks<'a> {
-    /// By (policy folder, or the source file of any other page; link; message): the
-    /// pages it was found on.
-    found: BTreeMap<(PathBuf, &'a str, String), Vec<&'a str>>,
+    /// By (policy folder, or the source file of any other page; link; what is wrong):
+    /// the pages it was found on, each with its message (an anchor's names the page it
+    /// was looked for on, which differs from one version to the next).
+    found: BTreeMap<(PathBuf, &'a str, Broken), Vec<(&'a str, String)>>,
+}
+
+/// What is wrong with a link, whatever page it is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Broken {
+    Nowhere,
+    NoSuchId,
 }
 
 impl<'a> BrokenLinks<'a> {
-    fn add(&mut self, sources: &Sources, page: &'a str, link: &'a str, message: String) {
+    fn add(
+        &mut self,
+        sources: &Sources,
+        page: &'a str,
+        link: &'a str,
+        broken: Broken,
+        message: String,
+    ) {
         let source = sources.source_of(page);
         let group = match policy_folder(&source) {
             Some(folder) => folder.to_path_buf(),
             None => source,
         };
         self.found
-            .entry((group, link, message))
+            .entry((group, link, broken))
             .or_default()
-            .push(page);
+            .push((page, message));
     }
 
+    /// One problem per link and group, at the first page (by source) that has it.
     fn problems(self, sources: &Sources) -> Vec<Diagnostic> {
         let mut problems = Vec::new();
-        for ((group, link, message), mut pages) in self.found {
-            pages.sort_by_key(|p| (sources.source_of(p), *p));
+        for ((group, link, _), mut pages) in self.found {
+            pages.sort_by_key(|(p, _)| (sources.source_of(p), *p));
             let mut versions: Vec<String> = pages
                 .iter()
-                .map(|p| sources.source_of(p))
+                .map(|(p, _)| sources.source_of(p))
                 .filter(|s| policy_folder(s) == Some(group.as_path()))
                 .filter_map(|s| s.file_stem().map(|f| f.to_string_lossy().into_owned()))
                 .collect();
             versions.dedup();
+            // Every group was made by `add` with a page.
+            let (first, message) = pages.into_iter().next().expect("a group has a page");
             let message = match versions.len() {
                 0 | 1 => message,
                 n => {
@@ -172,7 +181,7 @@ impl<'a> BrokenLinks<'a> {
                     format!("{message} (in {n} versions of this policy: {named})")
                 }
             };
-            problems.push(sources.problem(pages[0], link, message));
+            problems.push(sources.problem(first, link, message));
         }
         problems
     }
