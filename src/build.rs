@@ -393,19 +393,16 @@ pub fn render_site(
         path: path.clone(),
     }));
     let sources = render::sources(&site, &templates);
-    // Each version's blocks.json: only its path here (written after the pages, one at
-    // a time, since together they are as large as every version's text).
-    let blocks: Vec<OutputFile> = blocks_paths(&site)
-        .map(|(path, _, _)| OutputFile {
-            path,
-            bytes: Vec::new(),
-        })
+    // Each version's blocks.json claims its path here; it is written after the pages,
+    // one at a time, since together they are as large as every version's text.
+    let blocks = blocks_paths(&site);
+    let claimed: Vec<&str> = generated
+        .iter()
+        .map(|f| f.path.as_str())
+        .chain(blocks.iter().map(|(path, _, _)| path.as_str()))
         .collect();
-    let claimed: Vec<&OutputFile> = generated.iter().chain(&blocks).collect();
     check_output_clashes(root, &site, &sources, &copies, &claimed)
         .map_err(|e| fail(e, warnings.clone()))?;
-    drop(claimed);
-    drop(blocks);
     let keep = cache.is_some();
     let outputs = render::render_outputs(
         &site,
@@ -423,7 +420,7 @@ pub fn render_site(
         output::Sink::Folder(_) | output::Sink::Blobs(_) => Vec::new(),
     };
     let mut digests = outputs.digests;
-    let written = write_blocks(&site, &versions.bodies, &sink)
+    let written = write_blocks(&site, &versions.bodies, &sink, blocks)
         .map_err(|e| fail(e.into(), warnings.clone()))?;
     for (file, digest) in written {
         match digest {
@@ -857,16 +854,20 @@ fn site_files(
 }
 
 /// Every policy version's `blocks.json`: its output path, policy and version.
-fn blocks_paths(site: &Site) -> impl Iterator<Item = (String, usize, usize)> + '_ {
-    site.policies.iter().enumerate().flat_map(|(p, policy)| {
-        policy.versions.iter().enumerate().map(move |(v, version)| {
-            let path = policy
-                .blocks_path(version)
-                .trim_start_matches('/')
-                .to_string();
-            (path, p, v)
+fn blocks_paths(site: &Site) -> Vec<(String, usize, usize)> {
+    site.policies
+        .iter()
+        .enumerate()
+        .flat_map(|(p, policy)| {
+            policy.versions.iter().enumerate().map(move |(v, version)| {
+                let path = policy
+                    .blocks_path(version)
+                    .trim_start_matches('/')
+                    .to_string();
+                (path, p, v)
+            })
         })
-    })
+        .collect()
 }
 
 /// Writes every version's `blocks.json` through the sink, in parallel, each made and
@@ -875,9 +876,10 @@ fn write_blocks(
     site: &Site,
     bodies: &VersionBodies,
     sink: &output::Sink,
+    blocks: Vec<(String, usize, usize)>,
 ) -> Result<Vec<(OutputFile, Option<output::Digest>)>, Diagnostic> {
-    let all: Vec<(String, usize, usize)> = blocks_paths(site).collect();
-    all.into_par_iter()
+    blocks
+        .into_par_iter()
         .map(|(path, p, v)| {
             let version = &site.policies[p].versions[v];
             let bytes = machine::blocks_json(version, bodies.get(p, v)).into_bytes();
@@ -906,7 +908,7 @@ fn check_output_clashes(
     site: &Site,
     sources: &[(String, PathBuf)],
     copies: &[CopiedFile],
-    generated: &[&OutputFile],
+    generated: &[&str],
 ) -> Result<(), Diagnostics> {
     let mut content: HashMap<&Path, &crate::content::SourceFile> = HashMap::new();
     for page in &site.pages {
@@ -928,8 +930,8 @@ fn check_output_clashes(
         };
         all.push((path, origin));
     }
-    for file in generated {
-        all.push((&file.path, Origin::Generated));
+    for path in generated {
+        all.push((path, Origin::Generated));
     }
     let mut seen: HashMap<&str, usize> = HashMap::new();
     let mut errors = Diagnostics::default();
