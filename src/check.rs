@@ -120,8 +120,11 @@ struct BrokenLinks<'a> {
     /// By (policy folder, or the source file of any other page; link; what is wrong):
     /// the pages it was found on, each with its message (an anchor's names the page it
     /// was looked for on, which differs from one version to the next).
-    found: BTreeMap<(PathBuf, &'a str, Broken), Vec<(&'a str, String)>>,
+    found: BTreeMap<LinkGroup<'a>, Vec<(&'a str, String)>>,
 }
+
+/// A broken link's group: its policy folder (or page's source file), link and fault.
+type LinkGroup<'a> = (PathBuf, &'a str, Broken);
 
 /// What is wrong with a link, whatever page it is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
